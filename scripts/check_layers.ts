@@ -1,3 +1,4 @@
+// deno-lint-ignore-file no-console -- a command-line script reports on the console
 /**
  * Layer check for `src/` (house style §6.1): dependencies point down.
  *
