@@ -1,0 +1,191 @@
+/**
+ * Ed25519 on tor's terms: keys held as 64-byte *expanded* secrets (scalar ‖
+ * prefix), signing without a seed, point validation, point multiplication by
+ * a blinding factor, and the curve25519 → ed25519 conversion for
+ * `enc-key-cert`.
+ *
+ * Spec: rend-spec-v3 Appendix A [KEYBLIND]; tor-v3-spec.md §1.1, §1.4, §2.3–§2.5.
+ *
+ * Role: pure functions on bytes. Callers wrap results in the nominal key types
+ * of `src/keys/`. Secret inputs are never logged or kept.
+ *
+ * @module
+ */
+
+import { bytesToNumberLE, ed25519, numberToBytesLE } from "./_noble.ts";
+import { sha512 } from "./hash.ts";
+
+/** `l`, the order of the ed25519 base point: 2^252 + 27742317777372353535851937790883648493. */
+export const ED25519_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+/** p = 2^255 − 19, the field prime. */
+const P = 2n ** 255n - 19n;
+
+function checkLength(bytes: Uint8Array, n: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== n) {
+    throw new TypeError(`Cannot use ${what}: expected ${n} bytes`);
+  }
+}
+
+function mod(a: bigint, m: bigint): bigint {
+  const r = a % m;
+  return r >= 0n ? r : r + m;
+}
+
+/** Clamps a 32-byte scalar (RFC 8032 §5.1.5): byte0 &= 248, byte31 &= 63, byte31 |= 64. */
+export function clampScalar(bytes: Uint8Array): Uint8Array {
+  checkLength(bytes, 32, "scalar");
+  const out = bytes.slice();
+  out[0]! &= 248;
+  out[31]! &= 63;
+  out[31]! |= 64;
+  return out;
+}
+
+/**
+ * Expands a 32-byte RFC 8032 seed into tor's 64-byte expanded secret key:
+ * `clamp(SHA512(seed)[0..32]) ‖ SHA512(seed)[32..64]`.
+ */
+export function expandSeed(seed: Uint8Array): Uint8Array {
+  checkLength(seed, 32, "ed25519 seed");
+  const d = sha512(seed);
+  const out = new Uint8Array(64);
+  out.set(clampScalar(d.subarray(0, 32)), 0);
+  out.set(d.subarray(32, 64), 32);
+  return out;
+}
+
+/** `a·B` for a little-endian 32-byte scalar (reduced mod l first), as 32 bytes. */
+export function scalarMultBase(scalar: Uint8Array): Uint8Array {
+  checkLength(scalar, 32, "scalar");
+  const s = mod(bytesToNumberLE(scalar), ED25519_L);
+  return ed25519.Point.BASE.multiplyUnsafe(s).toBytes();
+}
+
+/** The public key `A = a·B` of a 64-byte expanded secret key. */
+export function publicKeyFromExpanded(expanded: Uint8Array): Uint8Array {
+  checkLength(expanded, 64, "expanded ed25519 secret key");
+  return scalarMultBase(expanded.subarray(0, 32));
+}
+
+/**
+ * Signs with an expanded secret key (no seed), tor-v3-spec.md §2.5:
+ * ```
+ * r = SHA512(prefix | M) mod l;  R = r·B
+ * k = SHA512(R | A | M) mod l;   S = (r + k·a) mod l
+ * signature = R | S
+ * ```
+ *
+ * @param expanded The 64-byte expanded secret key (a ‖ prefix).
+ * @param message The bytes to sign.
+ * @param publicKey `a·B`, when the caller has it (saves a point multiplication).
+ * @returns The 64-byte signature; it verifies against `a·B` with any RFC 8032 verifier.
+ */
+export function signExpanded(
+  expanded: Uint8Array,
+  message: Uint8Array,
+  publicKey?: Uint8Array,
+): Uint8Array {
+  checkLength(expanded, 64, "expanded ed25519 secret key");
+  const a = mod(bytesToNumberLE(expanded.subarray(0, 32)), ED25519_L);
+  const prefix = expanded.subarray(32, 64);
+  const pub = publicKey ?? publicKeyFromExpanded(expanded);
+  const r = mod(bytesToNumberLE(sha512(prefix, message)), ED25519_L);
+  const R = ed25519.Point.BASE.multiplyUnsafe(r).toBytes();
+  const k = mod(bytesToNumberLE(sha512(R, pub, message)), ED25519_L);
+  const S = mod(r + k * a, ED25519_L);
+  const sig = new Uint8Array(64);
+  sig.set(R, 0);
+  sig.set(numberToBytesLE(S, 32), 32);
+  return sig;
+}
+
+/**
+ * Verifies an ed25519 signature (RFC 8032, cofactorless, canonical S) as tor's
+ * ref10 code does. Returns false on any malformed input instead of throwing.
+ */
+export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  if (publicKey.length !== 32 || signature.length !== 64) return false;
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Whether 32 bytes are a usable ed25519 public key, as tor's
+ * `ed25519_validate_pubkey` checks it: a valid point encoding, not the
+ * identity, and no torsion component (`l·A` is the identity).
+ */
+export function isValidPublicKey(publicKey: Uint8Array): boolean {
+  if (publicKey.length !== 32) return false;
+  try {
+    const point = ed25519.Point.fromBytes(publicKey, false);
+    return !point.is0() && point.isTorsionFree();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * `s·A` for a valid (torsion-free) public key and a 32-byte little-endian
+ * scalar. For a torsion-free point, `s·A = (s mod l)·A`
+ * (tor-v3-spec.md §2.3), so the scalar is reduced first.
+ *
+ * @throws {RangeError} When `publicKey` is not a valid torsion-free point.
+ */
+export function scalarMultPoint(publicKey: Uint8Array, scalar: Uint8Array): Uint8Array {
+  checkLength(scalar, 32, "scalar");
+  if (!isValidPublicKey(publicKey)) {
+    throw new RangeError("Cannot multiply: not a valid torsion-free ed25519 point");
+  }
+  const point = ed25519.Point.fromBytes(publicKey, false);
+  return point.multiplyUnsafe(mod(bytesToNumberLE(scalar), ED25519_L)).toBytes();
+}
+
+/** `(x · y) mod l` for two little-endian 32-byte scalars, as 32 bytes (little-endian). */
+export function scalarMulModL(x: Uint8Array, y: Uint8Array): Uint8Array {
+  checkLength(x, 32, "scalar");
+  checkLength(y, 32, "scalar");
+  return numberToBytesLE(mod(bytesToNumberLE(x) * bytesToNumberLE(y), ED25519_L), 32);
+}
+
+/** An ed25519 public key from a 32-byte seed (RFC 8032 key generation). */
+export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
+  checkLength(seed, 32, "ed25519 seed");
+  return ed25519.getPublicKey(seed);
+}
+
+/**
+ * Converts a curve25519 public key (Montgomery u) to the ed25519 point with the
+ * given sign bit: `y = (u − 1)·(u + 1)^−1 mod p` (tor `keyconv.c`;
+ * tor-v3-spec.md §1.4). Onion-service intro points use sign bit 0.
+ *
+ * @throws {RangeError} When `u = −1` (no such point).
+ */
+export function ed25519FromCurve25519(u: Uint8Array, signBit: 0 | 1): Uint8Array {
+  checkLength(u, 32, "curve25519 public key");
+  const masked = u.slice();
+  masked[31]! &= 0x7f;
+  const x = mod(bytesToNumberLE(masked), P);
+  const denominator = mod(x + 1n, P);
+  if (denominator === 0n) throw new RangeError("Cannot convert curve25519 key: u = -1");
+  const y = mod((x - 1n) * invert(denominator), P);
+  const out = numberToBytesLE(y, 32);
+  out[31]! |= signBit << 7;
+  return out;
+}
+
+function invert(a: bigint): bigint {
+  // Fermat: a^(p-2) mod p.
+  let result = 1n;
+  let base = a;
+  let e = P - 2n;
+  while (e > 0n) {
+    if (e & 1n) result = (result * base) % P;
+    base = (base * base) % P;
+    e >>= 1n;
+  }
+  return result;
+}

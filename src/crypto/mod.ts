@@ -1,0 +1,38 @@
+/**
+ * Cryptographic primitives used by the project, like arti's tor-llcrypto:
+ * SHA3-256 (`H`), SHAKE-256 (`KDF`), SHA-512, HMAC-SHA256, ed25519 with
+ * expanded secret keys, X25519, AES-256-CTR, and injectable randomness.
+ *
+ * Role: the only way into `npm:@noble/*` (through `_noble.ts`). Pure functions
+ * on bytes; nominal key types live in `src/keys/`.
+ *
+ * @example
+ * ```ts
+ * import { expandSeed, publicKeyFromExpanded, signExpanded, verify } from "./mod.ts";
+ * const esk = expandSeed(new Uint8Array(32).fill(1));
+ * const pub = publicKeyFromExpanded(esk);
+ * const msg = new TextEncoder().encode("msg");
+ * verify(pub, msg, signExpanded(esk, msg)); // true
+ * ```
+ *
+ * @module
+ */
+
+export { type HashInput, hmacSha256, sha256, sha3, sha512, shake } from "./hash.ts";
+export {
+  clampScalar,
+  ED25519_L,
+  ed25519FromCurve25519,
+  expandSeed,
+  isValidPublicKey,
+  publicKeyFromExpanded,
+  publicKeyFromSeed,
+  scalarMulModL,
+  scalarMultBase,
+  scalarMultPoint,
+  signExpanded,
+  verify,
+} from "./ed25519.ts";
+export { x25519PublicKey, x25519SharedSecret } from "./x25519.ts";
+export { aes256Ctr } from "./aes_ctr.ts";
+export { constantTimeEqual, type Rng, seededRng, systemRng } from "./random.ts";

@@ -1,0 +1,179 @@
+/**
+ * Key blinding: the per-time-period blinded key `KP_hs_blind_id` (A') and its
+ * expanded secret, the credential and the subcredential.
+ *
+ * Spec: rend-spec-v3 Appendix A [KEYBLIND], §2.1 [SUBCRED];
+ * tor-v3-spec.md §2 (tor `hs_common.c: build_blinded_key_param`,
+ * `ext/ed25519/ref10/blinding.c`).
+ *
+ * @module
+ */
+
+import { bytesEqual, concat } from "../bytes/mod.ts";
+import {
+  clampScalar,
+  scalarMulModL,
+  scalarMultPoint,
+  sha3,
+  sha512,
+  signExpanded,
+} from "../crypto/mod.ts";
+import type { TimePeriod } from "../time/mod.ts";
+import { KeyError } from "./errors.ts";
+import type { HsIdKey, HsIdKeypair } from "./identity.ts";
+
+/** `BLIND_STRING` = "Derive temporary signing key" with its terminating NUL (29 bytes). */
+const BLIND_STRING = concat("Derive temporary signing key", new Uint8Array([0]));
+
+/** `B` as tor writes it (`hs_common.c: str_ed25519_basepoint`), 158 ASCII bytes, no NUL. */
+const BASEPOINT_STRING =
+  "(15112221349535400772501151409588531511454012693041857206046113283949847762202, " +
+  "46316835694926478169428394003475163141307993866256225615783033603165251855960)";
+
+/** Prefix string for the blinded key's nonce prefix (39 bytes, no NUL). */
+const BLIND_PREFIX_STRING = "Derive temporary signing key hash input";
+
+/** `KP_hs_blind_id` (A'): the blinded public key for one time period. */
+export class HsBlindIdKey {
+  readonly #bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /**
+   * Wraps 32 bytes received from elsewhere (a certificate extension, an event).
+   * The bytes are not checked to be a point: a wrong key simply fails to verify.
+   *
+   * @throws {KeyError} `BadLength` unless 32 bytes.
+   */
+  static fromBytes(bytes: Uint8Array): HsBlindIdKey {
+    if (bytes.length !== 32) {
+      throw new KeyError(
+        "BadLength",
+        `Cannot use blinded key: expected 32 bytes, got ${bytes.length}`,
+      );
+    }
+    return new HsBlindIdKey(bytes.slice());
+  }
+
+  /** A copy of the 32 key bytes. */
+  toBytes(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /** Whether both hold the same key. */
+  equals(other: HsBlindIdKey): boolean {
+    return bytesEqual(this.#bytes, other.#bytes);
+  }
+}
+
+/** `KS_hs_blind_id` with its public key: a 64-byte expanded secret (a' ‖ prefix'). */
+export class HsBlindIdKeypair {
+  readonly #expanded: Uint8Array;
+  /** `KP_hs_blind_id` (A'). */
+  readonly public: HsBlindIdKey;
+
+  /** @internal Use {@link blindKeypair}. */
+  constructor(expanded: Uint8Array, publicKey: HsBlindIdKey) {
+    this.#expanded = expanded.slice();
+    this.public = publicKey;
+  }
+
+  /** A copy of the 64-byte blinded expanded secret. */
+  expandedSecret(): Uint8Array {
+    return this.#expanded.slice();
+  }
+
+  /** Signs `message` with `KS_hs_blind_id` (it signs only the descriptor-signing-key cert). */
+  sign(message: Uint8Array): Uint8Array {
+    return signExpanded(this.#expanded, message, this.public.toBytes());
+  }
+
+  /** Never show the secret. */
+  toJSON(): string {
+    return "HsBlindIdKeypair(<secret>)";
+  }
+
+  /** Never show the secret in `Deno.inspect` / `console.log`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return "HsBlindIdKeypair(<secret>)";
+  }
+}
+
+/**
+ * The blinding factor `h` (unclamped), rend-spec [KEYBLIND]:
+ * ```
+ * N = "key-blind" | INT_8(period_num) | INT_8(period_length)
+ * h = H(BLIND_STRING | A | s | B | N)      -- s is empty: tor passes no secret
+ * ```
+ */
+export function blindingFactor(identity: HsIdKey, period: TimePeriod): Uint8Array {
+  const nonce = concat("key-blind", period.numberBytes(), period.lengthBytes());
+  return sha3(BLIND_STRING, identity.toBytes(), BASEPOINT_STRING, nonce);
+}
+
+/** `A' = clamp(h) · A`, the blinded public key for `period`. */
+export function blindPublicKey(identity: HsIdKey, period: TimePeriod): HsBlindIdKey {
+  const h = clampScalar(blindingFactor(identity, period));
+  return HsBlindIdKey.fromBytes(scalarMultPoint(identity.toBytes(), h));
+}
+
+/**
+ * The blinded keypair for `period` (tor `ed25519_ref10_blind_secret_key`):
+ * ```
+ * a'      = clamp(h) · a mod l
+ * prefix' = SHA512("Derive temporary signing key hash input" | prefix)[:32]
+ * ```
+ */
+export function blindKeypair(identity: HsIdKeypair, period: TimePeriod): HsBlindIdKeypair {
+  const h = clampScalar(blindingFactor(identity.public, period));
+  const esk = identity.expandedSecret();
+  const blindedScalar = scalarMulModL(h, esk.subarray(0, 32));
+  const blindedPrefix = sha512(BLIND_PREFIX_STRING, esk.subarray(32, 64)).subarray(0, 32);
+  esk.fill(0);
+  return new HsBlindIdKeypair(
+    concat(blindedScalar, blindedPrefix),
+    blindPublicKey(identity.public, period),
+  );
+}
+
+/** `N_hs_subcred`: the 32-byte subcredential of one identity for one time period. */
+export class Subcredential {
+  readonly #bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** @throws {KeyError} `BadLength` unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): Subcredential {
+    if (bytes.length !== 32) {
+      throw new KeyError(
+        "BadLength",
+        `Cannot use subcredential: expected 32 bytes, got ${bytes.length}`,
+      );
+    }
+    return new Subcredential(bytes.slice());
+  }
+
+  /** A copy of the 32 bytes. */
+  toBytes(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /** Whether both hold the same bytes. */
+  equals(other: Subcredential): boolean {
+    return bytesEqual(this.#bytes, other.#bytes);
+  }
+}
+
+/** `N_hs_cred = H("credential" | A)`, rend-spec §2.1 [SUBCRED]. */
+export function credential(identity: HsIdKey): Uint8Array {
+  return sha3("credential", identity.toBytes());
+}
+
+/** `N_hs_subcred = H("subcredential" | N_hs_cred | A')`, rend-spec §2.1 [SUBCRED]. */
+export function subcredential(identity: HsIdKey, blinded: HsBlindIdKey): Subcredential {
+  return Subcredential.fromBytes(sha3("subcredential", credential(identity), blinded.toBytes()));
+}

@@ -1,0 +1,123 @@
+/**
+ * The onion service identity key `KP_hs_id` / `KS_hs_id`.
+ *
+ * Spec: rend-spec-v3 §1.9 [KEYS]; tor-v3-spec.md §1.1. Tor stores the secret
+ * as a 64-byte expanded key (scalar ‖ prefix); the seed is never needed, so
+ * {@link HsIdKeypair} holds the expanded form only.
+ *
+ * Role: nominal types (house style §6.2). The secret is never printed: the
+ * keypair's inspection and JSON forms show only the public key.
+ *
+ * @module
+ */
+
+import { bytesEqual } from "../bytes/mod.ts";
+import {
+  expandSeed,
+  isValidPublicKey,
+  publicKeyFromExpanded,
+  type Rng,
+  signExpanded,
+} from "../crypto/mod.ts";
+import { KeyError } from "./errors.ts";
+
+/** `KP_hs_id`: the 32-byte ed25519 identity public key of an onion service. */
+export class HsIdKey {
+  readonly #bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /**
+   * @param bytes 32 bytes of a valid, torsion-free ed25519 point.
+   * @throws {KeyError} `InvalidKey` when the bytes are not such a point.
+   */
+  static fromBytes(bytes: Uint8Array): HsIdKey {
+    if (bytes.length !== 32) {
+      throw new KeyError(
+        "BadLength",
+        `Cannot use identity key: expected 32 bytes, got ${bytes.length}`,
+      );
+    }
+    if (!isValidPublicKey(bytes)) {
+      throw new KeyError("InvalidKey", "Cannot use identity key: not a valid ed25519 public key");
+    }
+    return new HsIdKey(bytes.slice());
+  }
+
+  /** A copy of the 32 key bytes. */
+  toBytes(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /** Whether both hold the same key. */
+  equals(other: HsIdKey): boolean {
+    return bytesEqual(this.#bytes, other.#bytes);
+  }
+}
+
+/** `KS_hs_id` with its public key: a 64-byte expanded ed25519 secret key. */
+export class HsIdKeypair {
+  readonly #expanded: Uint8Array;
+  /** `KP_hs_id`. */
+  readonly public: HsIdKey;
+
+  private constructor(expanded: Uint8Array, publicKey: HsIdKey) {
+    this.#expanded = expanded;
+    this.public = publicKey;
+  }
+
+  /**
+   * From tor's 64-byte expanded secret key (`a ‖ prefix`), as stored in
+   * `hs_ed25519_secret_key`.
+   *
+   * @throws {KeyError} `BadLength` / `InvalidKey` when it is not a usable key.
+   */
+  static fromExpanded(expanded: Uint8Array): HsIdKeypair {
+    if (expanded.length !== 64) {
+      throw new KeyError(
+        "BadLength",
+        `Cannot use expanded secret key: expected 64 bytes, got ${expanded.length}`,
+      );
+    }
+    const copy = expanded.slice();
+    return new HsIdKeypair(copy, HsIdKey.fromBytes(publicKeyFromExpanded(copy)));
+  }
+
+  /** From a 32-byte RFC 8032 seed (what PEM/PKCS#8 files hold). */
+  static fromSeed(seed: Uint8Array): HsIdKeypair {
+    if (seed.length !== 32) {
+      throw new KeyError(
+        "BadLength",
+        `Cannot use ed25519 seed: expected 32 bytes, got ${seed.length}`,
+      );
+    }
+    return HsIdKeypair.fromExpanded(expandSeed(seed));
+  }
+
+  /** A new random identity key. */
+  static generate(rng: Rng): HsIdKeypair {
+    return HsIdKeypair.fromSeed(rng(32));
+  }
+
+  /** A copy of the 64-byte expanded secret key. Handle with care: it is the service's secret. */
+  expandedSecret(): Uint8Array {
+    return this.#expanded.slice();
+  }
+
+  /** Signs `message` with `KS_hs_id`. (Tor never signs with the identity key itself; tests do.) */
+  sign(message: Uint8Array): Uint8Array {
+    return signExpanded(this.#expanded, message, this.public.toBytes());
+  }
+
+  /** Never show the secret. */
+  toJSON(): string {
+    return "HsIdKeypair(<secret>)";
+  }
+
+  /** Never show the secret in `Deno.inspect` / `console.log`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return "HsIdKeypair(<secret>)";
+  }
+}
