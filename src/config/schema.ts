@@ -1,0 +1,114 @@
+/**
+ * The shape of `config.yaml`: OnionBalance 0.2.x's keys, unchanged, plus
+ * optional keys of this implementation, with their defaults.
+ *
+ * OnionBalance 0.2.x (onionbalance-anchor.md §3.1): `services[].key`,
+ * `services[].instances[].address`, `services[].instances[].name`,
+ * `status-socket-location`. Everything else here is new and optional; an
+ * OnionBalance file loads unchanged.
+ *
+ * @module
+ */
+
+import type { HsIdKey } from "../keys/mod.ts";
+import type { ConfigLocation } from "./errors.ts";
+
+/** One backend instance of a frontend service. */
+export interface InstanceConfig {
+  /** The backend's identity key, from its address. */
+  identity: HsIdKey;
+  /** The backend's address: 56 lowercase characters, without `.onion`. */
+  address: string;
+  /** The operator's name for it (informational, as in OnionBalance). */
+  name?: string;
+  /** Where it is in the file. */
+  location: ConfigLocation;
+}
+
+/** One frontend service: its key file and its backends. */
+export interface ServiceConfig {
+  /** The key file path, resolved against the config file's folder. */
+  keyPath: string;
+  /** The key path as written in the file. */
+  keyPathAsWritten: string;
+  /** The backends, in file order, without duplicates. */
+  instances: InstanceConfig[];
+  /** Where the service entry is in the file. */
+  location: ConfigLocation;
+}
+
+/** Active health checks of backends through a tor SOCKS port (our extension). */
+export interface HealthCheckConfig {
+  /** Whether checks run at all. */
+  enabled: boolean;
+  /** Seconds between two checks of one backend. */
+  intervalSeconds: number;
+  /** Seconds one check may take (SOCKS connect through tor + HTTP-free TCP open). */
+  timeoutSeconds: number;
+  /** Consecutive failed checks before a backend is left out of the descriptors. */
+  failures: number;
+  /** The backend port to connect to (the service's virtual port). */
+  port: number;
+  /** `"auto"` (ask tor: `GETINFO net/listeners/socks`) or `host:port` of a SOCKS port. */
+  socks: string;
+}
+
+/** Timings and limits (our extensions; OnionBalance hard-codes these in `params.py`). */
+export interface TuningConfig {
+  /** Seconds between fetches of every backend descriptor. */
+  fetchIntervalSeconds: number;
+  /** Seconds between checks of whether to republish. */
+  publishCheckIntervalSeconds: number;
+  /** Republish a descriptor at least this often (seconds); tor HSDirs drop it after 3 h. */
+  republishIntervalSeconds: number;
+  /** A backend whose descriptor has not been seen to change or be re-fetched for this long is left out (seconds). */
+  instanceStaleAfterSeconds: number;
+  /** How many intro points each backend contributes to the frontend descriptors. */
+  introPointsPerInstance: number;
+  /** Give each responsible HSDir its own descriptor when the intro points do not fit in one. */
+  distinctDescriptors: boolean;
+}
+
+/** A loaded, validated configuration. */
+export interface BalancerConfig {
+  /** The config file path as given. */
+  path: string;
+  /** The frontend services, in file order. */
+  services: ServiceConfig[];
+  /** Where to serve the status JSON (a Unix socket path), if anywhere. */
+  statusSocketLocation?: string;
+  /** `text` (OnionBalance's format) or `json` (one object per line). */
+  logFormat: "text" | "json";
+  /** Timings and limits. */
+  tuning: TuningConfig;
+  /** Active health checks. */
+  healthCheck: HealthCheckConfig;
+}
+
+/** Defaults for the optional keys, and why. */
+export const DEFAULT_TUNING: Readonly<TuningConfig> = {
+  // OnionBalance fetches every 600 s. Tor services re-upload at least hourly and
+  // pick new intro points when theirs expire; 300 s halves the time a stale intro
+  // point can stay published, for one HSFETCH per backend every 5 minutes.
+  fetchIntervalSeconds: 300,
+  // OnionBalance checks every 300 s; the check is local and cheap.
+  publishCheckIntervalSeconds: 60,
+  // Same as OnionBalance (3600 s): well inside the 3 h HSDir lifetime.
+  republishIntervalSeconds: 3600,
+  // Same as OnionBalance (3600 s), but measured from the last fetch that
+  // returned the backend's descriptor, with revision counters checked.
+  instanceStaleAfterSeconds: 3600,
+  // OnionBalance's N_INTROS_PER_INSTANCE. Tor backends have 3 by default.
+  introPointsPerInstance: 2,
+  distinctDescriptors: true,
+};
+
+/** Defaults for health checks. */
+export const DEFAULT_HEALTH_CHECK: Readonly<HealthCheckConfig> = {
+  enabled: true,
+  intervalSeconds: 30,
+  timeoutSeconds: 30,
+  failures: 3,
+  port: 80,
+  socks: "auto",
+};

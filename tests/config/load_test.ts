@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { ConfigError, DEFAULT_TUNING, loadConfig, parseConfig } from "../../src/config/mod.ts";
+
+const A = "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid";
+const B = "sltib6sxkuxh2scmtuvd5w2g7pahnzkovefxpo4e4ptnkzl5kkq5h2ad";
+const OPTIONS = { path: "config.yaml", baseDir: "/etc/onionbalance" };
+
+function configError(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
+    return error;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("parseConfig() loads an OnionBalance 0.2.x config unchanged", () => {
+  // The layout onionbalance-config 0.2.2 writes, with real addresses filled in.
+  const text = `# Onionbalance Config File
+services:
+- instances:
+  - address: ${A}.onion
+    name: node1
+  - address: ${B}
+    name: node2
+  key: frontend.key
+- key: /abs/other.key
+  instances:
+  - address: ${A.toUpperCase()}.onion
+status-socket-location: /run/onionbalance/control
+`;
+  const { config, warnings } = parseConfig(text, OPTIONS);
+  assert.deepEqual(warnings, []);
+  assert.equal(config.services.length, 2);
+  const [first, second] = config.services;
+  assert.equal(first!.keyPath, "/etc/onionbalance/frontend.key");
+  assert.equal(first!.keyPathAsWritten, "frontend.key");
+  assert.deepEqual(first!.instances.map((i) => [i.address, i.name]), [[A, "node1"], [B, "node2"]]);
+  assert.equal(second!.keyPath, "/abs/other.key");
+  assert.equal(second!.instances[0]!.address, A);
+  assert.equal(config.statusSocketLocation, "/run/onionbalance/control");
+  assert.deepEqual(config.tuning, DEFAULT_TUNING);
+  assert.equal(config.logFormat, "text");
+});
+
+Deno.test("parseConfig() reports unknown keys with their line and column", () => {
+  const text =
+    `services:\n- key: k\n  instances:\n  - address: ${A}\n    adress: typo\nREFRESH_INTERVAL: 10\n`;
+  const { warnings } = parseConfig(text, OPTIONS);
+  assert.equal(warnings.length, 2);
+  assert.deepEqual(warnings[0]!.location, { file: "config.yaml", line: 5, column: 5 });
+  assert.match(warnings[0]!.message, /Unknown key "adress" in instance 1 of service 1/);
+  assert.deepEqual(warnings[1]!.location, { file: "config.yaml", line: 6, column: 1 });
+  assert.match(warnings[1]!.message, /Unknown key "REFRESH_INTERVAL"/);
+});
+
+Deno.test("parseConfig() names file, line and column for a bad instance address", () => {
+  const text = `services:\n- key: k\n  instances:\n  - address: ${A.slice(0, 55)}b\n`;
+  const error = configError(() => parseConfig(text, OPTIONS));
+  assert.deepEqual(error.location, { file: "config.yaml", line: 4, column: 14 });
+  assert.match(error.message, /^config\.yaml:4:14: Cannot use onion address .*bad checksum/);
+});
+
+Deno.test("parseConfig() rejects a v2 address saying Tor removed v2", () => {
+  const text = `services:\n- key: k\n  instances:\n  - address: expyuzz4wqqyqhjn.onion\n`;
+  assert.match(
+    configError(() => parseConfig(text, OPTIONS)).message,
+    /Tor removed v2 onion services/,
+  );
+});
+
+Deno.test("parseConfig() rejects missing services, empty instances and a missing key", () => {
+  assert.match(
+    configError(() => parseConfig("foo: 1\n", OPTIONS)).message,
+    /"services" is missing/,
+  );
+  assert.match(
+    configError(() => parseConfig("services:\n- key: k\n  instances: []\n", OPTIONS)).message,
+    /^config\.yaml:3:14: No backend instances are set for service 1/,
+  );
+  assert.match(
+    configError(() => parseConfig(`services:\n- instances:\n  - address: ${A}\n`, OPTIONS)).message,
+    /Service 1 has no "key"/,
+  );
+});
+
+Deno.test("parseConfig() reports YAML syntax errors with a position", () => {
+  const error = configError(() => parseConfig("services:\n  - key: [unclosed\n", OPTIONS));
+  assert.equal(error.location.file, "config.yaml");
+  assert.ok(error.location.line !== undefined && error.location.line >= 2);
+  assert.match(error.message, /Cannot parse YAML/);
+});
+
+Deno.test("parseConfig() uses each service's instances once and warns about duplicates", () => {
+  const text = `services:\n- key: k\n  instances:\n  - address: ${A}\n  - address: ${A}.onion\n`;
+  const { config, warnings } = parseConfig(text, OPTIONS);
+  assert.equal(config.services[0]!.instances.length, 1);
+  assert.match(warnings[0]!.message, /listed twice/);
+});
+
+Deno.test("parseConfig() reads the optional tuning and health-check keys and checks ranges", () => {
+  const text = `services:\n- key: k\n  instances:\n  - address: ${A}\n` +
+    `fetch-interval: 20\nintro-points-per-instance: 3\ndistinct-descriptors: false\nlog-format: json\n` +
+    `health-check:\n  interval: 5\n  failures: 2\n  socks: 127.0.0.1:9050\n`;
+  const { config } = parseConfig(text, OPTIONS);
+  assert.equal(config.tuning.fetchIntervalSeconds, 20);
+  assert.equal(config.tuning.introPointsPerInstance, 3);
+  assert.equal(config.tuning.distinctDescriptors, false);
+  assert.equal(config.logFormat, "json");
+  assert.equal(config.healthCheck.intervalSeconds, 5);
+  assert.equal(config.healthCheck.failures, 2);
+  assert.equal(config.healthCheck.socks, "127.0.0.1:9050");
+  const bad =
+    `services:\n- key: k\n  instances:\n  - address: ${A}\nintro-points-per-instance: 21\n`;
+  assert.match(
+    configError(() => parseConfig(bad, OPTIONS)).message,
+    /^config\.yaml:5:28: "intro-points-per-instance" must be a number from 1 to 20/,
+  );
+});
+
+Deno.test("loadConfig() resolves relative key paths against the config file's folder", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(
+      `${dir}/config.yaml`,
+      `services:\n- key: keys/f.key\n  instances:\n  - address: ${A}\n`,
+    );
+    const { config } = await loadConfig(`${dir}/config.yaml`);
+    assert.equal(config.services[0]!.keyPath, `${dir}/keys/f.key`);
+    await assert.rejects(
+      loadConfig(`${dir}/missing.yaml`),
+      /missing\.yaml: Cannot read config file: no such file/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
