@@ -1,0 +1,210 @@
+/**
+ * The microdescriptor-flavoured consensus, as `GETINFO
+ * dir/status-vote/current/consensus-microdesc` returns it: the header fields
+ * the onion-service protocol needs (times, parameters, shared random values)
+ * and every router entry (`r`, `m`, `s`, `v`, `pr`).
+ *
+ * Spec: dir-spec §3.4.1 (header, `params`, `shared-rand-*-value`), §3.4.2 and
+ * §3.9.2 (microdesc router entries); tor-v3-spec.md §3.1–§3.8.
+ *
+ * Role: parses text; verifies no signatures (tor, which hands us the
+ * consensus over its control port, already did). Never touches the network.
+ *
+ * @module
+ */
+
+import { BytesError, fromBase64, toHex } from "../bytes/mod.ts";
+
+/** A malformed consensus: which line and what is wrong. */
+export class ConsensusSyntaxError extends SyntaxError {
+  override name = "ConsensusSyntaxError";
+  /** 1-based line number, when the problem is on one line. */
+  readonly line?: number;
+
+  /**
+   * @param message What is wrong, std message style.
+   * @param line The 1-based line number.
+   */
+  constructor(message: string, line?: number) {
+    super(line === undefined ? message : `${message} (line ${line})`);
+    this.line = line;
+  }
+}
+
+/** One router entry of a microdesc consensus. */
+export interface ConsensusRelay {
+  /** Router nickname. */
+  nickname: string;
+  /** RSA identity fingerprint: 40 uppercase hex characters. */
+  fingerprint: string;
+  /** IPv4 address of the OR port. */
+  address: string;
+  /** OR port. */
+  orPort: number;
+  /** The `m` line: base64 SHA-256 digest of the router's microdescriptor (no padding). */
+  microdescDigest: string;
+  /** The `s` line's flags. */
+  flags: ReadonlySet<string>;
+  /** The `v` line, e.g. `Tor 0.4.9.11`, if present. */
+  version?: string;
+  /** The `pr` line as protocol name → supported versions; undefined if there is no `pr` line. */
+  protocols?: ReadonlyMap<string, ReadonlySet<number>>;
+}
+
+/** What the onion-service code needs from a microdesc consensus. */
+export interface MicrodescConsensus {
+  /** `valid-after`, Unix seconds. */
+  validAfter: number;
+  /** `fresh-until`, Unix seconds. */
+  freshUntil: number;
+  /** `valid-until`, Unix seconds. */
+  validUntil: number;
+  /** The `params` line (Int32 values). */
+  params: ReadonlyMap<string, number>;
+  /** `shared-rand-current-value`, 32 bytes, if present. */
+  srvCurrent?: Uint8Array;
+  /** `shared-rand-previous-value`, 32 bytes, if present. */
+  srvPrevious?: Uint8Array;
+  /** Router entries in consensus order. */
+  relays: ConsensusRelay[];
+}
+
+/** Parses `YYYY-MM-DD HH:MM:SS` (UTC) into Unix seconds. */
+function parseTime(date: string | undefined, time: string | undefined, line: number): number {
+  const text = `${date ?? ""} ${time ?? ""}`;
+  const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
+  if (m === null) throw new ConsensusSyntaxError(`Cannot parse time "${text}"`, line);
+  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
+  return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) / 1000;
+}
+
+/** Parses a `pr` line's value, e.g. `HSDir=1-2 Link=1-5 LinkAuth=1,3`. */
+export function parseProtocols(words: readonly string[], line?: number): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const word of words) {
+    const m = /^([A-Za-z0-9_-]+)=([0-9,-]*)$/.exec(word);
+    if (m === null) throw new ConsensusSyntaxError(`Cannot parse protocol entry "${word}"`, line);
+    const versions = new Set<number>();
+    for (const part of m[2]!.split(",").filter((p) => p !== "")) {
+      const [lo, hi] = part.split("-").map(Number) as [number, number | undefined];
+      const top = hi ?? lo;
+      if (!Number.isInteger(lo) || !Number.isInteger(top) || top < lo || top - lo > 63) {
+        throw new ConsensusSyntaxError(`Cannot parse protocol range "${part}"`, line);
+      }
+      for (let v = lo; v <= top; v++) versions.add(v);
+    }
+    out.set(m[1]!, versions);
+  }
+  return out;
+}
+
+function parseSrv(words: readonly string[], line: number): Uint8Array {
+  // shared-rand-current-value <NumReveals> <Value>
+  try {
+    const value = fromBase64(words[2] ?? "");
+    if (value.length === 32) return value;
+  } catch (error) {
+    if (!(error instanceof BytesError)) throw error;
+  }
+  throw new ConsensusSyntaxError(
+    `Cannot parse shared random value "${words.slice(1).join(" ")}"`,
+    line,
+  );
+}
+
+/**
+ * Parses a microdesc-flavoured consensus document.
+ *
+ * @throws {ConsensusSyntaxError} When a field the onion-service code needs is
+ *   missing or malformed. Unknown lines are ignored.
+ */
+export function parseMicrodescConsensus(text: string): MicrodescConsensus {
+  const lines = text.split("\n");
+  const header: Partial<Record<"validAfter" | "freshUntil" | "validUntil", number>> = {};
+  const params = new Map<string, number>();
+  const result: Omit<MicrodescConsensus, "validAfter" | "freshUntil" | "validUntil"> = {
+    params,
+    relays: [],
+  };
+  let relay: ConsensusRelay | undefined;
+  const finish = () => {
+    if (relay !== undefined && relay.microdescDigest !== "") result.relays.push(relay);
+    relay = undefined;
+  };
+  for (const [index, raw] of lines.entries()) {
+    const n = index + 1;
+    const words = raw.replace(/\r$/, "").split(" ").filter((w) => w !== "");
+    const keyword = words[0];
+    switch (keyword) {
+      case "valid-after":
+        header.validAfter = parseTime(words[1], words[2], n);
+        break;
+      case "fresh-until":
+        header.freshUntil = parseTime(words[1], words[2], n);
+        break;
+      case "valid-until":
+        header.validUntil = parseTime(words[1], words[2], n);
+        break;
+      case "params":
+        for (const word of words.slice(1)) {
+          const m = /^([^=]+)=(-?\d+)$/.exec(word);
+          if (m === null) throw new ConsensusSyntaxError(`Cannot parse parameter "${word}"`, n);
+          params.set(m[1]!, Number(m[2]));
+        }
+        break;
+      case "shared-rand-current-value":
+        result.srvCurrent = parseSrv(words, n);
+        break;
+      case "shared-rand-previous-value":
+        result.srvPrevious = parseSrv(words, n);
+        break;
+      case "r": {
+        finish();
+        // r nickname identity published-date published-time IP ORPort DirPort
+        if (words.length < 8) throw new ConsensusSyntaxError("Cannot parse router line", n);
+        let id: Uint8Array;
+        try {
+          id = fromBase64(words[2]!);
+        } catch {
+          throw new ConsensusSyntaxError(`Cannot parse router identity "${words[2]}"`, n);
+        }
+        if (id.length !== 20) throw new ConsensusSyntaxError("Router identity is not 20 bytes", n);
+        relay = {
+          nickname: words[1]!,
+          fingerprint: toHex(id).toUpperCase(),
+          address: words[5]!,
+          orPort: Number(words[6]),
+          microdescDigest: "",
+          flags: new Set(),
+        };
+        break;
+      }
+      case "m":
+        if (relay !== undefined) relay.microdescDigest = (words[1] ?? "").replace(/=+$/, "");
+        break;
+      case "s":
+        if (relay !== undefined) relay.flags = new Set(words.slice(1));
+        break;
+      case "v":
+        if (relay !== undefined) relay.version = words.slice(1).join(" ");
+        break;
+      case "pr":
+        if (relay !== undefined) relay.protocols = parseProtocols(words.slice(1), n);
+        break;
+      case "directory-footer":
+        finish();
+        break;
+    }
+  }
+  finish();
+  const { validAfter, freshUntil, validUntil } = header;
+  if (validAfter === undefined || freshUntil === undefined || validUntil === undefined) {
+    throw new ConsensusSyntaxError(
+      "Cannot use consensus: valid-after, fresh-until or valid-until is missing",
+    );
+  }
+  if (!(validAfter < freshUntil && freshUntil <= validUntil)) {
+    throw new ConsensusSyntaxError("Cannot use consensus: its times are out of order");
+  }
+  return { ...result, validAfter, freshUntil, validUntil };
+}
