@@ -10,14 +10,7 @@
  */
 
 import { bytesEqual, concat } from "../bytes/mod.ts";
-import {
-  clampScalar,
-  scalarMulModL,
-  scalarMultPoint,
-  sha3,
-  sha512,
-  signExpanded,
-} from "../crypto/mod.ts";
+import { blindExpandedSecret, blindPublicKeyBytes, sha3, signExpanded } from "../crypto/mod.ts";
 import type { TimePeriod } from "../time/mod.ts";
 import { KeyError } from "./errors.ts";
 import type { HsIdKey, HsIdKeypair } from "./identity.ts";
@@ -29,9 +22,6 @@ const BLIND_STRING = concat("Derive temporary signing key", new Uint8Array([0]))
 const BASEPOINT_STRING =
   "(15112221349535400772501151409588531511454012693041857206046113283949847762202, " +
   "46316835694926478169428394003475163141307993866256225615783033603165251855960)";
-
-/** Prefix string for the blinded key's nonce prefix (39 bytes, no NUL). */
-const BLIND_PREFIX_STRING = "Derive temporary signing key hash input";
 
 /** `KP_hs_blind_id` (A'): the blinded public key for one time period. */
 export class HsBlindIdKey {
@@ -113,29 +103,28 @@ export function blindingFactor(identity: HsIdKey, period: TimePeriod): Uint8Arra
   return sha3(BLIND_STRING, identity.toBytes(), BASEPOINT_STRING, nonce);
 }
 
-/** `A' = clamp(h) · A`, the blinded public key for `period`. */
+/** `A' = clamp(h) · A`, the blinded public key for `period` (tor `hs_build_blinded_pubkey`). */
 export function blindPublicKey(identity: HsIdKey, period: TimePeriod): HsBlindIdKey {
-  const h = clampScalar(blindingFactor(identity, period));
-  return HsBlindIdKey.fromBytes(scalarMultPoint(identity.toBytes(), h));
+  const h = blindingFactor(identity, period);
+  return HsBlindIdKey.fromBytes(blindPublicKeyBytes(identity.toBytes(), h));
 }
 
 /**
- * The blinded keypair for `period` (tor `ed25519_ref10_blind_secret_key`):
+ * The blinded keypair for `period` (tor `hs_build_blinded_keypair`,
+ * `ed25519_ref10_blind_secret_key`):
  * ```
  * a'      = clamp(h) · a mod l
  * prefix' = SHA512("Derive temporary signing key hash input" | prefix)[:32]
  * ```
  */
 export function blindKeypair(identity: HsIdKeypair, period: TimePeriod): HsBlindIdKeypair {
-  const h = clampScalar(blindingFactor(identity.public, period));
+  const h = blindingFactor(identity.public, period);
   const esk = identity.expandedSecret();
-  const blindedScalar = scalarMulModL(h, esk.subarray(0, 32));
-  const blindedPrefix = sha512(BLIND_PREFIX_STRING, esk.subarray(32, 64)).subarray(0, 32);
+  const blinded = blindExpandedSecret(esk, h);
   esk.fill(0);
-  return new HsBlindIdKeypair(
-    concat(blindedScalar, blindedPrefix),
-    blindPublicKey(identity.public, period),
-  );
+  const keypair = new HsBlindIdKeypair(blinded, blindPublicKey(identity.public, period));
+  blinded.fill(0);
+  return keypair;
 }
 
 /** `N_hs_subcred`: the 32-byte subcredential of one identity for one time period. */

@@ -1,12 +1,16 @@
 /**
  * The onion service identity key `KP_hs_id` / `KS_hs_id`.
  *
- * Spec: rend-spec-v3 §1.9 [KEYS]; tor-v3-spec.md §1.1. Tor stores the secret
- * as a 64-byte expanded key (scalar ‖ prefix); the seed is never needed, so
- * {@link HsIdKeypair} holds the expanded form only.
+ * Spec: rend-spec-v3 §1.9 (a menagerie of keys); tor-v3-spec.md §1.1. Tor
+ * stores the secret as a 64-byte expanded key (scalar ‖ prefix); the seed is
+ * never needed for signing or blinding, so {@link HsIdKeypair} works from the
+ * expanded form. When a key was made from a 32-byte seed (a PEM/PKCS#8 file,
+ * or a freshly generated key) the keypair also remembers the seed: writing the
+ * key back as PEM needs it, and OnionBalance 0.2.x keys its revision counters
+ * with the seed for such keys (see `revision_counter.ts`).
  *
  * Role: nominal types (house style §6.2). The secret is never printed: the
- * keypair's inspection and JSON forms show only the public key.
+ * keypair's inspection and JSON forms show no key material.
  *
  * @module
  */
@@ -57,20 +61,22 @@ export class HsIdKey {
   }
 }
 
-/** `KS_hs_id` with its public key: a 64-byte expanded ed25519 secret key. */
+/** `KS_hs_id` with its public key: a 64-byte expanded ed25519 secret key (and its seed, if known). */
 export class HsIdKeypair {
   readonly #expanded: Uint8Array;
+  readonly #seed: Uint8Array | undefined;
   /** `KP_hs_id`. */
   readonly public: HsIdKey;
 
-  private constructor(expanded: Uint8Array, publicKey: HsIdKey) {
+  private constructor(expanded: Uint8Array, seed: Uint8Array | undefined, publicKey: HsIdKey) {
     this.#expanded = expanded;
+    this.#seed = seed;
     this.public = publicKey;
   }
 
   /**
    * From tor's 64-byte expanded secret key (`a ‖ prefix`), as stored in
-   * `hs_ed25519_secret_key`.
+   * `hs_ed25519_secret_key`. The seed is unknown (it cannot be recovered).
    *
    * @throws {KeyError} `BadLength` / `InvalidKey` when it is not a usable key.
    */
@@ -82,10 +88,15 @@ export class HsIdKeypair {
       );
     }
     const copy = expanded.slice();
-    return new HsIdKeypair(copy, HsIdKey.fromBytes(publicKeyFromExpanded(copy)));
+    return new HsIdKeypair(copy, undefined, HsIdKey.fromBytes(publicKeyFromExpanded(copy)));
   }
 
-  /** From a 32-byte RFC 8032 seed (what PEM/PKCS#8 files hold). */
+  /**
+   * From a 32-byte RFC 8032 seed (what PEM/PKCS#8 files hold). The keypair
+   * remembers the seed.
+   *
+   * @throws {KeyError} `BadLength` unless 32 bytes.
+   */
   static fromSeed(seed: Uint8Array): HsIdKeypair {
     if (seed.length !== 32) {
       throw new KeyError(
@@ -93,10 +104,15 @@ export class HsIdKeypair {
         `Cannot use ed25519 seed: expected 32 bytes, got ${seed.length}`,
       );
     }
-    return HsIdKeypair.fromExpanded(expandSeed(seed));
+    const expanded = expandSeed(seed);
+    return new HsIdKeypair(
+      expanded,
+      seed.slice(),
+      HsIdKey.fromBytes(publicKeyFromExpanded(expanded)),
+    );
   }
 
-  /** A new random identity key. */
+  /** A new random identity key (seed-based, so it can be written as PEM). */
   static generate(rng: Rng): HsIdKeypair {
     return HsIdKeypair.fromSeed(rng(32));
   }
@@ -104,6 +120,19 @@ export class HsIdKeypair {
   /** A copy of the 64-byte expanded secret key. Handle with care: it is the service's secret. */
   expandedSecret(): Uint8Array {
     return this.#expanded.slice();
+  }
+
+  /** Whether the 32-byte seed is known (the key came from a seed, not from tor's key file). */
+  get hasSeed(): boolean {
+    return this.#seed !== undefined;
+  }
+
+  /**
+   * A copy of the 32-byte seed, or undefined for a key loaded from tor's
+   * expanded form. Handle with care: it is the service's secret.
+   */
+  seed(): Uint8Array | undefined {
+    return this.#seed?.slice();
   }
 
   /** Signs `message` with `KS_hs_id`. (Tor never signs with the identity key itself; tests do.) */
@@ -116,8 +145,18 @@ export class HsIdKeypair {
     return "HsIdKeypair(<secret>)";
   }
 
+  /** Never show the secret. */
+  toString(): string {
+    return "HsIdKeypair(<secret>)";
+  }
+
   /** Never show the secret in `Deno.inspect` / `console.log`. */
   [Symbol.for("Deno.customInspect")](): string {
+    return "HsIdKeypair(<secret>)";
+  }
+
+  /** Never show the secret in `node:util` `inspect`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
     return "HsIdKeypair(<secret>)";
   }
 }

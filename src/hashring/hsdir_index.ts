@@ -1,0 +1,152 @@
+/**
+ * Positions on the HSDir hash ring: a service's `hs_index` for each replica
+ * and a relay's `hsdir_index`.
+ *
+ * Spec: rend-spec-v3 §2.2.3 [WHERE-HSDESC]
+ * (https://spec.torproject.org/rend-spec/deriving-keys.html#WHERE-HSDESC);
+ * tor `hs_common.c: hs_build_hs_index, hs_build_hsdir_index`;
+ * tor-v3-spec.md §3.5.
+ * ```
+ * hs_index(replica)  = H("store-at-idx" | A' | INT_8(replica) | INT_8(period_length) | INT_8(period_num))
+ * hsdir_index(node)  = H("node-idx" | node_identity | SRV | INT_8(period_num) | INT_8(period_length))
+ * ```
+ * The two formulas order the period integers differently (length first in
+ * `hs_index`, number first in `hsdir_index`); the spec and tor agree on this.
+ *
+ * @module
+ */
+
+import { bytesEqual, compareBytes, toHex, u64be } from "../bytes/mod.ts";
+import { sha3 } from "../crypto/mod.ts";
+import type { HsBlindIdKey, RelayEd25519Id } from "../keys/mod.ts";
+import type { RingTimes, TimePeriod } from "../time/mod.ts";
+
+/** A service's ring position for one replica (`hs_service_index` / `hs_index`). */
+export class HsIndex {
+  readonly #bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): HsIndex {
+    if (bytes.length !== 32) throw new RangeError("Cannot use hs_index: expected 32 bytes");
+    return new HsIndex(bytes.slice());
+  }
+
+  /** A copy of the 32 bytes. */
+  toBytes(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /** Lowercase hex, for logs. */
+  toString(): string {
+    return toHex(this.#bytes);
+  }
+
+  /** Whether both hold the same bytes. */
+  equals(other: HsIndex): boolean {
+    return bytesEqual(this.#bytes, other.#bytes);
+  }
+}
+
+/** A relay's ring position for one (time period, SRV) (`hs_relay_index` / `hsdir_index`). */
+export class HsDirIndex {
+  readonly #bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): HsDirIndex {
+    if (bytes.length !== 32) throw new RangeError("Cannot use hsdir_index: expected 32 bytes");
+    return new HsDirIndex(bytes.slice());
+  }
+
+  /** A copy of the 32 bytes. */
+  toBytes(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /** Lowercase hex, for logs. */
+  toString(): string {
+    return toHex(this.#bytes);
+  }
+
+  /** Ring order (memcmp of the 32 bytes): negative, 0 or positive. */
+  compare(other: HsDirIndex): number {
+    return compareBytes(this.#bytes, other.#bytes);
+  }
+
+  /** Whether both hold the same bytes. */
+  equals(other: HsDirIndex): boolean {
+    return bytesEqual(this.#bytes, other.#bytes);
+  }
+}
+
+/** Inputs of {@link hsIndex} besides the blinded key. */
+export interface HsIndexOptions {
+  /** `replicanum`, 1-based (1 … `hsdir_n_replicas`). */
+  replica: number;
+  /** The descriptor's time period (length and number). */
+  period: TimePeriod;
+}
+
+/**
+ * `hs_index(replica)` of a blinded key, rend-spec [WHERE-HSDESC].
+ *
+ * @throws {RangeError} When `replica` is not a positive integer.
+ *
+ * @example
+ * ```ts
+ * import { hsIndex } from "./hsdir_index.ts";
+ * import { HsBlindIdKey } from "../keys/mod.ts";
+ * import { TimePeriod } from "../time/mod.ts";
+ * const blinded = HsBlindIdKey.fromBytes(new Uint8Array(32).fill(0x42));
+ * hsIndex(blinded, { replica: 1, period: new TimePeriod(42) }).toString().slice(0, 8); // "37e5cbbd"
+ * ```
+ */
+export function hsIndex(blinded: HsBlindIdKey, options: HsIndexOptions): HsIndex {
+  const { replica, period } = options;
+  if (!Number.isSafeInteger(replica) || replica < 1) {
+    throw new RangeError(`Cannot compute hs_index: bad replica ${replica}`);
+  }
+  // H("store-at-idx" | blinded_public_key | INT_8(replicanum) | INT_8(period_length) | INT_8(period_num))
+  return HsIndex.fromBytes(
+    sha3(
+      "store-at-idx",
+      blinded.toBytes(),
+      u64be(replica),
+      period.lengthBytes(),
+      period.numberBytes(),
+    ),
+  );
+}
+
+/**
+ * `hsdir_index(node)` of a relay for one (time period, SRV), rend-spec [WHERE-HSDESC].
+ *
+ * @example
+ * ```ts
+ * import { hsDirIndex } from "./hsdir_index.ts";
+ * import { RelayEd25519Id } from "../keys/mod.ts";
+ * import { SharedRandomValue, TimePeriod } from "../time/mod.ts";
+ * const relay = RelayEd25519Id.fromBytes(new Uint8Array(32).fill(0x42));
+ * const srv = SharedRandomValue.fromBytes(new Uint8Array(32).fill(0x43));
+ * hsDirIndex(relay, { period: new TimePeriod(42), srv }).toString().slice(0, 8); // "db475361"
+ * ```
+ */
+export function hsDirIndex(relay: RelayEd25519Id, times: RingTimes): HsDirIndex {
+  // H("node-idx" | node_identity | shared_random_value | INT_8(period_num) | INT_8(period_length))
+  return HsDirIndex.fromBytes(
+    sha3(
+      "node-idx",
+      relay.toBytes(),
+      times.srv.toBytes(),
+      times.period.numberBytes(),
+      times.period.lengthBytes(),
+    ),
+  );
+}

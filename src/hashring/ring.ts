@@ -1,0 +1,182 @@
+/**
+ * The HSDir hash ring for one (time period, SRV), and the responsible HSDirs
+ * of a blinded key with tor's exact algorithm.
+ *
+ * Spec: rend-spec-v3 [WHERE-HSDESC]; tor `hs_common.c:
+ * hs_get_responsible_hsdirs`; arti `tor-netdir/src/hsdir_ring.rs`;
+ * tor-v3-spec.md §3.7.
+ * ```
+ * nodes = v3 HSDirs sorted by hsdir_index (memcmp order)
+ * for replica in 1..hsdir_n_replicas:
+ *     start = idx = first node with hsdir_index ≥ hs_index(replica)  (0 when none)
+ *     added = 0
+ *     while added < n_to_add:                      -- spread_store, or spread_fetch
+ *         if nodes[idx] not yet chosen: choose it; added += 1
+ *         idx = (idx + 1) mod len(nodes)
+ *         if idx == start: break                   -- went round the ring
+ * ```
+ * Nodes chosen for an earlier replica are skipped, not counted.
+ * OnionBalance 0.2.x instead stops a replica when it meets a node it already
+ * chose for that replica; the two differ only when the ring has fewer nodes
+ * than a replica needs (tiny test networks). We follow tor.
+ *
+ * Role: build once per (TP, SRV) — every relay's index is hashed and the list
+ * sorted once — then answer each blinded key with `n_replicas` binary
+ * searches. Pure; relays are handed back as given.
+ *
+ * @module
+ */
+
+import type { HsBlindIdKey } from "../keys/mod.ts";
+import type { RingTimes, SharedRandomValue, TimePeriod } from "../time/mod.ts";
+import { HsDirIndex, hsDirIndex, hsIndex } from "./hsdir_index.ts";
+import type { HsDirParams } from "./params.ts";
+import { type HsDirRelay, isV3HsDir } from "./relay.ts";
+
+/** Uploading a descriptor (`hsdir_spread_store` per replica) or fetching one (`hsdir_spread_fetch`). */
+export type RingPurpose = "store" | "fetch";
+
+/** Options of {@link HsDirRing.responsible}. */
+export interface ResponsibleOptions {
+  /** The consensus's ring parameters (`hsDirParams(consensus.params)`). */
+  params: HsDirParams;
+  /** Store (a service uploading) or fetch (a client). */
+  purpose: RingPurpose;
+}
+
+/** A relay on the ring with its position. */
+export interface RingEntry<R extends HsDirRelay> {
+  /** The relay as the caller gave it. */
+  readonly relay: R;
+  /** Its `hsdir_index` for the ring's (TP, SRV). */
+  readonly index: HsDirIndex;
+}
+
+/** Latin-1 string of bytes: JS string order is then memcmp order, and comparisons are native. */
+function sortKey(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
+}
+
+/**
+ * The v3 HSDirs of one consensus, sorted by `hsdir_index` for one (TP, SRV).
+ *
+ * @example
+ * ```ts
+ * import { HsDirRing, hsDirParams } from "./mod.ts";
+ * import { HsBlindIdKey, RelayEd25519Id } from "../keys/mod.ts";
+ * import { SharedRandomValue, TimePeriod } from "../time/mod.ts";
+ * const relays = [1, 2, 3, 4, 5].map((i) => ({
+ *   nickname: `relay${i}`,
+ *   flags: ["HSDir", "Running"],
+ *   protocols: new Map([["HSDir", new Set([1, 2])]]),
+ *   ed25519Id: RelayEd25519Id.fromBytes(new Uint8Array(32).fill(i)),
+ * }));
+ * const ring = HsDirRing.build(relays, {
+ *   period: new TimePeriod(20000),
+ *   srv: SharedRandomValue.fromBytes(new Uint8Array(32).fill(9)),
+ * });
+ * const blinded = HsBlindIdKey.fromBytes(new Uint8Array(32).fill(7));
+ * ring.responsible(blinded, { params: hsDirParams(), purpose: "store" }).length; // 5
+ * ```
+ */
+export class HsDirRing<R extends HsDirRelay> {
+  /** The time period of every index on this ring. */
+  readonly period: TimePeriod;
+  /** The SRV of every `hsdir_index` on this ring. */
+  readonly srv: SharedRandomValue;
+  readonly #relays: readonly R[];
+  readonly #indexes: readonly HsDirIndex[];
+  readonly #keys: readonly string[];
+
+  private constructor(times: RingTimes, relays: R[], indexes: HsDirIndex[], keys: string[]) {
+    this.period = times.period;
+    this.srv = times.srv;
+    this.#relays = relays;
+    this.#indexes = indexes;
+    this.#keys = keys;
+  }
+
+  /**
+   * Builds the ring: keeps the relays that qualify as v3 HSDirs (see
+   * `relay.ts`), computes each one's `hsdir_index` for `times`, sorts them.
+   * A relay object given twice is used once.
+   *
+   * @param relays Every relay of the consensus (the ring filters them).
+   * @param times The (TP, SRV) of the descriptor or fetch (`HsTimeline` in `src/time/`).
+   */
+  static build<R extends HsDirRelay>(relays: Iterable<R>, times: RingTimes): HsDirRing<R> {
+    const seen = new Set<R>();
+    const entries: { relay: R; index: HsDirIndex; key: string }[] = [];
+    for (const relay of relays) {
+      if (seen.has(relay) || !isV3HsDir(relay)) continue;
+      seen.add(relay);
+      const index = hsDirIndex(relay.ed25519Id!, times);
+      entries.push({ relay, index, key: sortKey(index.toBytes()) });
+    }
+    // Sorted ascending by the 32-byte index compared as unsigned bytes (memcmp).
+    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return new HsDirRing(
+      times,
+      entries.map((e) => e.relay),
+      entries.map((e) => e.index),
+      entries.map((e) => e.key),
+    );
+  }
+
+  /** Number of relays on the ring. */
+  get size(): number {
+    return this.#relays.length;
+  }
+
+  /** The relays in ring order with their indexes. */
+  entries(): RingEntry<R>[] {
+    return this.#relays.map((relay, i) => ({ relay, index: this.#indexes[i]! }));
+  }
+
+  /** Position of the first relay whose index is ≥ `key` (lower bound; `size` when none). */
+  #lowerBound(key: string): number {
+    let lo = 0;
+    let hi = this.#keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#keys[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * The responsible HSDirs of a blinded key, in tor's order (replica 1's
+   * relays first). The blinded key must be for this ring's time period. An
+   * empty ring gives an empty list; a small ring gives fewer relays than
+   * `n_replicas × spread`.
+   */
+  responsible(blinded: HsBlindIdKey, options: ResponsibleOptions): R[] {
+    const size = this.#relays.length;
+    const chosen = new Set<number>();
+    const result: R[] = [];
+    if (size === 0) return result;
+    const spread = options.purpose === "store"
+      ? options.params.spreadStore
+      : options.params.spreadFetch;
+    for (let replica = 1; replica <= options.params.nReplicas; replica++) {
+      const target = sortKey(hsIndex(blinded, { replica, period: this.period }).toBytes());
+      // start = idx = smartlist_bsearch_idx(...); wrap to 0 when past the end
+      let idx = this.#lowerBound(target);
+      if (idx === size) idx = 0;
+      const start = idx;
+      let added = 0;
+      while (added < spread) {
+        // Skip a node already selected (for this or an earlier replica).
+        if (!chosen.has(idx)) {
+          chosen.add(idx);
+          result.push(this.#relays[idx]!);
+          added++;
+        }
+        idx = (idx + 1) % size;
+        if (idx === start) break; // went over the whole ring
+      }
+    }
+    return result;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * Loading and saving an onion service's identity key: format detection from
+ * the content (per key, never a global setting), and thin file I/O around the
+ * pure codecs of `pem.ts` and `tor_key_file.ts`.
+ *
+ * Spec: OnionBalance `hs_v3/service.py: _load_service_keys` (PEM first, then
+ * tor's `hs_ed25519_secret_key`); rend-spec-v3 Appendix F [HIDSERVDIR-FORMAT];
+ * tor-v3-spec.md §1.3; onionbalance-anchor.md §3.3.
+ *
+ * Role: the only file in `src/keys/` that touches the file system. Unlike
+ * OnionBalance (which tries PEM, logs a warning and tries tor's format), the
+ * format is recognised from the first bytes and only that decoder runs, so its
+ * error is the one the user sees. Errors name the file and never contain key
+ * material. Secret files are written with mode 0600 and, unless asked,
+ * never overwrite an existing file.
+ *
+ * @module
+ */
+
+import { KeyError } from "./errors.ts";
+import type { HsIdKeypair } from "./identity.ts";
+import { decodePkcs8Pem, encodePkcs8Pem } from "./pem.ts";
+import {
+  decodeTorSecretKeyFile,
+  encodeHostnameFile,
+  encodeTorPublicKeyFile,
+  encodeTorSecretKeyFile,
+  hasTorKeyHeader,
+} from "./tor_key_file.ts";
+
+/** How an identity key was stored. */
+export type IdentityKeyFormat = "pem" | "tor";
+
+/** An identity key and the format it was read from. */
+export interface LoadedIdentityKey {
+  /** The key. It has a seed exactly when `format` is `"pem"`. */
+  readonly keypair: HsIdKeypair;
+  /** The format recognised from the content. */
+  readonly format: IdentityKeyFormat;
+}
+
+/** Options of the writers. */
+export interface WriteKeyOptions {
+  /** Replace an existing file (default false: refuse, so no key is lost by accident). */
+  overwrite?: boolean;
+}
+
+/** The file names tor uses in a `HiddenServiceDir`. */
+export const TOR_KEY_FILE_NAMES = {
+  secret: "hs_ed25519_secret_key",
+  public: "hs_ed25519_public_key",
+  hostname: "hostname",
+} as const;
+
+const encoder = new TextEncoder();
+
+/**
+ * Recognises and decodes an identity key from a file's content: a PEM block
+ * (`-----BEGIN`) or tor's `== ed25519v1-secret: ` header.
+ *
+ * @param bytes The file content.
+ * @param options.file The path, for error messages.
+ * @throws {KeyError} `UnknownKeyFormat` when neither; `UnsupportedKeyFile`
+ *   for tor's public-key file or an onion address; otherwise the decoder's error.
+ */
+export function decodeIdentityKey(
+  bytes: Uint8Array,
+  options: { file?: string } = {},
+): LoadedIdentityKey {
+  const subject = options.file === undefined ? "identity key" : `key file "${options.file}"`;
+  const start = new TextDecoder("latin1").decode(bytes.subarray(0, 64)).trimStart();
+  if (start.startsWith("-----BEGIN ")) {
+    return { keypair: decodePkcs8Pem(bytes, options), format: "pem" };
+  }
+  if (hasTorKeyHeader(bytes, "secret")) {
+    return { keypair: decodeTorSecretKeyFile(bytes, options), format: "tor" };
+  }
+  if (hasTorKeyHeader(bytes, "public")) {
+    throw new KeyError(
+      "UnsupportedKeyFile",
+      `Cannot read ${subject}: it is tor's public key file; use the secret key file "${TOR_KEY_FILE_NAMES.secret}"`,
+      { file: options.file },
+    );
+  }
+  if (/^[a-z2-7]{16,56}\.onion\s*$/i.test(start)) {
+    throw new KeyError(
+      "UnsupportedKeyFile",
+      `Cannot read ${subject}: it holds an onion address (a "hostname" file), not a key`,
+      { file: options.file },
+    );
+  }
+  throw new KeyError(
+    "UnknownKeyFormat",
+    `Cannot read ${subject}: not a PEM (PKCS#8) Ed25519 key and not tor's "${TOR_KEY_FILE_NAMES.secret}"`,
+    { file: options.file },
+  );
+}
+
+/**
+ * Reads an identity key file in either format.
+ *
+ * @throws {KeyError} `Unreadable` when the file cannot be read (the cause
+ *   says why), or any error of {@link decodeIdentityKey}.
+ */
+export async function loadIdentityKey(path: string): Promise<LoadedIdentityKey> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new KeyError("Unreadable", `Cannot read key file "${path}": ${reason}`, {
+      cause,
+      file: path,
+    });
+  }
+  try {
+    return decodeIdentityKey(bytes, { file: path });
+  } finally {
+    bytes.fill(0);
+  }
+}
+
+/**
+ * Writes a seed-based key as PKCS#8 PEM (what `onionbalance-config` writes), mode 0600.
+ *
+ * @throws {TypeError} When the key has no seed (see `encodePkcs8Pem`).
+ * @throws {Deno.errors.AlreadyExists} When the file exists and `overwrite` is not set.
+ */
+export async function writeIdentityKeyPem(
+  path: string,
+  keypair: HsIdKeypair,
+  options: WriteKeyOptions = {},
+): Promise<void> {
+  await writeSecret(path, encoder.encode(encodePkcs8Pem(keypair)), options);
+}
+
+/**
+ * Writes tor's three files (`hs_ed25519_secret_key`, `hs_ed25519_public_key`,
+ * `hostname`) into an existing directory, each with mode 0600, as tor does in
+ * a `HiddenServiceDir`.
+ *
+ * @throws {Deno.errors.AlreadyExists} When a file exists and `overwrite` is not set.
+ */
+export async function writeTorKeyFiles(
+  dir: string,
+  keypair: HsIdKeypair,
+  options: WriteKeyOptions = {},
+): Promise<void> {
+  const base = dir.endsWith("/") ? dir : `${dir}/`;
+  await writeSecret(
+    `${base}${TOR_KEY_FILE_NAMES.secret}`,
+    encodeTorSecretKeyFile(keypair),
+    options,
+  );
+  await writeSecret(
+    `${base}${TOR_KEY_FILE_NAMES.public}`,
+    encodeTorPublicKeyFile(keypair.public),
+    options,
+  );
+  await writeSecret(
+    `${base}${TOR_KEY_FILE_NAMES.hostname}`,
+    encoder.encode(encodeHostnameFile(keypair.public)),
+    options,
+  );
+}
+
+async function writeSecret(path: string, data: Uint8Array, options: WriteKeyOptions) {
+  try {
+    await Deno.writeFile(path, data, { mode: 0o600, createNew: options.overwrite !== true });
+    // `mode` applies only when the file is created; tighten a replaced file too.
+    if (options.overwrite === true) await Deno.chmod(path, 0o600);
+  } finally {
+    data.fill(0);
+  }
+}

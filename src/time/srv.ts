@@ -1,0 +1,78 @@
+/**
+ * Shared random values (SRV) and the disaster SRV used when a consensus has
+ * none.
+ *
+ * Spec: rend-spec-v3 §2.3 [PUB-SHAREDRANDOM] and §2.3.1 (client behaviour in
+ * the absence of shared random values); dir-spec "shared-rand-current-value";
+ * tor `hs_common.c: compute_disaster_srv`; tor-v3-spec.md §3.3.
+ * ```
+ * disaster_srv = H("shared-random-disaster" | INT_8(period_length) | INT_8(period_num))
+ * ```
+ * Note the order: length first, then number (the blinding nonce has the
+ * opposite order).
+ *
+ * @module
+ */
+
+import { bytesEqual, fromBase64, toBase64 } from "../bytes/mod.ts";
+import { sha3 } from "../crypto/mod.ts";
+import type { TimePeriod } from "./time_period.ts";
+
+/** A 32-byte shared random value, as carried by `shared-rand-*-value` consensus lines. */
+export class SharedRandomValue {
+  readonly #bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): SharedRandomValue {
+    if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
+      throw new RangeError(`Cannot use shared random value: expected 32 bytes`);
+    }
+    return new SharedRandomValue(bytes.slice());
+  }
+
+  /**
+   * From the base64 of a consensus line (44 characters with padding; either padding accepted).
+   *
+   * @throws {RangeError} When it is not base64 of 32 bytes (`BytesError` is a `RangeError`).
+   */
+  static fromBase64(text: string): SharedRandomValue {
+    return SharedRandomValue.fromBytes(fromBase64(text));
+  }
+
+  /** A copy of the 32 bytes. */
+  toBytes(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /** Padded base64, as in the consensus and `GETINFO sr/current`. */
+  toString(): string {
+    return toBase64(this.#bytes);
+  }
+
+  /** Whether both hold the same bytes. */
+  equals(other: SharedRandomValue): boolean {
+    return bytesEqual(this.#bytes, other.#bytes);
+  }
+}
+
+/**
+ * The disaster SRV for `period` (tor `compute_disaster_srv`), used in place of
+ * a missing current or previous SRV, for the time period the SRV is wanted for.
+ *
+ * @example
+ * ```ts
+ * import { disasterSrv } from "./srv.ts";
+ * import { TimePeriod } from "./time_period.ts";
+ * disasterSrv(new TimePeriod(1)).toBytes()[0]; // 0xf8
+ * ```
+ */
+export function disasterSrv(period: TimePeriod): SharedRandomValue {
+  // H("shared-random-disaster" | INT_8(period_length) | INT_8(period_num))
+  return SharedRandomValue.fromBytes(
+    sha3("shared-random-disaster", period.lengthBytes(), period.numberBytes()),
+  );
+}

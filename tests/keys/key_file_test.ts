@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { toHex } from "../../src/bytes/mod.ts";
+import { seededRng } from "../../src/crypto/mod.ts";
+import {
+  decodeIdentityKey,
+  encodeHostnameFile,
+  encodeOnionAddress,
+  encodeTorPublicKeyFile,
+  HsIdKeypair,
+  KeyError,
+  loadIdentityKey,
+  TOR_KEY_FILE_NAMES,
+  writeIdentityKeyPem,
+  writeTorKeyFiles,
+} from "../../src/keys/mod.ts";
+import { readBinaryVector, vectorTest } from "../_vectors.ts";
+
+const TMP: Deno.PermissionOptionsObject = { read: ["/tmp"], write: ["/tmp"] };
+
+vectorTest("decodeIdentityKey() recognises each format from the content", async () => {
+  const pem = decodeIdentityKey(await readBinaryVector("project/ob_pkcs8_seed01.pem"), {
+    file: "a.pem",
+  });
+  assert.equal(pem.format, "pem");
+  assert.ok(pem.keypair.hasSeed);
+  const tor = decodeIdentityKey(await readBinaryVector("onionbalance/hs_ed25519_secret_key"), {
+    file: "hs_ed25519_secret_key",
+  });
+  assert.equal(tor.format, "tor");
+  assert.equal(tor.keypair.hasSeed, false);
+});
+
+Deno.test("decodeIdentityKey() explains files that are not identity keys", () => {
+  const key = HsIdKeypair.fromSeed(new Uint8Array(32).fill(4));
+  const cases: [Uint8Array, string, RegExp][] = [
+    [
+      encodeTorPublicKeyFile(key.public),
+      "UnsupportedKeyFile",
+      /tor's public key file; use the secret key file "hs_ed25519_secret_key"/,
+    ],
+    [
+      new TextEncoder().encode(encodeHostnameFile(key.public)),
+      "UnsupportedKeyFile",
+      /onion address/,
+    ],
+    [
+      new TextEncoder().encode("ED25519-V3:" + "A".repeat(86)),
+      "UnknownKeyFormat",
+      /not a PEM \(PKCS#8\) Ed25519 key/,
+    ],
+    [new Uint8Array(96), "UnknownKeyFormat", /^Cannot read key file "k": /],
+    [new Uint8Array(0), "UnknownKeyFormat", /^Cannot read key file "k": /],
+  ];
+  for (const [bytes, kind, pattern] of cases) {
+    assert.throws(() => decodeIdentityKey(bytes, { file: "k" }), (e: unknown) => {
+      assert.ok(e instanceof KeyError);
+      assert.equal(e.kind, kind);
+      assert.match(e.message, pattern);
+      assert.equal(e.file, "k");
+      return true;
+    });
+  }
+});
+
+Deno.test({
+  name: "writeIdentityKeyPem() and writeTorKeyFiles() write 0600 files that load back",
+  permissions: TMP,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ob-keys-" });
+    try {
+      const keypair = HsIdKeypair.generate(seededRng("key-file-test"));
+      await writeIdentityKeyPem(`${dir}/frontend.key`, keypair);
+      await writeTorKeyFiles(dir, keypair);
+      for (const name of ["frontend.key", ...Object.values(TOR_KEY_FILE_NAMES)]) {
+        assert.equal((await Deno.stat(`${dir}/${name}`)).mode! & 0o777, 0o600, name);
+      }
+      const fromPem = await loadIdentityKey(`${dir}/frontend.key`);
+      const fromTor = await loadIdentityKey(`${dir}/${TOR_KEY_FILE_NAMES.secret}`);
+      // Each file keeps its own format, in the same process.
+      assert.equal(fromPem.format, "pem");
+      assert.equal(fromTor.format, "tor");
+      assert.ok(fromPem.keypair.public.equals(keypair.public));
+      assert.ok(fromTor.keypair.public.equals(keypair.public));
+      assert.equal(toHex(fromTor.keypair.expandedSecret()), toHex(keypair.expandedSecret()));
+      assert.equal(
+        await Deno.readTextFile(`${dir}/${TOR_KEY_FILE_NAMES.hostname}`),
+        `${encodeOnionAddress(keypair.public)}\n`,
+      );
+      // No silent overwrite; an explicit one keeps mode 0600.
+      await assert.rejects(
+        writeIdentityKeyPem(`${dir}/frontend.key`, keypair),
+        Deno.errors.AlreadyExists,
+      );
+      await assert.rejects(writeTorKeyFiles(dir, keypair), Deno.errors.AlreadyExists);
+      await Deno.chmod(`${dir}/frontend.key`, 0o644);
+      await writeIdentityKeyPem(`${dir}/frontend.key`, keypair, { overwrite: true });
+      assert.equal((await Deno.stat(`${dir}/frontend.key`)).mode! & 0o777, 0o600);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "loadIdentityKey() names a missing or malformed file",
+  permissions: TMP,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ob-keys-" });
+    try {
+      await assert.rejects(loadIdentityKey(`${dir}/missing.key`), (e: unknown) => {
+        assert.ok(e instanceof KeyError);
+        assert.equal(e.kind, "Unreadable");
+        assert.match(e.message, /^Cannot read key file ".*\/missing\.key": /);
+        assert.ok(e.cause instanceof Deno.errors.NotFound);
+        return true;
+      });
+      const truncated = `${dir}/hs_ed25519_secret_key`;
+      const keypair = HsIdKeypair.generate(seededRng("truncated"));
+      await writeTorKeyFiles(dir, keypair);
+      const bytes = await Deno.readFile(truncated);
+      await Deno.writeFile(truncated, bytes.subarray(0, 64));
+      await assert.rejects(loadIdentityKey(truncated), (e: unknown) => {
+        assert.ok(e instanceof KeyError);
+        assert.equal(e.kind, "BadLength");
+        assert.equal(e.file, truncated);
+        assert.match(e.message, /truncated: 64 bytes, expected 96/);
+        return true;
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

@@ -1,0 +1,125 @@
+import assert from "node:assert/strict";
+import { concat, fromHex, toBase64, toHex } from "../../src/bytes/mod.ts";
+import {
+  decodePkcs8Pem,
+  decodeTorSecretKeyFile,
+  encodeOnionAddress,
+  encodePkcs8Pem,
+  HsIdKeypair,
+  KeyError,
+  type KeyErrorKind,
+  PKCS8_ED25519_PREFIX,
+} from "../../src/keys/mod.ts";
+import { readBinaryVector, vectorTest } from "../_vectors.ts";
+
+const SEED01 = Uint8Array.from({ length: 32 }, (_, i) => i + 1);
+
+function pem(der: Uint8Array, label = "PRIVATE KEY"): string {
+  const b64 = toBase64(der).match(/.{1,64}/g)!.join("\n");
+  return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
+}
+
+function assertKeyError(fn: () => unknown, kind: KeyErrorKind, pattern: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof KeyError, `expected KeyError, got ${e}`);
+    assert.equal(e.kind, kind, e.message);
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+vectorTest(
+  "decodePkcs8Pem() reads what Python cryptography (onionbalance-config) writes",
+  async () => {
+    const fixture = await readBinaryVector("project/ob_pkcs8_seed01.pem");
+    const keypair = decodePkcs8Pem(fixture);
+    // Seed 01..20 is the identity seed of tor-v3-spec.md A.12.
+    assert.equal(
+      toHex(keypair.public.toBytes()),
+      "79b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664",
+    );
+    assert.equal(
+      encodeOnionAddress(keypair.public),
+      "pg2vmlup4zkpsqdywejorkmlu6ib7bj242k35v7a4oiqxlieszspudyd.onion",
+    );
+    assert.ok(keypair.hasSeed);
+    assert.deepEqual(keypair.seed(), SEED01);
+    // encodePkcs8Pem() writes the same bytes.
+    assert.equal(encodePkcs8Pem(keypair), new TextDecoder().decode(fixture));
+  },
+);
+
+Deno.test("decodePkcs8Pem() accepts CRLF, surrounding whitespace and split base64", () => {
+  const text = encodePkcs8Pem(HsIdKeypair.fromSeed(SEED01));
+  const expected = HsIdKeypair.fromSeed(SEED01).public;
+  assert.ok(decodePkcs8Pem(text.replaceAll("\n", "\r\n")).public.equals(expected));
+  assert.ok(decodePkcs8Pem(`\n  ${text}\n\n`).public.equals(expected));
+  const lines = text.split("\n");
+  const split = [lines[0], lines[1]!.slice(0, 20), lines[1]!.slice(20), ...lines.slice(2)].join(
+    "\n",
+  );
+  assert.ok(decodePkcs8Pem(split).public.equals(expected));
+});
+
+Deno.test("decodePkcs8Pem() refuses other keys and says which", () => {
+  const der = concat(PKCS8_ED25519_PREFIX, SEED01);
+  const opts = { file: "ob.key" };
+  assertKeyError(
+    () => decodePkcs8Pem(pem(der, "ENCRYPTED PRIVATE KEY"), opts),
+    "UnsupportedKeyFile",
+    /^Cannot read key file "ob.key": encrypted PEM keys are not supported/,
+  );
+  assertKeyError(
+    () => decodePkcs8Pem(pem(der, "RSA PRIVATE KEY"), opts),
+    "UnsupportedKeyFile",
+    /"RSA PRIVATE KEY" PEM block/,
+  );
+  // RFC 8410 §10.3: an Ed25519 PKCS#8 v2 key (attributes and public key).
+  const rfc8410 = "-----BEGIN PRIVATE KEY-----\n" +
+    "MHICAQEwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n" +
+    "oB8wHQYKKoZIhvcNAQkJFDEPDA1DdXJkbGUgQ2hhaXJzgSEAGb9ECWmEzf6FQbrB\n" +
+    "Z9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PRIVATE KEY-----\n";
+  assertKeyError(
+    () => decodePkcs8Pem(rfc8410, opts),
+    "UnsupportedKeyFile",
+    /PKCS#8 form other than v1/,
+  );
+  const x25519 = concat(fromHex("302e020100300506032b656e04220420"), SEED01);
+  assertKeyError(() => decodePkcs8Pem(pem(x25519), opts), "UnsupportedKeyFile", /X25519/);
+  // A P-256 key's algorithm identifier (id-ecPublicKey) in an otherwise similar structure.
+  const ec = concat(
+    fromHex("3041020100301306072a8648ce3d020106082a8648ce3d030107042730250201010420"),
+    SEED01,
+  );
+  assertKeyError(() => decodePkcs8Pem(pem(ec), opts), "UnsupportedKeyFile", /another algorithm/);
+});
+
+Deno.test("decodePkcs8Pem() rejects broken armor, base64 and DER", () => {
+  const good = encodePkcs8Pem(HsIdKeypair.fromSeed(SEED01));
+  const der = concat(PKCS8_ED25519_PREFIX, SEED01);
+  const cases: [string, RegExp][] = [
+    ["", /expected "-----BEGIN PRIVATE KEY-----"/],
+    ["garbage\n" + good, /expected "-----BEGIN PRIVATE KEY-----"/],
+    [good.replace("-----END PRIVATE KEY-----", ""), /no "-----END PRIVATE KEY-----" line/],
+    [good + "trailing\n", /text after/],
+    [good.replace("MC4C", "MC4*"), /not base64/],
+    ["-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n", /not base64/],
+    [pem(der.subarray(0, 47)), /PKCS#8 form other than v1/],
+    [pem(concat(der, new Uint8Array([0]))), /PKCS#8 form other than v1/],
+    [pem(new Uint8Array([1, 2, 3])), /not a PKCS#8 structure/],
+  ];
+  for (const [text, pattern] of cases) {
+    assert.throws(() => decodePkcs8Pem(text), (e: unknown) => {
+      assert.ok(e instanceof KeyError, `${JSON.stringify(text)}: ${e}`);
+      assert.match(e.message, pattern, JSON.stringify(text));
+      return true;
+    });
+  }
+});
+
+vectorTest("encodePkcs8Pem() refuses a key that has no seed", async () => {
+  const torKey = decodeTorSecretKeyFile(
+    await readBinaryVector("onionbalance/hs_ed25519_secret_key"),
+  );
+  assert.throws(() => encodePkcs8Pem(torKey), TypeError);
+});
