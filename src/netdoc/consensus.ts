@@ -14,6 +14,7 @@
  */
 
 import { BytesError, fromBase64, toHex } from "../bytes/mod.ts";
+import { SharedRandomValue } from "../time/mod.ts";
 
 /** A malformed consensus: which line and what is wrong. */
 export class ConsensusSyntaxError extends SyntaxError {
@@ -61,10 +62,10 @@ export interface MicrodescConsensus {
   validUntil: number;
   /** The `params` line (Int32 values). */
   params: ReadonlyMap<string, number>;
-  /** `shared-rand-current-value`, 32 bytes, if present. */
-  srvCurrent?: Uint8Array;
-  /** `shared-rand-previous-value`, 32 bytes, if present. */
-  srvPrevious?: Uint8Array;
+  /** `shared-rand-current-value`, if present. */
+  srvCurrent?: SharedRandomValue;
+  /** `shared-rand-previous-value`, if present. */
+  srvPrevious?: SharedRandomValue;
   /** Router entries in consensus order. */
   relays: ConsensusRelay[];
 }
@@ -98,11 +99,11 @@ export function parseProtocols(words: readonly string[], line?: number): Map<str
   return out;
 }
 
-function parseSrv(words: readonly string[], line: number): Uint8Array {
+function parseSrv(words: readonly string[], line: number): SharedRandomValue {
   // shared-rand-current-value <NumReveals> <Value>
   try {
     const value = fromBase64(words[2] ?? "");
-    if (value.length === 32) return value;
+    if (value.length === 32) return SharedRandomValue.fromBytes(value);
   } catch (error) {
     if (!(error instanceof BytesError)) throw error;
   }

@@ -17,13 +17,14 @@
 
 import { fromBase64, toBase64NoPad } from "../bytes/mod.ts";
 import { sha256 } from "../crypto/mod.ts";
+import { RelayEd25519Id } from "../keys/mod.ts";
 
 /** One microdescriptor: its digest and the relay's ed25519 identity, if it has one. */
 export interface Microdescriptor {
   /** Base64 (no padding) SHA-256 of the microdescriptor text, as in the consensus `m` line. */
   digest: string;
   /** The relay's 32-byte ed25519 identity from `id ed25519`, if present and well formed. */
-  ed25519Id?: Uint8Array;
+  ed25519Id?: RelayEd25519Id;
 }
 
 /**
@@ -48,7 +49,7 @@ export function parseMicrodescriptors(text: string): Microdescriptor[] {
     if (id !== null) {
       try {
         const key = fromBase64(id[1]!);
-        if (key.length === 32) md.ed25519Id = key;
+        if (key.length === 32) md.ed25519Id = RelayEd25519Id.fromBytes(key);
       } catch {
         // Not a valid key: leave the relay without an ed25519 identity.
       }

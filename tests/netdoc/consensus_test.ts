@@ -54,8 +54,8 @@ Deno.test("parseMicrodescConsensus() reads times, params, SRVs and router entrie
   assert.equal(c.validUntil - c.validAfter, 3 * 3600);
   assert.equal(c.params.get("hsdir_spread_store"), 3);
   assert.equal(c.params.get("some_negative"), -5);
-  assert.equal(toHex(c.srvCurrent!), "29".repeat(32));
-  assert.equal(toHex(c.srvPrevious!), "2a".repeat(32));
+  assert.equal(toHex(c.srvCurrent!.toBytes()), "29".repeat(32));
+  assert.equal(toHex(c.srvPrevious!.toBytes()), "2a".repeat(32));
   assert.equal(c.relays.length, 2);
   const [r1, r2] = c.relays;
   assert.equal(r1!.nickname, "relay1");
@@ -114,8 +114,8 @@ Deno.test("parseMicrodescriptors() digests each microdescriptor with its final n
   assert.equal(mds.length, 2);
   assert.equal(mds[0]!.digest, toBase64NoPad(sha256(MD1)));
   assert.equal(mds[1]!.digest, toBase64NoPad(sha256(MD2)));
-  assert.equal(toHex(mds[0]!.ed25519Id!), "11".repeat(32));
-  assert.equal(toHex(mds[1]!.ed25519Id!), "22".repeat(32));
+  assert.equal(toHex(mds[0]!.ed25519Id!.toBytes()), "11".repeat(32));
+  assert.equal(toHex(mds[1]!.ed25519Id!.toBytes()), "22".repeat(32));
 });
 
 Deno.test("parseMicrodescriptors() leaves a malformed ed25519 id undefined and accepts empty input", () => {
