@@ -2,7 +2,9 @@
 # Installs what this project needs on a Debian/Ubuntu machine with Node.js, when it is missing:
 #   - Deno 2.9 (the npm package `deno`, pinned below);
 #   - Debian's tor (0.4.9 on Debian 12), python3-stem (an independent decoder used by the interop
-#     tests) and onionbalance 0.2.2 (the peer the benchmarks and interop tests compare against).
+#     tests) and onionbalance 0.2.2 (the peer the benchmarks and interop tests compare against);
+#   - procps for /usr/bin/kill: the private test network signals its tors with it, because Deno
+#     lets `Deno.kill()` signal another process only under an unrestricted --allow-run.
 # Runs apt-get as root, or through sudo when not root. Safe to run again: it installs nothing that
 # is already there.
 set -euo pipefail
@@ -23,6 +25,7 @@ command -v tor >/dev/null 2>&1 || missing+=(tor)
 command -v tor-gencert >/dev/null 2>&1 || missing+=(tor)
 /usr/bin/python3 -c 'import stem' >/dev/null 2>&1 || missing+=(python3-stem)
 [ -x /usr/bin/onionbalance ] || missing+=(onionbalance)
+[ -x /usr/bin/kill ] || [ -x /bin/kill ] || missing+=(procps)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
