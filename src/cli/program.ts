@@ -12,6 +12,7 @@
 
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "./exit_codes.ts";
+import { registerRunCommand } from "./run.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the program writes its normal and its error output. */
@@ -50,6 +51,7 @@ export function createProgram(io: CliIo): Command {
       getOutHasColors: () => false,
       getErrHasColors: () => false,
     });
+  registerRunCommand(program, io);
   return program;
 }
 
@@ -62,10 +64,7 @@ export function createProgram(io: CliIo): Command {
  */
 export async function runCli(args: readonly string[], io: CliIo): Promise<CliOutcome> {
   const program = createProgram(io);
-  if (args.length === 0) {
-    program.outputHelp({ error: true });
-    return { exitCode: ExitCode.Usage };
-  }
+  args = withDefaultCommand(args);
   const first = args[0];
   if (first !== undefined && !first.startsWith("-") && !isCommand(program, first)) {
     io.err(`error: unknown command '${first}'\n(see 'onionbalance --help')\n`);
@@ -80,6 +79,19 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<CliOut
     }
     throw error;
   }
+}
+
+/**
+ * OnionBalance 0.2.x has no subcommands: `onionbalance -c config.yaml` (or no
+ * argument at all) runs the daemon. So do we, unless the arguments ask for
+ * help or the version.
+ */
+function withDefaultCommand(args: readonly string[]): readonly string[] {
+  const first = args[0];
+  if (first === undefined) return ["run"];
+  const topLevel = ["-h", "--help", "-V", "--version"];
+  if (first.startsWith("-") && !topLevel.includes(first)) return ["run", ...args];
+  return args;
 }
 
 /** Whether `name` names a subcommand (or an alias of one) of `program`. */

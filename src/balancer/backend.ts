@@ -1,0 +1,152 @@
+/**
+ * One backend instance as the balancer sees it: the last good descriptor
+ * fetched for it, the revision counters seen, and whether it is usable.
+ *
+ * Spec: rend-spec-v3 §2.4 [DESC-OUTER] `revision-counter` (strictly increases
+ * per blinded key), tor-v3-spec.md §3.9 (a tor service re-uploads with a new
+ * counter at least every 120 minutes).
+ *
+ * When is a backend usable? (OnionBalance 0.2.x: "a descriptor was received in
+ * the last hour", which a dead backend's descriptor, still on the HSDirs for
+ * 3 hours, keeps satisfying.)
+ * - it has a checked descriptor whose intro points are not expired;
+ * - the last successful fetch is younger than `instance-stale-after`;
+ * - its revision counter advanced within the last 3 hours (a live tor
+ *   re-uploads at least every 2 hours, always with a higher counter);
+ * - active health checks, when on, have not failed `failures` times in a row.
+ *
+ * Role: state only; no I/O.
+ *
+ * @module
+ */
+
+import type { HsIdKey } from "../keys/mod.ts";
+import type { HsDesc, HsDescIntroPoint } from "../netdoc/hsdesc/mod.ts";
+
+/** What happened to a fetched descriptor. */
+export type AcceptResult =
+  | "new" // first descriptor, or one with new intro points
+  | "updated" // higher revision counter, same intro points
+  | "same" // the descriptor already held (same revision counter)
+  | "rollback"; // lower revision counter than one already held: rejected
+
+/** A live tor re-uploads at least every 2 h; 3 h without a new counter means it stopped. */
+export const REVISION_ADVANCE_LIMIT_MS = 3 * 3600 * 1000;
+
+/** The state of one backend. */
+export class Backend {
+  /** 56-character address, without `.onion`. */
+  readonly address: string;
+  /** Identity key from the address. */
+  readonly identity: HsIdKey;
+  /** Operator's name from the config, if any. */
+  name?: string;
+
+  #descriptor?: HsDesc;
+  /** Highest revision counter seen per blinded key (base64). */
+  readonly #highest = new Map<string, bigint>();
+  /** When the held descriptor was last fetched (ms). */
+  lastFetchOkAt?: number;
+  /** When the held descriptor was first received (ms). */
+  descriptorReceivedAt?: number;
+  /** When the revision counter last advanced (ms). */
+  revisionAdvancedAt?: number;
+  /** When the intro-point set last changed (ms). */
+  introSetModifiedAt?: number;
+  /** When the last fetch was started (ms). */
+  lastFetchAttemptAt?: number;
+  /** Failed fetches in a row. */
+  fetchFailures = 0;
+  /** The last fetch failure's reason. */
+  lastFetchError?: string;
+  /** Health: failed checks in a row; undefined when health checks are off or not yet run. */
+  healthFailures?: number;
+  /** Health: when the last check ended, and whether it passed. */
+  lastHealthCheck?: { at: number; ok: boolean; error?: string };
+
+  /**
+   * @param address 56 lowercase characters without `.onion`.
+   * @param identity The key the address encodes.
+   */
+  constructor(address: string, identity: HsIdKey) {
+    this.address = address;
+    this.identity = identity;
+  }
+
+  /** The checked descriptor held, if any. */
+  get descriptor(): HsDesc | undefined {
+    return this.#descriptor;
+  }
+
+  /** The intro points of the held descriptor (empty without one). */
+  get introPoints(): readonly HsDescIntroPoint[] {
+    return this.#descriptor?.inner.introPoints ?? [];
+  }
+
+  /**
+   * Takes a checked descriptor fetched at `nowMs`, unless its revision counter
+   * is lower than one already seen for the same blinded key (a rollback: an
+   * HSDir serving an old copy).
+   */
+  accept(descriptor: HsDesc, nowMs: number): AcceptResult {
+    const key = descriptor.blindedKey.toBytes().join(",");
+    const counter = descriptor.outer.revisionCounter;
+    const highest = this.#highest.get(key);
+    if (highest !== undefined && counter < highest) return "rollback";
+    this.lastFetchOkAt = nowMs;
+    this.fetchFailures = 0;
+    this.lastFetchError = undefined;
+    if (highest !== undefined && counter === highest && this.#descriptor !== undefined) {
+      return "same";
+    }
+    this.#highest.set(key, counter);
+    this.revisionAdvancedAt = nowMs;
+    const before = introSetKey(this.introPoints);
+    this.#descriptor = descriptor;
+    this.descriptorReceivedAt = nowMs;
+    if (before === introSetKey(this.introPoints) && before !== "") return "updated";
+    this.introSetModifiedAt = nowMs;
+    return "new";
+  }
+
+  /** Records a failed fetch. */
+  fetchFailed(reason: string): void {
+    this.fetchFailures++;
+    this.lastFetchError = reason;
+  }
+
+  /**
+   * Why the backend cannot be used at `nowMs`, or undefined when it can.
+   *
+   * @param options `staleAfterMs` (config `instance-stale-after`) and, when
+   *   health checks are on, `healthFailures` (config `health-check.failures`).
+   */
+  unusableReason(
+    nowMs: number,
+    options: { staleAfterMs: number; healthFailures?: number },
+  ): string | undefined {
+    if (this.#descriptor === undefined) return "no descriptor yet";
+    if (this.introPoints.length === 0) return "its descriptor has no usable intro points";
+    if (this.lastFetchOkAt !== undefined && nowMs - this.lastFetchOkAt > options.staleAfterMs) {
+      return `no descriptor fetched for ${Math.round((nowMs - this.lastFetchOkAt) / 1000)} s`;
+    }
+    if (
+      this.revisionAdvancedAt !== undefined &&
+      nowMs - this.revisionAdvancedAt > REVISION_ADVANCE_LIMIT_MS
+    ) {
+      return "its revision counter has not advanced for 3 hours (the backend stopped publishing)";
+    }
+    if (
+      options.healthFailures !== undefined && this.healthFailures !== undefined &&
+      this.healthFailures >= options.healthFailures
+    ) {
+      return `${this.healthFailures} health checks failed in a row`;
+    }
+    return undefined;
+  }
+}
+
+/** A stable key for a set of intro points: their auth keys, sorted. */
+export function introSetKey(points: readonly HsDescIntroPoint[]): string {
+  return points.map((p) => p.authKey.toString()).sort().join(" ");
+}

@@ -1,0 +1,330 @@
+/**
+ * The balancer daemon: fetches every backend's descriptor, keeps the network
+ * view current, and has each frontend service publish its descriptors.
+ *
+ * Spec: rend-spec-v3 §2.2 [WHERE-HSDESC]; tor-v3-spec.md §3.9, §3.10, §5.1;
+ * onionbalance-anchor.md §4 (what OnionBalance 0.2.x does, and its failures).
+ *
+ * One loop, woken by timers and events ({@link Balancer.run}):
+ *
+ * ```
+ *   ┌──────────── wake: timer, fetch result, upload result, consensus, reconnect
+ *   ▼
+ * tick ─▶ network view stale? ──▶ GETINFO consensus-microdesc + md/all
+ *   │                              (fails: log what we wait for, retry in 5 s)
+ *   ├──▶ backends due? ──▶ HSFETCH each (at most 8 at once; SIGNAL ACTIVE)
+ *   │                       result: checked descriptor, rollback refused, or failure
+ *   │                       (failures retried at 10 s, 20 s, … up to fetch-interval)
+ *   └──▶ services: maintain() (frontend.ts: publish on change, retry failed uploads)
+ *        — not before every backend's first fetch finished (at most 30 s after start):
+ *          no fixed start-up sleep, and no publish-then-republish churn.
+ * ```
+ *
+ * Faults that never stop the daemon: tor stopped or restarted (the control
+ * client reconnects with backoff; on reconnect the view is re-read, every
+ * backend re-fetched and every descriptor republished), an HSDir failing
+ * (that upload is retried), a backend's descriptor missing, old, malformed
+ * or forged (that backend is left out until it is fine again).
+ *
+ * @module
+ */
+
+import type { ControlClient } from "../control/mod.ts";
+import { isConsensusArrival, parseEvent, signal as sendSignal } from "../control/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import type { Clock } from "../time/mod.ts";
+import type { Backend } from "./backend.ts";
+import type { FrontendService } from "./frontend.ts";
+import type { NetworkView } from "./network.ts";
+import { fetchBackend, isTestingNetwork, loadNetworkView } from "./tor.ts";
+
+/** Timings of the daemon. */
+export interface BalancerTimings {
+  /** Between fetches of one backend (ms). */
+  fetchIntervalMs: number;
+  /** Between publish checks (ms). */
+  publishCheckIntervalMs: number;
+  /** Deadline of one HSFETCH (ms). */
+  fetchTimeoutMs: number;
+  /** Longest wait for every backend's first fetch before the first publish (ms). */
+  startupGraceMs: number;
+}
+
+/** Default timings other than those from the config. */
+export const DEFAULT_FETCH_TIMEOUT_MS = 60_000;
+export const STARTUP_GRACE_MS = 30_000;
+const VIEW_RETRY_MS = 5_000;
+const VIEW_MAX_AGE_MS = 15 * 60_000;
+const FETCH_CONCURRENCY = 8;
+const FETCH_RETRY_INITIAL_MS = 10_000;
+
+/** What the daemon works with. */
+export interface BalancerDeps {
+  /** The control client (reconnects on its own). */
+  client: ControlClient;
+  /** Clock for every timing decision. */
+  clock: Clock;
+  /** Logger. */
+  log: Logger;
+  /** Force testing-network time periods (`--is-testnet`); otherwise asked from tor. */
+  isTestnet?: boolean;
+}
+
+/** Per-backend scheduling state. */
+interface FetchSchedule {
+  nextAt: number;
+  inFlight: boolean;
+  firstDone: boolean;
+}
+
+/** The daemon (see the module comment). */
+export class Balancer {
+  services: FrontendService[];
+  timings: BalancerTimings;
+  readonly #deps: BalancerDeps;
+  #view?: NetworkView;
+  #viewLoadedAt = 0;
+  #viewStale = true;
+  #viewRetryAt = 0;
+  #testnet?: boolean;
+  readonly #schedule = new Map<string, FetchSchedule>();
+  #inFlight = 0;
+  #startedAt = 0;
+  #lastActiveSignal = 0;
+  #wake: (() => void) | undefined;
+  #woken = false;
+  #waitingFor = "";
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(services: FrontendService[], timings: BalancerTimings, deps: BalancerDeps) {
+    this.services = services;
+    this.timings = timings;
+    this.#deps = deps;
+  }
+
+  /** The current network view, if one was loaded. */
+  get view(): NetworkView | undefined {
+    return this.#view;
+  }
+
+  /** Every distinct backend of every service (one backend may serve several). */
+  backends(): Backend[] {
+    return [...new Set(this.services.flatMap((s) => s.backends))];
+  }
+
+  /** Wakes the loop now (a result arrived, a signal came). */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Marks the network view stale, re-fetches every backend and republishes (tor restarted). */
+  resync(reason: string): void {
+    this.#deps.log.info(
+      `Re-reading the consensus, re-fetching every backend and republishing: ${reason}`,
+    );
+    this.#viewStale = true;
+    this.#viewRetryAt = 0;
+    for (const s of this.#schedule.values()) s.nextAt = 0;
+    for (const service of this.services) service.requestRepublish(reason);
+    this.wake();
+  }
+
+  /** Runs until `signal` aborts. Never throws for a transient fault. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { client, log, clock } = this.#deps;
+    this.#startedAt = clock.now();
+    const sub = await client.subscribe(["STATUS_CLIENT"], (reply) => {
+      if (isConsensusArrival(parseEvent(reply))) {
+        log.info("A new consensus arrived");
+        this.#viewStale = true;
+        this.#viewRetryAt = 0;
+        this.wake();
+      }
+    });
+    this.#unsubscribe.push(() => void sub.unsubscribe().catch(() => {}));
+    this.#unsubscribe.push(client.onStateChange(({ state }) => {
+      if (state === "connected") this.resync("the connection to tor is back");
+      if (state === "disconnected") {
+        log.warning("Lost the connection to tor; waiting for it to come back");
+      }
+    }));
+    try {
+      while (!signal.aborted) {
+        const now = clock.now();
+        await this.tick(now);
+        await this.#sleep(this.#nextDue(clock.now()) - clock.now(), signal);
+      }
+    } finally {
+      for (const stop of this.#unsubscribe.splice(0)) stop();
+    }
+  }
+
+  /** Does everything that is due at `now`. Exposed for tests. */
+  async tick(now: number): Promise<void> {
+    if (this.#viewStale || now - this.#viewLoadedAt > VIEW_MAX_AGE_MS) {
+      if (now >= this.#viewRetryAt) await this.#refreshView(now);
+    }
+    const view = this.#view;
+    if (view === undefined) return;
+    if (!view.isLive(Math.floor(now / 1000))) {
+      this.#say("a live consensus (the one tor has is more than 24 h out of date)");
+      return;
+    }
+    this.#startFetches(view, now);
+    if (!this.#startupSettled(now)) return;
+    let anyUsable = false;
+    for (const service of this.services) {
+      if (service.usableBackends(now).usable.length > 0) anyUsable = true;
+      try {
+        await service.maintain(view, now);
+      } catch (error) {
+        this.#deps.log.error(`Cannot publish ${service.address}.onion: ${describe(error)}`);
+      }
+    }
+    if (!anyUsable) this.#say("a usable backend descriptor");
+    else this.#waitingFor = "";
+  }
+
+  async #refreshView(now: number): Promise<void> {
+    const { client, log } = this.#deps;
+    try {
+      this.#testnet ??= this.#deps.isTestnet || await isTestingNetwork(client);
+      const view = await loadNetworkView(client, { isTestingNetwork: this.#testnet });
+      this.#view = view;
+      this.#viewLoadedAt = now;
+      this.#viewStale = false;
+      log.info(
+        `Consensus valid-after ${new Date(view.consensus.validAfter * 1000).toISOString()}: ` +
+          `${view.relays.length} relays, ${view.hsDirs.length} v3 HSDirs, current ${view.timeline.currentPeriod}` +
+          (view.relaysWithoutMicrodesc > 0
+            ? `, ${view.relaysWithoutMicrodesc} without microdescriptor`
+            : ""),
+      );
+    } catch (error) {
+      this.#viewRetryAt = now + VIEW_RETRY_MS;
+      this.#say(`tor's consensus (${describe(error)})`);
+    }
+  }
+
+  #startFetches(view: NetworkView, now: number): void {
+    const due = this.backends().filter((b) => {
+      const s = this.#scheduleOf(b);
+      return !s.inFlight && s.nextAt <= now;
+    });
+    if (due.length > 0 && now - this.#lastActiveSignal > 60_000) {
+      this.#lastActiveSignal = now;
+      // Keep tor out of dormant mode: it fetches and uploads for us, not for a user.
+      void sendSignal(this.#deps.client, "ACTIVE").catch(() => {});
+    }
+    for (const backend of due) {
+      if (this.#inFlight >= FETCH_CONCURRENCY) break;
+      void this.#fetch(backend, view);
+    }
+  }
+
+  async #fetch(backend: Backend, view: NetworkView): Promise<void> {
+    const { clock, log, client } = this.#deps;
+    const s = this.#scheduleOf(backend);
+    s.inFlight = true;
+    this.#inFlight++;
+    backend.lastFetchAttemptAt = clock.now();
+    try {
+      const outcome = await fetchBackend(client, backend, view, {
+        now: new Date(clock.now()),
+        timeoutMs: this.timings.fetchTimeoutMs,
+      }).catch((error) => ({ ok: false as const, reason: describe(error) }));
+      const now = clock.now();
+      if (outcome.ok) {
+        const result = backend.accept(outcome.descriptor, now);
+        const d = outcome.descriptor;
+        if (result === "rollback") {
+          log.warning(
+            `Refused a descriptor of backend ${backend.address}.onion from HSDir ${outcome.hsDir}: ` +
+              `revision ${d.outer.revisionCounter} is lower than one already seen (an old copy)`,
+          );
+        } else if (result !== "same") {
+          log.info(
+            `Backend ${backend.address}.onion: ${
+              result === "new" ? "new intro points" : "new revision"
+            } ` +
+              `(${d.inner.introPoints.length} intro points, revision ${d.outer.revisionCounter}, ${d.period})`,
+          );
+        }
+        s.nextAt = now + this.timings.fetchIntervalMs;
+      } else {
+        backend.fetchFailed(outcome.reason);
+        const delay = Math.min(
+          this.timings.fetchIntervalMs,
+          FETCH_RETRY_INITIAL_MS * 2 ** Math.min(10, backend.fetchFailures - 1),
+        );
+        s.nextAt = now + delay;
+        log.warning(
+          `Cannot fetch backend ${backend.address}.onion (failure ${backend.fetchFailures}): ` +
+            `${outcome.reason}; retry in ${Math.round(delay / 1000)} s`,
+        );
+      }
+    } finally {
+      s.inFlight = false;
+      s.firstDone = true;
+      this.#inFlight--;
+      this.wake();
+    }
+  }
+
+  #scheduleOf(backend: Backend): FetchSchedule {
+    let s = this.#schedule.get(backend.address);
+    if (s === undefined) {
+      s = { nextAt: 0, inFlight: false, firstDone: false };
+      this.#schedule.set(backend.address, s);
+    }
+    return s;
+  }
+
+  /** True once every backend's first fetch ended, or the start-up grace ran out. */
+  #startupSettled(now: number): boolean {
+    if (now - this.#startedAt >= this.timings.startupGraceMs) return true;
+    return this.backends().every((b) => this.#scheduleOf(b).firstDone);
+  }
+
+  #nextDue(now: number): number {
+    let due = now + this.timings.publishCheckIntervalMs;
+    for (const s of this.#schedule.values()) if (!s.inFlight) due = Math.min(due, s.nextAt);
+    for (const service of this.services) due = Math.min(due, service.nextDueAt() ?? due);
+    if (this.#viewStale) due = Math.min(due, this.#viewRetryAt);
+    if (!this.#startupSettled(now)) {
+      due = Math.min(due, this.#startedAt + this.timings.startupGraceMs);
+    }
+    return Math.max(due, now + 50);
+  }
+
+  async #sleep(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.#woken || signal.aborted) {
+      this.#woken = false;
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", done);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      signal.addEventListener("abort", done);
+      this.#wake = done;
+    });
+    this.#woken = false;
+  }
+
+  /** Logs what the daemon waits for, once per change. */
+  #say(what: string): void {
+    if (this.#waitingFor === what) return;
+    this.#waitingFor = what;
+    this.#deps.log.warning(`Waiting for ${what}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

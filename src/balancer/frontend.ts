@@ -1,0 +1,386 @@
+/**
+ * One frontend service: its key, and for each of its two descriptors
+ * (rend-spec's first/current and second/next) what was last published where.
+ *
+ * Spec: rend-spec-v3 [WHERE-HSDESC], [FIRSTDESCUPLOAD], [SECONDDESCUPLOAD];
+ * tor-v3-spec.md §3.4, §3.9, §5.1.
+ *
+ * When do we publish a descriptor? On every {@link FrontendService.maintain}
+ * call (the daemon calls it after each fetch, consensus or connection change,
+ * and on a timer), per slot:
+ * 1. never published in this process → publish;
+ * 2. its time period or SRV changed (period rotation, new SRV) → publish;
+ * 3. its responsible HSDirs changed (new consensus) → publish;
+ * 4. the chosen intro points changed (a backend came, went, or rotated) → publish;
+ * 5. older than `republish-interval` → publish;
+ * 6. otherwise, retry each failed HSDir upload whose backoff has run out.
+ * Nothing is published without a live consensus or without a usable backend
+ * (the descriptors already on the HSDirs stay until they expire).
+ *
+ * @module
+ */
+
+import type { HsIdKeypair } from "../keys/mod.ts";
+import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import {
+  buildHsDesc,
+  commonFlowControl,
+  type HsDescIntroPoint,
+  HsDescTooLargeError,
+  MAX_INTRO_POINTS,
+} from "../netdoc/hsdesc/mod.ts";
+import type { Rng } from "../crypto/mod.ts";
+import type { Clock, DescriptorSlot, DescriptorTimes } from "../time/mod.ts";
+import type { Backend } from "./backend.ts";
+import type { NetworkView, Relay } from "./network.ts";
+import { assignGroups, chooseIntroPoints, planDescriptors } from "./selection.ts";
+import { type HsDirUpload, PerKeyQueue, retryDelayMs } from "./uploads.ts";
+
+/** Uploads one descriptor to one HSDir and waits for tor's verdict. */
+export type Poster = (
+  descriptor: string,
+  target: { address: string; hsDir: string },
+) => Promise<{ status: "uploaded" | "accepted" } | { status: "failed"; reason: string }>;
+
+/** What was last published for one slot. */
+export interface PublishedSlot {
+  /** Period and SRV it was built for. */
+  readonly times: DescriptorTimes;
+  /** Intro-point auth keys per descriptor group, as planned (before any trimming for size). */
+  readonly groups: readonly (readonly string[])[];
+  /** Intro points in each published descriptor. */
+  readonly introPointCounts: readonly number[];
+  /** The descriptor text per group. */
+  readonly descriptors: readonly string[];
+  /** The revision counter written. */
+  readonly revisionCounter: bigint;
+  /** When it was built (ms). */
+  readonly builtAt: number;
+  /** Why it was published. */
+  readonly reason: string;
+  /** One entry per responsible HSDir. */
+  readonly uploads: HsDirUpload[];
+}
+
+/** Settings of a frontend service. */
+export interface FrontendOptions {
+  /** Intro points per backend. */
+  perBackend: number;
+  /** Whether distinct descriptors may be used. */
+  distinct: boolean;
+  /** Republish at least this often (ms). */
+  republishIntervalMs: number;
+  /** Leave out backends whose state is older than this (ms). */
+  staleAfterMs: number;
+  /** Consecutive failed health checks that leave a backend out (undefined: checks off). */
+  healthFailures?: number;
+}
+
+/** Everything a frontend service needs from outside. */
+export interface FrontendDeps {
+  /** Uploads descriptors. */
+  post: Poster;
+  /** Randomness for keys, salts and jitter. */
+  rng: Rng;
+  /** Logger. */
+  log: Logger;
+  /** The clock upload results are timed with. */
+  clock: Clock;
+  /** Called when an upload result arrives (the daemon refreshes status). */
+  onChange?: () => void;
+}
+
+const SLOTS: readonly DescriptorSlot[] = ["first", "second"];
+
+/** A frontend onion service and its published descriptors. */
+export class FrontendService {
+  /** The frontend's address, 56 characters without `.onion`. */
+  readonly address: string;
+  /** The frontend's identity key. */
+  readonly identity: HsIdKeypair;
+  /** Its backends (shared objects: one backend may serve several frontends). */
+  backends: Backend[];
+  /** Settings. */
+  options: FrontendOptions;
+  /** Last publish per slot. */
+  readonly published = new Map<DescriptorSlot, PublishedSlot>();
+  /** Last publish attempt per slot (ms), for OnionBalance's status keys. */
+  readonly lastAttemptAt = new Map<DescriptorSlot, number>();
+  readonly #deps: FrontendDeps;
+  readonly #queue = new PerKeyQueue();
+  readonly #lastCounter = new Map<string, bigint>();
+  #building = false;
+  #forcedReason: string | undefined;
+
+  constructor(
+    init: { address: string; identity: HsIdKeypair; backends: Backend[]; options: FrontendOptions },
+    deps: FrontendDeps,
+  ) {
+    this.address = init.address;
+    this.identity = init.identity;
+    this.backends = init.backends;
+    this.options = init.options;
+    this.#deps = deps;
+  }
+
+  /** Republishes both descriptors at the next {@link maintain}, e.g. after tor restarted. */
+  requestRepublish(reason: string): void {
+    this.#forcedReason = reason;
+  }
+
+  /** Backends usable at `nowMs`, and why the others are not. */
+  usableBackends(nowMs: number): { usable: Backend[]; skipped: Map<string, string> } {
+    const usable: Backend[] = [];
+    const skipped = new Map<string, string>();
+    for (const backend of this.backends) {
+      const reason = backend.unusableReason(nowMs, {
+        staleAfterMs: this.options.staleAfterMs,
+        healthFailures: this.options.healthFailures,
+      });
+      if (reason === undefined) usable.push(backend);
+      else skipped.set(backend.address, reason);
+    }
+    return { usable, skipped };
+  }
+
+  /**
+   * Publishes or retries what is due (see the module comment). Returns when
+   * the descriptors are built and their uploads started; results arrive later.
+   */
+  async maintain(view: NetworkView, nowMs: number): Promise<void> {
+    if (this.#building) return;
+    this.#building = true;
+    try {
+      const { usable } = this.usableBackends(nowMs);
+      const forced = this.#forcedReason;
+      for (const slot of SLOTS) await this.#maintainSlot(slot, view, usable, nowMs, forced);
+      if (forced !== undefined && this.#forcedReason === forced) this.#forcedReason = undefined;
+    } finally {
+      this.#building = false;
+    }
+  }
+
+  async #maintainSlot(
+    slot: DescriptorSlot,
+    view: NetworkView,
+    usable: Backend[],
+    nowMs: number,
+    forced: string | undefined,
+  ): Promise<void> {
+    const times = view.timeline.descriptor(slot);
+    const blinded = blindPublicKey(this.identity.public, times.period);
+    const hsDirs = view.responsible(blinded, times, "store");
+    const previous = this.published.get(slot);
+    const introPoints = new Map<string, HsDescIntroPoint>();
+    const chosen = chooseIntroPoints(
+      usable.map((b) => ({ backend: b.address, introPoints: b.introPoints })),
+      {
+        perBackend: this.options.perBackend,
+        idOf: (p) => p.authKey.toString(),
+        previous: new Set(previous?.groups.flat()),
+      },
+    );
+    for (const offer of chosen) {
+      for (const p of offer.introPoints) introPoints.set(p.authKey.toString(), p);
+    }
+    const groups = planDescriptors(chosen, {
+      maxPerDescriptor: MAX_INTRO_POINTS,
+      fetchSlots: view.params.nReplicas * view.params.spreadFetch,
+      distinct: this.options.distinct,
+    });
+    if (groups.length === 0 || hsDirs.length === 0) return;
+    const groupIds = groups.map((g) => g.map((p) => p.authKey.toString()));
+    const reason = forced ??
+      publishReason(previous, { times, hsDirs, groupIds }, nowMs, this.options);
+    if (reason !== undefined) {
+      await this.#publish(slot, { times, hsDirs, groups, reason }, usable, view, nowMs);
+    } else if (previous !== undefined) {
+      this.#retryFailed(previous, nowMs);
+    }
+  }
+
+  async #publish(
+    slot: DescriptorSlot,
+    plan: { times: DescriptorTimes; hsDirs: Relay[]; groups: HsDescIntroPoint[][]; reason: string },
+    usable: Backend[],
+    view: NetworkView,
+    nowMs: number,
+  ): Promise<void> {
+    const { times, hsDirs, reason } = plan;
+    const counter = await this.#nextRevisionCounter(times, nowMs);
+    const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));
+    const descriptors: string[] = [];
+    const introPointCounts: number[] = [];
+    for (const group of plan.groups) {
+      const built = await this.#build(times, counter, group, flowControl, nowMs);
+      descriptors.push(built.text);
+      introPointCounts.push(built.introPoints.length);
+    }
+    const groups = plan.groups.map((g) => g.map((p) => p.authKey.toString()));
+    const assignment = assignGroups(hsDirs.length, descriptors.length, view.params);
+    const uploads: HsDirUpload[] = hsDirs.map((relay, i) => ({
+      relay,
+      group: assignment[i] ?? 0,
+      status: "pending",
+      attempts: 0,
+    }));
+    const published: PublishedSlot = {
+      times,
+      groups,
+      introPointCounts,
+      descriptors,
+      revisionCounter: counter,
+      builtAt: nowMs,
+      reason,
+      uploads,
+    };
+    this.published.set(slot, published);
+    this.lastAttemptAt.set(slot, nowMs);
+    this.#deps.log.info(
+      `Publishing the ${slot} descriptor of ${this.address}.onion (${times.period}, revision ${counter}) ` +
+        `to ${hsDirs.length} HSDirs: ${reason}; ${descriptors.length} descriptor(s) with ` +
+        `${introPointCounts.join("+")} intro points`,
+    );
+    for (const upload of uploads) this.#upload(published, upload, nowMs);
+  }
+
+  async #build(
+    times: DescriptorTimes,
+    counter: bigint,
+    group: HsDescIntroPoint[],
+    flowControl: ReturnType<typeof commonFlowControl>,
+    nowMs: number,
+  ): Promise<{ text: string; introPoints: HsDescIntroPoint[] }> {
+    let points = group;
+    while (true) {
+      try {
+        const built = await buildHsDesc(
+          {
+            identity: this.identity,
+            period: times.period,
+            revisionCounter: counter,
+            now: new Date(nowMs),
+            introPoints: points,
+            flowControl,
+          },
+          { rng: this.#deps.rng },
+        );
+        return { text: built.text, introPoints: points };
+      } catch (error) {
+        if (!(error instanceof HsDescTooLargeError) || points.length <= 1) throw error;
+        this.#deps.log.warning(
+          `A descriptor with ${points.length} intro points is ${error.size} bytes, over the ` +
+            `${error.limit}-byte limit: publishing one intro point fewer`,
+        );
+        points = points.slice(0, -1);
+      }
+    }
+  }
+
+  /** OnionBalance's OPE counter, forced strictly above the last one used for this blinded key. */
+  async #nextRevisionCounter(times: DescriptorTimes, nowMs: number): Promise<bigint> {
+    const key = `${times.period.number}/${times.period.lengthMinutes}`;
+    const ope = (await obRevisionCounter(this.identity, {
+      now: Math.floor(nowMs / 1000),
+      srvRunStart: times.srvRunStart,
+    })).toBigInt();
+    const last = this.#lastCounter.get(key);
+    const counter = last !== undefined && ope <= last ? last + 1n : ope;
+    this.#lastCounter.set(key, counter);
+    return counter;
+  }
+
+  #upload(slot: PublishedSlot, upload: HsDirUpload, nowMs: number): void {
+    const descriptor = slot.descriptors[upload.group] ?? slot.descriptors[0]!;
+    const hsDir = upload.relay.fingerprint;
+    upload.status = "pending";
+    upload.attempts++;
+    upload.lastAttemptAt = nowMs;
+    upload.nextRetryAt = undefined;
+    void this.#queue.run(hsDir, async () => {
+      if (this.#isSuperseded(slot)) return; // a newer descriptor replaced this one meanwhile
+      let outcome: Awaited<ReturnType<Poster>>;
+      try {
+        outcome = await this.#deps.post(descriptor, { address: this.address, hsDir });
+      } catch (error) {
+        outcome = {
+          status: "failed",
+          reason: error instanceof Error ? error.message : String(error),
+        };
+      }
+      const at = this.#deps.clock.now();
+      upload.lastResultAt = at;
+      if (outcome.status === "failed") {
+        upload.status = "failed";
+        upload.reason = outcome.reason;
+        upload.nextRetryAt = at + retryDelayMs(upload.attempts, this.#deps.rng(1)[0]! / 256);
+        this.#deps.log.warning(
+          `Upload of ${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname} failed ` +
+            `(${outcome.reason}); retry #${upload.attempts} in ${
+              Math.round((upload.nextRetryAt - at) / 1000)
+            } s`,
+        );
+      } else {
+        upload.status = "uploaded";
+        upload.reason = undefined;
+        this.#deps.log.debug(
+          `Uploaded ${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname}`,
+        );
+      }
+      this.#deps.onChange?.();
+    });
+  }
+
+  #isSuperseded(slot: PublishedSlot): boolean {
+    return ![...this.published.values()].includes(slot);
+  }
+
+  #retryFailed(slot: PublishedSlot, nowMs: number): void {
+    for (const upload of slot.uploads) {
+      if (upload.status === "failed" && (upload.nextRetryAt ?? 0) <= nowMs) {
+        this.#upload(slot, upload, nowMs);
+      }
+    }
+  }
+
+  /** The earliest time (ms) a retry or republish of this service is due, if any. */
+  nextDueAt(): number | undefined {
+    let due: number | undefined;
+    for (const slot of this.published.values()) {
+      for (const upload of slot.uploads) {
+        if (upload.status === "failed" && upload.nextRetryAt !== undefined) {
+          due = Math.min(due ?? Infinity, upload.nextRetryAt);
+        }
+      }
+      due = Math.min(due ?? Infinity, slot.builtAt + this.options.republishIntervalMs);
+    }
+    return due;
+  }
+}
+
+/** Why a slot must be published now, or undefined (see the module comment). */
+export function publishReason(
+  previous: PublishedSlot | undefined,
+  desired: {
+    times: DescriptorTimes;
+    hsDirs: readonly Relay[];
+    groupIds: readonly (readonly string[])[];
+  },
+  nowMs: number,
+  options: { republishIntervalMs: number },
+): string | undefined {
+  if (previous === undefined) return "first publish";
+  if (!previous.times.period.equals(desired.times.period)) return "the time period changed";
+  if (!previous.times.srv.equals(desired.times.srv)) return "the shared random value changed";
+  const before = previous.uploads.map((u) => u.relay.fingerprint).join(" ");
+  const now = desired.hsDirs.map((r) => r.fingerprint).join(" ");
+  if (before !== now) return "the responsible HSDirs changed";
+  if (groupsKey(previous.groups) !== groupsKey(desired.groupIds)) return "the intro points changed";
+  if (nowMs - previous.builtAt >= options.republishIntervalMs) return "republish interval reached";
+  return undefined;
+}
+
+function groupsKey(groups: readonly (readonly string[])[]): string {
+  return groups.map((g) => [...g].sort().join(",")).sort().join(" | ");
+}

@@ -1,0 +1,124 @@
+/**
+ * What the balancer knows about the Tor network: the consensus its tor holds,
+ * the relays that qualify as v3 HSDirs, the time periods and SRVs derived
+ * from the consensus, and the hash rings built from them.
+ *
+ * Spec: rend-spec-v3 §2.2 [WHERE-HSDESC], [TIME-PERIODS]; tor-v3-spec.md
+ * §3.1–§3.8. Every time decision comes from the consensus's valid-after, as
+ * in tor, not from the system clock.
+ *
+ * Role: built from two control-port answers (the microdesc consensus and
+ * `md/all`), then pure. A ring is built once per (time period, SRV) and kept.
+ *
+ * @module
+ */
+
+import {
+  type HsDirParams,
+  hsDirParams,
+  HsDirRing,
+  isV3HsDir,
+  type RingPurpose,
+} from "../hashring/mod.ts";
+import type { HsBlindIdKey, RelayEd25519Id } from "../keys/mod.ts";
+import { type MicrodescConsensus, parseMicrodescConsensus } from "../netdoc/consensus.ts";
+import { parseMicrodescriptors } from "../netdoc/microdesc.ts";
+import { HsTimeline, isReasonablyLive, type RingTimes } from "../time/mod.ts";
+
+/** A relay of the consensus, as the balancer uses it. */
+export interface Relay {
+  /** Nickname. */
+  readonly nickname: string;
+  /** RSA fingerprint, 40 uppercase hex: what `HSPOST SERVER=` takes. */
+  readonly fingerprint: string;
+  /** Consensus flags. */
+  readonly flags: ReadonlySet<string>;
+  /** `pr` line. */
+  readonly protocols?: ReadonlyMap<string, ReadonlySet<number>> | undefined;
+  /** `v` line. */
+  readonly version?: string | undefined;
+  /** ed25519 identity from the microdescriptor, when known. */
+  readonly ed25519Id?: RelayEd25519Id | undefined;
+}
+
+/** Options of {@link NetworkView.fromDocuments}. */
+export interface NetworkViewOptions {
+  /** Whether the tor runs with `TestingTorNetwork 1` (changes the time-period length). */
+  isTestingNetwork: boolean;
+}
+
+/** The balancer's picture of the network, from one consensus. */
+export class NetworkView {
+  /** The parsed consensus. */
+  readonly consensus: MicrodescConsensus;
+  /** Time periods and SRVs for this consensus. */
+  readonly timeline: HsTimeline;
+  /** `hsdir_n_replicas`, `hsdir_spread_store`, `hsdir_spread_fetch`. */
+  readonly params: HsDirParams;
+  /** Every relay of the consensus. */
+  readonly relays: readonly Relay[];
+  /** Relays on the v3 HSDir ring. */
+  readonly hsDirs: readonly Relay[];
+  readonly #rings = new Map<string, HsDirRing<Relay>>();
+
+  private constructor(consensus: MicrodescConsensus, relays: Relay[], options: NetworkViewOptions) {
+    this.consensus = consensus;
+    this.timeline = HsTimeline.fromConsensus({
+      ...consensus,
+      isTestingNetwork: options.isTestingNetwork,
+    });
+    this.params = hsDirParams(consensus.params);
+    this.relays = relays;
+    this.hsDirs = relays.filter(isV3HsDir);
+  }
+
+  /**
+   * Builds the view from the text of `GETINFO dir/status-vote/current/consensus-microdesc`
+   * and `GETINFO md/all`.
+   *
+   * @throws {ConsensusSyntaxError} When the consensus is malformed.
+   */
+  static fromDocuments(
+    consensusText: string,
+    microdescText: string,
+    options: NetworkViewOptions,
+  ): NetworkView {
+    const consensus = parseMicrodescConsensus(consensusText);
+    const byDigest = new Map(parseMicrodescriptors(microdescText).map((md) => [md.digest, md]));
+    const relays = consensus.relays.map((r): Relay => ({
+      nickname: r.nickname,
+      fingerprint: r.fingerprint,
+      flags: r.flags,
+      protocols: r.protocols,
+      version: r.version,
+      ed25519Id: byDigest.get(r.microdescDigest)?.ed25519Id,
+    }));
+    return new NetworkView(consensus, relays, options);
+  }
+
+  /** Whether the consensus is "reasonably live" at `nowSeconds` (tor's ±24 h rule). */
+  isLive(nowSeconds: number): boolean {
+    return isReasonablyLive(this.consensus, nowSeconds);
+  }
+
+  /** The hash ring for a (time period, SRV), built once. */
+  ring(times: RingTimes): HsDirRing<Relay> {
+    const key = `${times.period.number}/${times.period.lengthMinutes}/${times.srv.toString()}`;
+    let ring = this.#rings.get(key);
+    if (ring === undefined) {
+      ring = HsDirRing.build(this.hsDirs, times);
+      this.#rings.set(key, ring);
+    }
+    return ring;
+  }
+
+  /** The HSDirs responsible for `blinded` at `times`, in tor's order. */
+  responsible(blinded: HsBlindIdKey, times: RingTimes, purpose: RingPurpose = "store"): Relay[] {
+    return this.ring(times).responsible(blinded, { params: this.params, purpose });
+  }
+
+  /** Relays whose microdescriptor is missing (they cannot be placed on the ring). */
+  get relaysWithoutMicrodesc(): number {
+    return this.relays.filter((r) => r.ed25519Id === undefined).length;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Which intro points go into which frontend descriptor.
+ *
+ * Spec: rend-spec-v3 §2.5.4 (at most 20 intro points per descriptor; the
+ * limit exists so that OnionBalance can give *distinct descriptors* to
+ * different HSDirs), [WHERE-HSDESC] (clients fetch from one HSDir chosen at
+ * random among the first `hsdir_spread_fetch` of each replica);
+ * tor-v3-spec.md §3.7, §4.7.
+ *
+ * 1. Each usable backend contributes up to `perBackend` intro points,
+ *    preferring the ones already published (fewer descriptor changes).
+ * 2. If they fit in one descriptor (or distinct descriptors are off), one
+ *    descriptor carries them all (off: the first 20 in round-robin order).
+ * 3. Otherwise the backends are split into `g` groups, where `g` is the
+ *    smallest divisor of the fetch-slot count `F = n_replicas × spread_fetch`
+ *    (6 on the real network) with `⌈total / g⌉ ≤ 20`. Fetch slot `i` (the
+ *    `i`-th of the HSDirs clients choose from) gets group `i mod g`, so every
+ *    group is served by exactly `F / g` HSDirs and every backend is fetched
+ *    by the same share of clients. The HSDirs clients never pick first (the
+ *    rest of each replica's store set) get groups in turn as well.
+ *
+ * Role: pure functions.
+ *
+ * @module
+ */
+
+/** One backend's candidate intro points. */
+export interface BackendOffer<T> {
+  /** The backend's address (a stable key). */
+  readonly backend: string;
+  /** Its intro points, in descriptor order. */
+  readonly introPoints: readonly T[];
+}
+
+/** Options of {@link chooseIntroPoints}. */
+export interface ChooseOptions<T> {
+  /** How many intro points each backend contributes at most. */
+  perBackend: number;
+  /** Identity of an intro point (its auth key). */
+  idOf: (point: T) => string;
+  /** Intro points published last time: kept when still offered. */
+  previous?: ReadonlySet<string>;
+}
+
+/** Up to `perBackend` intro points of each backend, keeping previously published ones first. */
+export function chooseIntroPoints<T>(
+  offers: readonly BackendOffer<T>[],
+  options: ChooseOptions<T>,
+): BackendOffer<T>[] {
+  return offers.map(({ backend, introPoints }) => {
+    const kept = introPoints.filter((p) => options.previous?.has(options.idOf(p)) === true);
+    const fresh = introPoints.filter((p) => options.previous?.has(options.idOf(p)) !== true);
+    return { backend, introPoints: [...kept, ...fresh].slice(0, options.perBackend) };
+  });
+}
+
+/** Interleaves lists: a1 b1 c1 a2 b2 c2 … (breadth-first over backends). */
+export function roundRobin<T>(lists: readonly (readonly T[])[]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i++) {
+    for (const list of lists) if (i < list.length) out.push(list[i]!);
+  }
+  return out;
+}
+
+/** Options of {@link planDescriptors}. */
+export interface PlanOptions {
+  /** Intro points one descriptor may hold (20). */
+  maxPerDescriptor: number;
+  /** `n_replicas × spread_fetch`: how many HSDirs clients choose among. */
+  fetchSlots: number;
+  /** Whether distinct descriptors are allowed. */
+  distinct: boolean;
+}
+
+/**
+ * Splits the chosen intro points into descriptor groups (see the module comment).
+ * Returns one group when everything fits; never an empty group.
+ */
+export function planDescriptors<T>(
+  chosen: readonly BackendOffer<T>[],
+  options: PlanOptions,
+): T[][] {
+  const offers = chosen.filter((o) => o.introPoints.length > 0);
+  const total = offers.reduce((n, o) => n + o.introPoints.length, 0);
+  const max = options.maxPerDescriptor;
+  if (total === 0) return [];
+  if (total <= max || !options.distinct || options.fetchSlots <= 1 || offers.length === 1) {
+    return [roundRobin(offers.map((o) => o.introPoints)).slice(0, max)];
+  }
+  const divisors = Array.from({ length: options.fetchSlots }, (_, i) => i + 1)
+    .filter((d) => options.fetchSlots % d === 0);
+  const groupCount = Math.min(
+    divisors.find((d) => Math.ceil(total / d) <= max) ?? options.fetchSlots,
+    offers.length,
+  );
+  // Whole backends per group, largest first onto the emptiest group (balanced sizes).
+  const groups: BackendOffer<T>[][] = Array.from({ length: groupCount }, () => []);
+  const sizes = new Array<number>(groupCount).fill(0);
+  const ordered = [...offers].sort((a, b) => b.introPoints.length - a.introPoints.length);
+  for (const offer of ordered) {
+    const target = sizes.indexOf(Math.min(...sizes));
+    groups[target]!.push(offer);
+    sizes[target]! += offer.introPoints.length;
+  }
+  return groups.map((group) => roundRobin(group.map((o) => o.introPoints)).slice(0, max));
+}
+
+/**
+ * Which group each responsible HSDir gets. `hsDirCount` HSDirs come in tor's
+ * order: replica 1's `spreadStore`, then replica 2's, …; the first
+ * `spreadFetch` of each replica are the ones clients fetch from.
+ */
+export function assignGroups(
+  hsDirCount: number,
+  groupCount: number,
+  ring: { nReplicas: number; spreadStore: number; spreadFetch: number },
+): number[] {
+  if (groupCount <= 1) return new Array<number>(hsDirCount).fill(0);
+  const out: number[] = [];
+  let fetchSlot = 0;
+  let otherSlot = 0;
+  for (let i = 0; i < hsDirCount; i++) {
+    const positionInReplica = i % ring.spreadStore;
+    if (positionInReplica < ring.spreadFetch) out.push(fetchSlot++ % groupCount);
+    else out.push(otherSlot++ % groupCount);
+  }
+  return out;
+}

@@ -1,0 +1,184 @@
+/**
+ * The status report: OnionBalance 0.2.x's status-socket JSON (same keys, same
+ * timestamp format, keys sorted as Python's `json.dumps(sort_keys=True)`
+ * writes them), plus per-descriptor upload results, the last successful
+ * publish and each backend's state.
+ *
+ * OnionBalance (`hs_v3/status.py`): `{"services": [{"instances": [...],
+ * "onionAddress": "<x>.onion", "publishAttemptFirstDescriptor": ts|null,
+ * "publishAttemptSecondDescriptor": ts|null}]}`; an instance is
+ * `{"descriptorReceived": ts, "introPointsNum": n, "introSetModified": ts,
+ * "onionAddress": "<y>.onion"}`, or `{"onionAddress": …, "received": ts|null}`
+ * before it has intro points. Timestamps are `YYYY-MM-DD HH:MM:SS`, UTC.
+ *
+ * @module
+ */
+
+import type { DescriptorSlot } from "../time/mod.ts";
+import type { Balancer } from "./daemon.ts";
+import type { FrontendService } from "./frontend.ts";
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, as OnionBalance's `strftime("%Y-%m-%d %H:%M:%S")`. */
+export function statusTime(ms: number | undefined): string | null {
+  if (ms === undefined) return null;
+  return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** Serializes like Python's `json.dumps(value, sort_keys=True)` (`", "` and `": "` separators). */
+export function pythonJson(value: Json): string {
+  if (value === null || typeof value !== "object") return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}: ${pythonJson(value[k]!)}`).join(", ")}}`;
+}
+
+/** The status of every service at `nowMs`. */
+export function statusReport(balancer: Balancer, nowMs: number): Json {
+  const view = balancer.view;
+  return {
+    services: balancer.services.map((service) => serviceStatus(service, nowMs)),
+    consensus: view === undefined ? null : {
+      validAfter: statusTime(view.consensus.validAfter * 1000),
+      timePeriod: view.timeline.currentPeriod.number,
+      periodLengthMinutes: view.timeline.periodLengthMinutes,
+      hsDirs: view.hsDirs.length,
+    },
+  };
+}
+
+function serviceStatus(service: FrontendService, nowMs: number): Json {
+  const { skipped } = service.usableBackends(nowMs);
+  const attempt = (slot: DescriptorSlot) => statusTime(service.lastAttemptAt.get(slot));
+  const uploadedAt = [...service.published.values()]
+    .flatMap((p) =>
+      p.uploads.filter((u) => u.status === "uploaded").map((u) => u.lastResultAt ?? 0)
+    );
+  return {
+    onionAddress: `${service.address}.onion`,
+    publishAttemptFirstDescriptor: attempt("first"),
+    publishAttemptSecondDescriptor: attempt("second"),
+    lastSuccessfulPublish: statusTime(uploadedAt.length > 0 ? Math.max(...uploadedAt) : undefined),
+    descriptors: Object.fromEntries(
+      (["first", "second"] as const).map((slot) => [slot, slotStatus(service, slot)]),
+    ),
+    instances: service.backends.map((backend) => {
+      const base: { [key: string]: Json } = { onionAddress: `${backend.address}.onion` };
+      if (backend.introSetModifiedAt === undefined) {
+        base.received = statusTime(backend.descriptorReceivedAt);
+      } else {
+        base.introSetModified = statusTime(backend.introSetModifiedAt);
+        base.introPointsNum = backend.introPoints.length;
+        base.descriptorReceived = statusTime(backend.descriptorReceivedAt);
+      }
+      base.state = skipped.has(backend.address) ? "unusable" : "usable";
+      base.reason = skipped.get(backend.address) ?? null;
+      base.lastFetch = statusTime(backend.lastFetchOkAt);
+      base.fetchFailures = backend.fetchFailures;
+      base.revisionCounter = backend.descriptor?.outer.revisionCounter.toString() ?? null;
+      base.health = backend.lastHealthCheck === undefined ? null : {
+        lastCheck: statusTime(backend.lastHealthCheck.at),
+        ok: backend.lastHealthCheck.ok,
+        consecutiveFailures: backend.healthFailures ?? 0,
+        error: backend.lastHealthCheck.error ?? null,
+      };
+      if (backend.name !== undefined) base.name = backend.name;
+      return base;
+    }),
+  };
+}
+
+function slotStatus(service: FrontendService, slot: DescriptorSlot): Json {
+  const p = service.published.get(slot);
+  if (p === undefined) return null;
+  return {
+    timePeriod: p.times.period.number,
+    revisionCounter: p.revisionCounter.toString(),
+    built: statusTime(p.builtAt),
+    reason: p.reason,
+    descriptors: p.descriptors.length,
+    introPoints: [...p.introPointCounts],
+    hsDirs: p.uploads.map((u) => ({
+      fingerprint: u.relay.fingerprint,
+      nickname: u.relay.nickname,
+      descriptor: u.group,
+      status: u.status,
+      attempts: u.attempts,
+      lastAttempt: statusTime(u.lastAttemptAt),
+      lastResult: statusTime(u.lastResultAt),
+      reason: u.reason ?? null,
+    })),
+  };
+}
+
+/**
+ * Serves the status JSON on a Unix socket: each connection gets one JSON
+ * document, then the socket is closed (OnionBalance's protocol:
+ * `socat - unix-connect:PATH`). A stale socket file is removed first.
+ */
+export class StatusServer {
+  readonly #listener: Deno.Listener;
+  readonly #path: string;
+  readonly #done: Promise<void>;
+
+  private constructor(listener: Deno.Listener, path: string, report: () => string) {
+    this.#listener = listener;
+    this.#path = path;
+    this.#done = this.#serve(report);
+  }
+
+  /**
+   * Listens on `path` (mode 0660 when the folder allows).
+   *
+   * @throws {Deno.errors.NotFound} When the folder does not exist.
+   */
+  static async listen(path: string, report: () => string): Promise<StatusServer> {
+    try {
+      const info = await Deno.lstat(path);
+      if (info.isSocket) await Deno.remove(path);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    const listener = Deno.listen({ transport: "unix", path });
+    await Deno.chmod(path, 0o660).catch(() => {});
+    return new StatusServer(listener, path, report);
+  }
+
+  async #serve(report: () => string): Promise<void> {
+    const encoder = new TextEncoder();
+    try {
+      for await (const conn of this.#listener) {
+        const bytes = encoder.encode(report());
+        void (async () => {
+          try {
+            let written = 0;
+            while (written < bytes.length) written += await conn.write(bytes.subarray(written));
+          } catch {
+            // The reader went away; nothing to do.
+          } finally {
+            try {
+              conn.close();
+            } catch {
+              // Already closed.
+            }
+          }
+        })();
+      }
+    } catch {
+      // Listener closed.
+    }
+  }
+
+  /** Stops listening and removes the socket file. */
+  async close(): Promise<void> {
+    try {
+      this.#listener.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#done;
+    await Deno.remove(this.#path).catch(() => {});
+  }
+}

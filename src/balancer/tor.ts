@@ -1,0 +1,79 @@
+/**
+ * The balancer's conversations with its tor: read the network view, learn
+ * whether tor runs a testing network, and fetch and check one backend's
+ * descriptor.
+ *
+ * Spec: control-spec 3.9 GETINFO, 3.3 GETCONF, 3.26 HSFETCH; tor-v3-spec.md
+ * §7.5–§7.7. tor's client decodes a fetched descriptor before it emits
+ * `HS_DESC_CONTENT`; we decode and verify it again ourselves (signatures,
+ * certificates, both layers), because the balancer re-publishes what it
+ * takes from it.
+ *
+ * @module
+ */
+
+import {
+  type ControlClient,
+  getAllMicrodescs,
+  getMicrodescConsensus,
+  hsFetch,
+} from "../control/mod.ts";
+import { decodeHsDesc, type HsDesc } from "../netdoc/hsdesc/mod.ts";
+import type { Backend } from "./backend.ts";
+import { NetworkView } from "./network.ts";
+
+/**
+ * Whether tor runs with `TestingTorNetwork 1` (`GETCONF TestingTorNetwork`):
+ * it changes the time-period length to 24 voting intervals.
+ */
+export async function isTestingNetwork(client: ControlClient): Promise<boolean> {
+  const reply = await client.request("GETCONF TestingTorNetwork");
+  return reply.lines.some((line) => /^TestingTorNetwork=1$/i.test(line.text));
+}
+
+/** Reads the microdesc consensus and every microdescriptor, and builds the view. */
+export async function loadNetworkView(
+  client: ControlClient,
+  options: { isTestingNetwork: boolean },
+): Promise<NetworkView> {
+  const consensus = await getMicrodescConsensus(client, { timeoutMs: 60_000 });
+  const microdescs = await getAllMicrodescs(client, { timeoutMs: 60_000 });
+  return NetworkView.fromDocuments(consensus, microdescs, options);
+}
+
+/** The outcome of fetching one backend. */
+export type FetchOutcome =
+  | { ok: true; descriptor: HsDesc; hsDir: string }
+  | { ok: false; reason: string };
+
+/**
+ * `HSFETCH`es a backend's descriptor (tor picks the HSDir, as a client would)
+ * and decodes it for the current time period or a neighbour.
+ */
+export async function fetchBackend(
+  client: ControlClient,
+  backend: Backend,
+  view: NetworkView,
+  options: { now: Date; timeoutMs: number },
+): Promise<FetchOutcome> {
+  const result = await hsFetch(client, backend.address, { timeoutMs: options.timeoutMs });
+  const reasons: string[] = [];
+  const period = view.timeline.fetch().period;
+  for (const outcome of result.outcomes) {
+    if (!outcome.ok) {
+      reasons.push(`HSDir ${outcome.hsDir}: ${outcome.reason}`);
+      continue;
+    }
+    try {
+      const descriptor = await decodeHsDesc(outcome.descriptor, {
+        identity: backend.identity,
+        periods: [period, period.previous(), period.next()],
+        now: options.now,
+      });
+      return { ok: true, descriptor, hsDir: outcome.hsDir };
+    } catch (error) {
+      reasons.push(`HSDir ${outcome.hsDir}: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+  return { ok: false, reason: reasons.join("; ") || "no HSDir answered" };
+}

@@ -1,0 +1,68 @@
+/**
+ * Upload bookkeeping for one frontend service: one `+HSPOST` per HSDir, each
+ * upload's result taken from tor's `HS_DESC UPLOADED/FAILED` event, failures
+ * retried with capped exponential backoff.
+ *
+ * Spec: control-spec 3.29 HSPOST, 4.1.25 HS_DESC; tor-v3-spec.md §7.6, §7.8.
+ * C-tor quirk: `HS_DESC UPLOADED` carries no blinded key, so an upload result
+ * cannot tell the service's two descriptors apart. Uploads of one service to
+ * one HSDir are therefore serialized: the next starts when the previous one's
+ * result arrived (or timed out), and every result is attributed exactly.
+ * OnionBalance 0.2.x sends one HSPOST for all 8 HSDirs (one unknown HSDir then
+ * fails them all), only logs the results, and never retries.
+ *
+ * @module
+ */
+
+import type { Relay } from "./network.ts";
+
+/** The state of one descriptor's upload to one HSDir. */
+export interface HsDirUpload {
+  /** The HSDir. */
+  readonly relay: Relay;
+  /** Which of the slot's descriptors (distinct-descriptor group) goes there. */
+  readonly group: number;
+  /** Where the upload stands. */
+  status: "pending" | "uploaded" | "failed";
+  /** Uploads tried for this descriptor. */
+  attempts: number;
+  /** When the last upload started (ms). */
+  lastAttemptAt?: number;
+  /** When the last result arrived (ms). */
+  lastResultAt?: number;
+  /** tor's reason for the last failure. */
+  reason?: string;
+  /** When to retry after a failure (ms). */
+  nextRetryAt?: number;
+}
+
+/** First retry delay after a failed upload. */
+export const UPLOAD_RETRY_INITIAL_MS = 15_000;
+/** Longest delay between retries. */
+export const UPLOAD_RETRY_MAX_MS = 30 * 60_000;
+
+/** Delay before retry number `attempts` (1-based), with up to 25 % jitter from `random` ∈ [0,1). */
+export function retryDelayMs(attempts: number, random: number): number {
+  const base = Math.min(
+    UPLOAD_RETRY_MAX_MS,
+    UPLOAD_RETRY_INITIAL_MS * 2 ** Math.max(0, attempts - 1),
+  );
+  return Math.round(base * (1 - 0.25 * random));
+}
+
+/** Runs tasks keyed by HSDir one after another per key; different keys run concurrently. */
+export class PerKeyQueue {
+  readonly #tails = new Map<string, Promise<unknown>>();
+
+  /** Runs `task` after every earlier task of `key` has settled. */
+  run<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#tails.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(task);
+    const tail = next.catch(() => {});
+    this.#tails.set(key, tail);
+    void tail.then(() => {
+      if (this.#tails.get(key) === tail) this.#tails.delete(key);
+    });
+    return next;
+  }
+}
