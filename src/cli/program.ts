@@ -12,6 +12,7 @@
 
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "./exit_codes.ts";
+import { registerDescriptorCommand } from "./descriptor_decode.ts";
 import { registerRunCommand } from "./run.ts";
 import { VERSION } from "../version.ts";
 
@@ -52,6 +53,7 @@ export function createProgram(io: CliIo): Command {
       getErrHasColors: () => false,
     });
   registerRunCommand(program, io);
+  registerDescriptorCommand(program, io);
   return program;
 }
 

@@ -46,10 +46,10 @@ import type { CliIo } from "./program.ts";
 
 /** Options of the `run` command, as commander parses them. */
 export interface RunOptions {
-  config: string;
+  config?: string;
   ip: string;
   port: string;
-  socket: string;
+  socket?: string;
   verbosity?: string;
   isTestnet?: boolean;
   hsVersion: string;
@@ -58,16 +58,16 @@ export interface RunOptions {
 }
 
 /** Adds the `run` command (also the default when the first argument is a flag). */
-export function registerRunCommand(program: Command, io: CliIo, env = Deno.env): void {
+export function registerRunCommand(program: Command, io: CliIo, env: Deno.Env = Deno.env): void {
   program.command("run")
     .description("run the balancer daemon (the default: `onionbalance -c config.yaml`)")
-    .option("-c, --config <path>", "config file", env.get("ONIONBALANCE_CONFIG") ?? "config.yaml")
+    .option("-c, --config <path>", "config file (default: $ONIONBALANCE_CONFIG or config.yaml)")
     .option("-i, --ip <address>", "tor control port address", "127.0.0.1")
     .option("-p, --port <port>", "tor control port", "9051")
     .option(
       "-s, --socket <path>",
-      "tor control socket, tried before the TCP port",
-      env.get("ONIONBALANCE_TOR_CONTROL_SOCKET") ?? "/var/run/tor/control",
+      "tor control socket, tried before the TCP port " +
+        "(default: $ONIONBALANCE_TOR_CONTROL_SOCKET or /var/run/tor/control)",
     )
     .addOption(
       new Option("-v, --verbosity <level>", "log level").choices([
@@ -86,6 +86,9 @@ export function registerRunCommand(program: Command, io: CliIo, env = Deno.env):
     )
     .option("--unsafe-logging", "show onion addresses in info-level log lines")
     .action(async (options: RunOptions) => {
+      // The environment is read only when the daemon runs, so `--help` needs no permission.
+      options.config ??= env.get("ONIONBALANCE_CONFIG") || "config.yaml";
+      options.socket ??= env.get("ONIONBALANCE_TOR_CONTROL_SOCKET") || "/var/run/tor/control";
       const code = await runDaemon(options, io, env);
       if (code !== ExitCode.Ok) {
         throw new UsageError("The daemon stopped", { exitCode: code as ExitCode });
@@ -129,7 +132,7 @@ export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): 
   }
   let loaded: Awaited<ReturnType<typeof loadAll>>;
   try {
-    loaded = await loadAll(options.config);
+    loaded = await loadAll(configPath(options));
   } catch (error) {
     if (error instanceof ConfigError) {
       throw new UsageError(error.message, { exitCode: ExitCode.Failure });
@@ -202,7 +205,7 @@ async function serve(
   }
   const reload = async () => {
     try {
-      const next = await loadAll(options.config);
+      const next = await loadAll(configPath(options));
       for (const w of next.warnings) log.warning(`${formatLocation(w.location)}: ${w.message}`);
       const rebuilt = buildServices(next.config, next.keys, deps, balancer.services);
       balancer.services = rebuilt;
@@ -230,6 +233,10 @@ async function serve(
   return ExitCode.Ok;
 }
 
+function configPath(options: RunOptions): string {
+  return options.config ?? "config.yaml";
+}
+
 function timings(config: BalancerConfig) {
   return {
     fetchIntervalMs: config.tuning.fetchIntervalSeconds * 1000,
@@ -243,8 +250,9 @@ function timings(config: BalancerConfig) {
 async function endpoints(options: RunOptions): Promise<ControlEndpoint[]> {
   const out: ControlEndpoint[] = [];
   try {
-    const info = await Deno.stat(options.socket);
-    if (info.isSocket) out.push({ transport: "unix", path: options.socket });
+    const path = options.socket ?? "/var/run/tor/control";
+    const info = await Deno.stat(path);
+    if (info.isSocket) out.push({ transport: "unix", path });
   } catch {
     // No socket there: TCP only.
   }

@@ -12,11 +12,11 @@ Run with /usr/bin/python3. Reads a JSON job on stdin, one of:
         auth-client count, and each intro point (link specifiers as
         [type, hex], onion-key, auth-key cert, enc-key, enc-key-cert).
 
-    {"op": "build", "identity_seed": hex, "blinding_nonce": hex,
-     "signing_seed": hex, "revision_counter": int,
-     "intro_points": [{"link_specifiers": [[type, hex], ...],
-                       "onion_secret": hex, "auth_seed": hex,
-                       "enc_secret": hex, "expiration_hours": int}, ...]}
+    {"op": "build", "identitySeed": hex, "blindingNonce": hex,
+     "signingSeed": hex, "revisionCounter": int,
+     "introPoints": [{"linkSpecifiers": [[type, hex], ...],
+                       "onionSecret": hex, "authSeed": hex,
+                       "encSecret": hex, "expirationHours": int}, ...]}
 
         Builds a descriptor with HiddenServiceDescriptorV3.content(...)
         (stem's inner layer without a final newline, stem's padding) and
@@ -49,8 +49,8 @@ def hours(dt):
 
 
 def cert_json(cert):
-    return {"type": cert.type_int, "expiration_hours": hours(cert.expiration),
-            "key": cert.key.hex(), "signing_key": (cert.signing_key() or b"").hex()}
+    return {"type": cert.type_int, "expirationHours": hours(cert.expiration),
+            "key": cert.key.hex(), "signingKey": (cert.signing_key() or b"").hex()}
 
 
 def raw_public(key):
@@ -76,46 +76,46 @@ def decrypt(job):
     points = []
     for ip in inner.introduction_points:
         points.append({
-            "link_specifiers": [[ls.type, ls.value.hex()] for ls in ip.link_specifiers],
-            "onion_key": ip.onion_key_raw,
-            "auth_key_cert": cert_json(ip.auth_key_cert),
-            "enc_key": ip.enc_key_raw,
-            "enc_key_cert": cert_json(ip.enc_key_cert),
+            "linkSpecifiers": [[ls.type, ls.value.hex()] for ls in ip.link_specifiers],
+            "onionKey": ip.onion_key_raw,
+            "authKeyCert": cert_json(ip.auth_key_cert),
+            "encKey": ip.enc_key_raw,
+            "encKeyCert": cert_json(ip.enc_key_cert),
         })
     return {
         "lifetime": desc.lifetime,
-        "revision_counter": desc.revision_counter,
-        "signing_cert": cert_json(desc.signing_cert),
-        "auth_clients": len(outer.clients),
+        "revisionCounter": desc.revision_counter,
+        "signingCert": cert_json(desc.signing_cert),
+        "authClients": len(outer.clients),
         "formats": inner.formats,
-        "introduction_points": points,
+        "introductionPoints": points,
     }
 
 
 def build(job):
-    identity = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(job["identity_seed"]))
-    signing = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(job["signing_seed"]))
+    identity = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(job["identitySeed"]))
+    signing = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(job["signingSeed"]))
     extensions = [Ed25519Extension(ExtensionType.HAS_SIGNING_KEY, None, raw_public(signing))]
     points = []
-    for spec in job["intro_points"]:
-        expiration = datetime.datetime.utcfromtimestamp(spec["expiration_hours"] * 3600)
-        onion = X25519PrivateKey.from_private_bytes(bytes.fromhex(spec["onion_secret"]))
-        enc = X25519PrivateKey.from_private_bytes(bytes.fromhex(spec["enc_secret"]))
-        auth = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(spec["auth_seed"]))
+    for spec in job["introPoints"]:
+        expiration = datetime.datetime.utcfromtimestamp(spec["expirationHours"] * 3600)
+        onion = X25519PrivateKey.from_private_bytes(bytes.fromhex(spec["onionSecret"]))
+        enc = X25519PrivateKey.from_private_bytes(bytes.fromhex(spec["encSecret"]))
+        auth = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(spec["authSeed"]))
         auth_cert = Ed25519CertificateV1(CertType.HS_V3_INTRO_AUTH, expiration, 1, raw_public(auth),
                                          extensions, signing_key=signing)
         enc_cert = Ed25519CertificateV1(CertType.HS_V3_NTOR_ENC, expiration, 1,
                                         ed25519_from_curve25519(raw_public(enc)), extensions,
                                         signing_key=signing)
-        links = [LinkSpecifier(t, bytes.fromhex(v)) for t, v in spec["link_specifiers"]]
+        links = [LinkSpecifier(t, bytes.fromhex(v)) for t, v in spec["linkSpecifiers"]]
         points.append(hs.IntroductionPointV3(
             links, base64.b64encode(raw_public(onion)).decode(), auth_cert,
             base64.b64encode(raw_public(enc)).decode(), enc_cert, None, None))
     inner = hs.InnerLayer.create(introduction_points=points)
     text = hs.HiddenServiceDescriptorV3.content(
         inner_layer=inner, identity_key=identity, signing_key=signing,
-        revision_counter=job["revision_counter"],
-        blinding_nonce=bytes.fromhex(job["blinding_nonce"]))
+        revision_counter=job["revisionCounter"],
+        blinding_nonce=bytes.fromhex(job["blindingNonce"]))
     return {"descriptor": text.decode()}
 
 

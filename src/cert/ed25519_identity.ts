@@ -1,0 +1,54 @@
+/**
+ * A 32-byte ed25519 public key as it appears inside a certificate (arti
+ * `Ed25519Identity`): the certified key or the signed-with-key extension.
+ *
+ * Spec: cert-spec §2.1 (CERTIFIED_KEY), §2.2.1 (signed-with-ed25519-key).
+ *
+ * Role: a nominal type for key bytes read from or written to a cert. It does
+ * not check that the bytes are a valid point: a bad key simply fails to
+ * verify. Callers that know the key's role wrap it in that role's type.
+ *
+ * @module
+ */
+
+import { bytesEqual, toBase64NoPad, toHex } from "../bytes/mod.ts";
+
+/** An ed25519 public key in a certificate (32 bytes, not validated as a point). */
+export class Ed25519Identity {
+  readonly #bytes: Uint8Array;
+
+  private constructor(bytes: Uint8Array) {
+    this.#bytes = bytes;
+  }
+
+  /**
+   * @param bytes The 32 key bytes (copied).
+   * @throws {RangeError} Unless `bytes` has 32 bytes.
+   */
+  static fromBytes(bytes: Uint8Array): Ed25519Identity {
+    if (bytes.length !== 32) {
+      throw new RangeError(`Cannot use ed25519 key: expected 32 bytes, got ${bytes.length}`);
+    }
+    return new Ed25519Identity(bytes.slice());
+  }
+
+  /** A copy of the 32 key bytes. */
+  toBytes(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /** Whether both hold the same key. */
+  equals(other: Ed25519Identity): boolean {
+    return bytesEqual(this.#bytes, other.#bytes);
+  }
+
+  /** Base64 without padding (43 characters), as tor prints ed25519 keys. */
+  toString(): string {
+    return toBase64NoPad(this.#bytes);
+  }
+
+  /** Lowercase hex (64 characters). */
+  toHex(): string {
+    return toHex(this.#bytes);
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Nominal types for the keys that appear in a v3 descriptor but that the
+ * project never does maths with beyond signing and X25519 (house style §6.2;
+ * arti `tor-hscrypto/src/pk.rs`).
+ *
+ * Spec: rend-spec-v3 §1.9 [KEYS] (`KP_hs_desc_sign`, `KP_hs_ipt_sid`,
+ * `KP_hss_ntor`, `KP_hsc_desc_enc`), §1.9.1 [CLIENT-AUTH], §2.5.1.2
+ * (`desc-auth-ephemeral-key`, `N_hs_desc_enc`).
+ *
+ * Role: wrappers that check the length at the boundary. Secret keys never
+ * show their bytes in `Deno.inspect` or JSON. These belong with the other key
+ * roles in `src/keys/` and can move there; they live here because this task
+ * may not edit that folder.
+ *
+ * @module
+ */
+
+import { bytesEqual, toBase64, toBase64NoPad } from "../../bytes/mod.ts";
+import { Ed25519Identity } from "../../cert/mod.ts";
+import {
+  expandSeed,
+  publicKeyFromExpanded,
+  type Rng,
+  signExpanded,
+  x25519PublicKey,
+  x25519SharedSecret,
+} from "../../crypto/mod.ts";
+
+/** Fixed-length public bytes with a role. Subclasses add a private brand (nominal typing). */
+abstract class KeyBytes {
+  readonly #bytes: Uint8Array;
+
+  /** @internal Use the subclass's `fromBytes`. */
+  constructor(bytes: Uint8Array, length: number, what: string) {
+    if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+      throw new RangeError(`Cannot use ${what}: expected ${length} bytes, got ${bytes?.length}`);
+    }
+    this.#bytes = bytes.slice();
+  }
+
+  /** A copy of the key bytes. */
+  toBytes(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
+  /** Whether both hold the same bytes. */
+  equals(other: KeyBytes): boolean {
+    return bytesEqual(this.#bytes, other.#bytes);
+  }
+}
+
+/** A 32-byte ed25519 public key with a role; prints as base64 without padding. */
+abstract class Ed25519KeyBytes extends KeyBytes {
+  /** As a cert key, for comparing with certificate fields. */
+  toIdentity(): Ed25519Identity {
+    return Ed25519Identity.fromBytes(this.toBytes());
+  }
+
+  /** Base64 without padding (43 characters). */
+  override toString(): string {
+    return toBase64NoPad(this.toBytes());
+  }
+}
+
+/** A 32-byte curve25519 public key with a role; prints as padded base64, as descriptors do. */
+abstract class Curve25519KeyBytes extends KeyBytes {
+  /** Base64 with padding (44 characters). */
+  override toString(): string {
+    return toBase64(this.toBytes());
+  }
+}
+
+/** `KP_hs_desc_sign`: the descriptor signing key (certified by a type-08 cert). */
+export class HsDescSigningKey extends Ed25519KeyBytes {
+  declare private readonly brand: "HsDescSigningKey";
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): HsDescSigningKey {
+    return new HsDescSigningKey(bytes, 32, "descriptor signing key");
+  }
+}
+
+/** `KP_hs_ipt_sid`: an introduction point's auth key (`auth-key`, certified by type 09). */
+export class HsIntroPtSessionIdKey extends Ed25519KeyBytes {
+  declare private readonly brand: "HsIntroPtSessionIdKey";
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): HsIntroPtSessionIdKey {
+    return new HsIntroPtSessionIdKey(bytes, 32, "intro point auth key");
+  }
+}
+
+/** `KP_hss_ntor`: the service's per-intro-point encryption key (`enc-key ntor`). */
+export class HsSvcNtorKey extends Curve25519KeyBytes {
+  declare private readonly brand: "HsSvcNtorKey";
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): HsSvcNtorKey {
+    return new HsSvcNtorKey(bytes, 32, "intro point enc-key");
+  }
+}
+
+/** `KP_ntor` of the introduction point relay (`onion-key ntor`). */
+export class IntroPtNtorKey extends Curve25519KeyBytes {
+  declare private readonly brand: "IntroPtNtorKey";
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): IntroPtNtorKey {
+    return new IntroPtNtorKey(bytes, 32, "intro point onion-key");
+  }
+}
+
+/** `desc-auth-ephemeral-key`: the x25519 public key of the client-auth section. */
+export class DescAuthEphemeralKey extends Curve25519KeyBytes {
+  declare private readonly brand: "DescAuthEphemeralKey";
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): DescAuthEphemeralKey {
+    return new DescAuthEphemeralKey(bytes, 32, "desc-auth-ephemeral-key");
+  }
+}
+
+/** `KP_hsc_desc_enc`: an authorized client's x25519 public key. */
+export class HsClientDescEncKey extends Curve25519KeyBytes {
+  declare private readonly brand: "HsClientDescEncKey";
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromBytes(bytes: Uint8Array): HsClientDescEncKey {
+    return new HsClientDescEncKey(bytes, 32, "client x25519 key");
+  }
+}
+
+/** `N_hs_desc_enc`, the descriptor cookie: 16 bytes (tor and arti; the spec's "32" is wrong). */
+export class DescriptorCookie extends KeyBytes {
+  declare private readonly brand: "DescriptorCookie";
+  /** @throws {RangeError} Unless 16 bytes. */
+  static fromBytes(bytes: Uint8Array): DescriptorCookie {
+    return new DescriptorCookie(bytes, 16, "descriptor cookie");
+  }
+
+  /** Never show the secret. */
+  override toString(): string {
+    return "DescriptorCookie(<secret>)";
+  }
+
+  /** Never show the secret. */
+  toJSON(): string {
+    return "DescriptorCookie(<secret>)";
+  }
+
+  /** Never show the secret in `Deno.inspect` / `console.log`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return "DescriptorCookie(<secret>)";
+  }
+}
+
+/** A secret key that never shows itself. */
+abstract class SecretKey {
+  /** Never show the secret. */
+  toJSON(): string {
+    return `${this.constructor.name}(<secret>)`;
+  }
+
+  /** Never show the secret in `Deno.inspect` / `console.log`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return `${this.constructor.name}(<secret>)`;
+  }
+}
+
+/** `KS_hs_desc_sign` with its public key. Made fresh for each descriptor. */
+export class HsDescSigningKeypair extends SecretKey {
+  readonly #expanded: Uint8Array;
+  /** `KP_hs_desc_sign`. */
+  readonly public: HsDescSigningKey;
+
+  private constructor(expanded: Uint8Array) {
+    super();
+    this.#expanded = expanded;
+    this.public = HsDescSigningKey.fromBytes(publicKeyFromExpanded(expanded));
+  }
+
+  /** @throws {RangeError} Unless `seed` has 32 bytes. */
+  static fromSeed(seed: Uint8Array): HsDescSigningKeypair {
+    if (seed.length !== 32) throw new RangeError("Cannot use ed25519 seed: expected 32 bytes");
+    return new HsDescSigningKeypair(expandSeed(seed));
+  }
+
+  /** A new key from 32 bytes of `rng`. */
+  static generate(rng: Rng): HsDescSigningKeypair {
+    return HsDescSigningKeypair.fromSeed(rng(32));
+  }
+
+  /** An ed25519 signature over `message`. */
+  sign(message: Uint8Array): Uint8Array {
+    return signExpanded(this.#expanded, message, this.public.toBytes());
+  }
+}
+
+/** An x25519 secret key with its public key (shared by the two x25519 roles below). */
+abstract class X25519Keypair extends SecretKey {
+  readonly #secret: Uint8Array;
+
+  /** @internal */
+  constructor(secret: Uint8Array) {
+    super();
+    if (secret.length !== 32) throw new RangeError("Cannot use x25519 secret: expected 32 bytes");
+    this.#secret = secret.slice();
+  }
+
+  /** The public key bytes. */
+  protected publicBytes(): Uint8Array {
+    return x25519PublicKey(this.#secret);
+  }
+
+  /**
+   * `X25519(secret, peer)`.
+   *
+   * @throws {RangeError} When `peer` is a low-order point (all-zero result).
+   */
+  sharedSecret(peer: { toBytes(): Uint8Array }): Uint8Array {
+    return x25519SharedSecret(this.#secret, peer.toBytes());
+  }
+}
+
+/** The ephemeral x25519 keypair of the client-auth section, one per descriptor. */
+export class DescAuthEphemeralKeypair extends X25519Keypair {
+  declare private readonly brand: "DescAuthEphemeralKeypair";
+  /** `desc-auth-ephemeral-key`. */
+  readonly public: DescAuthEphemeralKey;
+
+  private constructor(secret: Uint8Array) {
+    super(secret);
+    this.public = DescAuthEphemeralKey.fromBytes(this.publicBytes());
+  }
+
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromSecret(secret: Uint8Array): DescAuthEphemeralKeypair {
+    return new DescAuthEphemeralKeypair(secret);
+  }
+
+  /** A new key from 32 bytes of `rng`. */
+  static generate(rng: Rng): DescAuthEphemeralKeypair {
+    return new DescAuthEphemeralKeypair(rng(32));
+  }
+}
+
+/** `KS_hsc_desc_enc` with its public key: an authorized client's x25519 key. */
+export class HsClientDescEncKeypair extends X25519Keypair {
+  declare private readonly brand: "HsClientDescEncKeypair";
+  /** `KP_hsc_desc_enc`. */
+  readonly public: HsClientDescEncKey;
+
+  private constructor(secret: Uint8Array) {
+    super(secret);
+    this.public = HsClientDescEncKey.fromBytes(this.publicBytes());
+  }
+
+  /** @throws {RangeError} Unless 32 bytes. */
+  static fromSecret(secret: Uint8Array): HsClientDescEncKeypair {
+    return new HsClientDescEncKeypair(secret);
+  }
+
+  /** A new key from 32 bytes of `rng`. */
+  static generate(rng: Rng): HsClientDescEncKeypair {
+    return new HsClientDescEncKeypair(rng(32));
+  }
+}

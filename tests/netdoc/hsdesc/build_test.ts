@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { toHex } from "../../../src/bytes/mod.ts";
+import { sha256 } from "../../../src/crypto/mod.ts";
+import { buildHsDesc } from "../../../src/netdoc/mod.ts";
+import { A12, a12Input, a12Rng, noShuffle } from "./_fixtures.ts";
+
+const hash = (text: string) => toHex(sha256(text));
+
+Deno.test("buildHsDesc() reproduces the A.12 descriptor byte for byte", async () => {
+  const rng = a12Rng();
+  const built = await buildHsDesc(a12Input(), { rng, shuffle: noShuffle });
+  assert.equal(rng.remaining(), 0);
+  assert.equal(toHex(built.blindedKey.toBytes()), toHex(A12.blindedKey));
+  assert.equal(toHex(built.subcredential.toBytes()), toHex(A12.subcredential));
+  assert.equal(toHex(built.signingKey.toBytes()), toHex(A12.signingKeyPub));
+  assert.equal(built.innerPlaintext.length, A12.innerLength);
+  assert.equal(hash(built.innerPlaintext), A12.innerSha256);
+  assert.equal(built.middlePlaintext.length, A12.middleLength);
+  assert.equal(hash(built.middlePlaintext), A12.middleSha256);
+  assert.equal(built.text.length, A12.descLength);
+  assert.equal(hash(built.text), A12.descSha256);
+});
