@@ -150,7 +150,7 @@ const SERVER_SCRIPT = fileURLToPath(new URL("./backend_http.ts", import.meta.url
  * Starts `backend_http.ts` as a detached process (it outlives the caller and exits with its
  * backend tor), records its PID, and waits until it answers.
  */
-async function startHttpServer(
+export async function startHttpServer(
   dir: string,
   plan: { name: string } & BackendPorts,
   timeoutMs: number,

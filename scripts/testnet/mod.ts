@@ -38,6 +38,7 @@ export {
 } from "./network.ts";
 export { type Backend, startBackends, type StartBackendsOptions } from "./backends.ts";
 export { fetchOnion, type FetchOnionOptions, type FetchOnionResult } from "./onion_fetch.ts";
+export { restartNode, stopNode } from "./node_control.ts";
 export { type NetworkStatus, networkStatus, type ProcessStatus } from "./status.ts";
 export { stopNetwork, type StopNetworkOptions, stopNetworkSync } from "./stop.ts";
 export { NoNetworkError } from "./state.ts";

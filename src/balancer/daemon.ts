@@ -14,7 +14,7 @@
  *   │                              (fails: log what we wait for, retry in 5 s)
  *   ├──▶ backends due? ──▶ HSFETCH each (at most 8 at once; SIGNAL ACTIVE)
  *   │                       result: checked descriptor, rollback refused, or failure
- *   │                       (failures retried at 10 s, 20 s, … up to fetch-interval)
+ *   │                       (failures retried at 5 s, 10 s, … up to fetch-interval)
  *   └──▶ services: maintain() (frontend.ts: publish on change, retry failed uploads)
  *        — not before every backend's first fetch finished (at most 30 s after start):
  *          no fixed start-up sleep, and no publish-then-republish churn.
@@ -56,7 +56,7 @@ export const STARTUP_GRACE_MS = 30_000;
 const VIEW_RETRY_MS = 5_000;
 const VIEW_MAX_AGE_MS = 15 * 60_000;
 const FETCH_CONCURRENCY = 8;
-const FETCH_RETRY_INITIAL_MS = 10_000;
+const FETCH_RETRY_INITIAL_MS = 5_000;
 
 /** What the daemon works with. */
 export interface BalancerDeps {

@@ -29,6 +29,7 @@ import {
   type HsDescIntroPoint,
   HsDescTooLargeError,
   MAX_INTRO_POINTS,
+  shuffleWithRng,
 } from "../netdoc/hsdesc/mod.ts";
 import type { Rng } from "../crypto/mod.ts";
 import type { Clock, DescriptorSlot, DescriptorTimes } from "../time/mod.ts";
@@ -213,7 +214,11 @@ export class FrontendService {
     const descriptors: string[] = [];
     const introPointCounts: number[] = [];
     for (const group of plan.groups) {
-      const built = await this.#build(times, counter, group, flowControl, nowMs);
+      // Shuffled like OnionBalance does: a tor client takes the first intro point in the
+      // descriptor on the relay its intro circuit ends at, so a fixed order would favour the
+      // backends listed first whenever intro points share a relay.
+      const shuffled = shuffleWithRng(group, this.#deps.rng);
+      const built = await this.#build(times, counter, shuffled, flowControl, nowMs);
       descriptors.push(built.text);
       introPointCounts.push(built.introPoints.length);
     }

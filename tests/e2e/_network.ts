@@ -52,6 +52,8 @@ async function boot(): Promise<SharedNetwork> {
   const lines: string[] = [];
   const net = await startNetwork(dir, {
     basePort,
+    // Not tor's default (4): the balancer must read the ring parameters from the consensus.
+    consensusParams: { hsdir_spread_store: 3 },
     ownerPid: Deno.pid,
     timeoutMs: 120_000,
     onProgress: (line) => lines.push(line),

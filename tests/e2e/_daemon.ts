@@ -1,0 +1,171 @@
+/**
+ * The balancer as the end-to-end cases run it: a real `onionbalance` process
+ * (`deno run main.ts run …`) against the shared network's frontend tor, with
+ * its log collected and its status socket readable.
+ *
+ * @module
+ */
+
+import type { SharedNetwork } from "./_network.ts";
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
+const READ_STATUS = new URL("./_read_status.ts", import.meta.url).pathname;
+
+/** A running balancer process. */
+export interface DaemonProcess {
+  /** The child process. */
+  child: Deno.ChildProcess;
+  /** Every log line so far. */
+  lines: string[];
+  /** The config file it runs with. */
+  configPath: string;
+  /** Its status socket. */
+  statusPath: string;
+  /** When it was spawned (ms). */
+  startedAt: number;
+  /** Waits for a log line matching `re` after line `from`; returns the line. */
+  waitForLine(re: RegExp, timeoutMs: number, from?: number): Promise<string>;
+  /** Reads the status JSON. */
+  status(): Promise<StatusJson>;
+  /** Sends a signal. */
+  kill(signal: Deno.Signal): void;
+  /** SIGTERM, and the exit code. */
+  stop(): Promise<number>;
+}
+
+/** The parts of the status JSON the cases read. */
+export interface StatusJson {
+  services: {
+    onionAddress: string;
+    publishAttemptFirstDescriptor: string | null;
+    publishAttemptSecondDescriptor: string | null;
+    descriptors: Record<
+      "first" | "second",
+      {
+        timePeriod: number;
+        revisionCounter: string;
+        introPoints: number[];
+        hsDirs: { fingerprint: string; nickname: string; status: string; descriptor: number }[];
+      } | null
+    >;
+    instances: { onionAddress: string; state: string; introPointsNum?: number }[];
+  }[];
+  consensus: { timePeriod: number } | null;
+}
+
+/** Writes a config.yaml for the shared network's frontend key and backends. */
+export async function writeConfig(
+  shared: SharedNetwork,
+  path: string,
+  extra = "",
+  backends = shared.backends,
+): Promise<void> {
+  const statusPath = `${shared.net.dir}/status.sock`;
+  const text = `services:\n- key: ${shared.master.hsDir}/hs_ed25519_secret_key\n  instances:\n` +
+    backends.map((b) => `  - address: ${b.onionAddress}\n    name: ${b.name}\n`).join("") +
+    `status-socket-location: ${statusPath}\nhealth-check:\n  enabled: false\n${extra}`;
+  await Deno.writeTextFile(path, text);
+}
+
+/** Spawns the balancer for the shared network with the config at `configPath`. */
+export function startDaemon(shared: SharedNetwork, configPath: string): DaemonProcess {
+  const { net } = shared;
+  const statusPath = `${net.dir}/status.sock`;
+  const child = new Deno.Command("deno", {
+    args: [
+      "run",
+      `--allow-read=${net.dir},${statusPath}`,
+      `--allow-write=${statusPath}`,
+      `--allow-net=127.0.0.1,unix:${statusPath}`,
+      "--allow-env",
+      MAIN,
+      "-c",
+      configPath,
+      "-p",
+      String(net.frontend.controlPort),
+      "-s",
+      `${net.dir}/no-control-socket`,
+      "-v",
+      "debug",
+      "--unsafe-logging",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  void (async () => {
+    const decoder = new TextDecoderStream();
+    let pending = "";
+    for await (const chunk of child.stderr.pipeThrough(decoder)) {
+      pending += chunk;
+      const parts = pending.split("\n");
+      pending = parts.pop() ?? "";
+      lines.push(...parts);
+      for (const wake of waiters) wake();
+    }
+  })();
+  const daemon: DaemonProcess = {
+    child,
+    lines,
+    configPath,
+    statusPath,
+    startedAt: Date.now(),
+    waitForLine(re, timeoutMs, from = 0) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const line = lines.slice(from).find((l) => re.test(l));
+          if (line === undefined) return;
+          cleanup();
+          resolve(line);
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new Error(
+              `No log line ${re} within ${timeoutMs} ms; last lines:\n${
+                lines.slice(-15).join("\n")
+              }`,
+            ),
+          );
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async status() {
+      const out = await new Deno.Command("deno", {
+        args: [
+          "run",
+          `--allow-read=${statusPath}`,
+          `--allow-write=${statusPath}`,
+          `--allow-net=unix:${statusPath}`,
+          READ_STATUS,
+          statusPath,
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+      return JSON.parse(new TextDecoder().decode(out.stdout)) as StatusJson;
+    },
+    kill(signal) {
+      child.kill(signal);
+    },
+    async stop() {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
+      const status = await child.status;
+      return status.code;
+    },
+  };
+  return daemon;
+}
