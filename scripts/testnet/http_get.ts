@@ -20,8 +20,8 @@
  * @module
  */
 
-import { readToEnd, withDeadline, writeAll } from "./_io.ts";
-import { socks5Connect, type SocksProxy } from "./socks5.ts";
+import { readToEnd, withDeadline, writeAll } from "../../src/socks/mod.ts";
+import { socks5Connect, type SocksProxy } from "../../src/socks/mod.ts";
 
 /** A parsed HTTP response. */
 export interface HttpResponse {

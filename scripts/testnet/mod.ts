@@ -43,5 +43,5 @@ export { type NetworkStatus, networkStatus, type ProcessStatus } from "./status.
 export { stopNetwork, type StopNetworkOptions, stopNetworkSync } from "./stop.ts";
 export { NoNetworkError } from "./state.ts";
 export { DEFAULT_BASE_PORT, PortInUseError, PortPlan } from "./ports.ts";
-export { Socks5Error, type Socks5ErrorKind } from "./socks5.ts";
+export { Socks5Error, type Socks5ErrorKind } from "../../src/socks/mod.ts";
 export { TestnetTimeoutError } from "./wait.ts";

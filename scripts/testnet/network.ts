@@ -28,7 +28,7 @@
  */
 
 import { assertPortsFree, DEFAULT_BASE_PORT, LOOPBACK, MAX_RELAYS, PortPlan } from "./ports.ts";
-import type { SocksProxy } from "./socks5.ts";
+import type { SocksProxy } from "../../src/socks/mod.ts";
 import { AUTHORITIES, launchAll, makeNodes, nodeDir } from "./nodes.ts";
 import {
   alignToVoting,

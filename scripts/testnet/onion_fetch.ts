@@ -10,7 +10,7 @@
  */
 
 import { httpGetViaSocks, type HttpResponse } from "./http_get.ts";
-import type { SocksProxy } from "./socks5.ts";
+import type { SocksProxy } from "../../src/socks/mod.ts";
 import { sleep, TestnetTimeoutError } from "./wait.ts";
 
 /** Options of {@link fetchOnion}. */

@@ -4,7 +4,7 @@ import {
   HttpParseError,
   parseHttpResponse,
 } from "../../../scripts/testnet/http_get.ts";
-import { DeadlineError } from "../../../scripts/testnet/_io.ts";
+import { DeadlineError } from "../../../src/socks/mod.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

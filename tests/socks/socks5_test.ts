@@ -5,8 +5,8 @@ import {
   replyKind,
   socks5Connect,
   Socks5Error,
-} from "../../../scripts/testnet/socks5.ts";
-import { DeadlineError } from "../../../scripts/testnet/_io.ts";
+} from "../../src/socks/mod.ts";
+import { DeadlineError } from "../../src/socks/mod.ts";
 
 /** What a fake proxy saw and how it answers. */
 interface FakeProxy {

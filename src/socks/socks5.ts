@@ -5,7 +5,8 @@
  * Spec: RFC 1928 (SOCKS5), RFC 1929 (username/password), tor's socks-extensions.txt
  * ("Extended error codes", 0xF0–0xF7, enabled per port with the `ExtendedErrors` flag).
  *
- * Role: used by the private test network to fetch onion addresses through a tor client. With
+ * Role: used by the balancer's health checks and by the private test network to reach onion
+ * addresses through a tor client. With
  * tor's `IsolateSOCKSAuth` (on by default), a distinct username per request gives a fresh
  * circuit. Never resolves names itself: the destination name goes to the proxy as is.
  *
@@ -21,7 +22,7 @@
  * @module
  */
 
-import { readExact, withDeadline, writeAll } from "./_io.ts";
+import { readExact, withDeadline, writeAll } from "./io.ts";
 
 /** Where the SOCKS5 proxy listens. */
 export interface SocksProxy {

@@ -2,7 +2,8 @@
  * Small byte-stream helpers for the SOCKS5 and HTTP clients: exact reads, bounded reads to end
  * of stream, and closing a connection when a deadline passes.
  *
- * Role: private to `scripts/testnet/`. Knows nothing about the protocols on top.
+ * Role: shared by the SOCKS5 client and the test network's HTTP client. Knows nothing about the
+ * protocols on top.
  *
  * @module
  */
