@@ -6,9 +6,8 @@
  * ("Extended error codes", 0xF0–0xF7, enabled per port with the `ExtendedErrors` flag).
  *
  * Role: used by the balancer's health checks and by the private test network to reach onion
- * addresses through a tor client. With
- * tor's `IsolateSOCKSAuth` (on by default), a distinct username per request gives a fresh
- * circuit. Never resolves names itself: the destination name goes to the proxy as is.
+ * addresses through a tor client. With tor's `IsolateSOCKSAuth` (on by default), a distinct
+ * username per request gives a fresh circuit. Never resolves names itself: the destination name goes to the proxy as is.
  *
  * @example
  * ```ts ignore
