@@ -7,6 +7,7 @@
 
 import { runCli } from "./src/cli/program.ts";
 import { ExitCode, UsageError } from "./src/cli/exit_codes.ts";
+import { argsForExecutable } from "./src/cli/config_command.ts";
 
 /** Runs the command line and returns the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
@@ -30,5 +31,6 @@ export async function main(args: readonly string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  // OnionBalance users type `onionbalance-config`: a binary of that name runs `config`.
+  Deno.exit(await main(argsForExecutable(Deno.execPath(), Deno.args)));
 }

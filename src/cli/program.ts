@@ -14,6 +14,7 @@ import { Command, CommanderError } from "commander";
 import { ExitCode } from "./exit_codes.ts";
 import { registerDescriptorCommand } from "./descriptor_decode.ts";
 import { registerRunCommand } from "./run.ts";
+import { registerConfigCommand } from "./config_command.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the program writes its normal and its error output. */
@@ -54,6 +55,7 @@ export function createProgram(io: CliIo): Command {
     });
   registerRunCommand(program, io);
   registerDescriptorCommand(program, io);
+  registerConfigCommand(program, io);
   return program;
 }
 

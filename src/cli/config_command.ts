@@ -1,0 +1,305 @@
+/**
+ * `onionbalance config` (also run as `onionbalance-config`): generate a whole
+ * deployment — frontend key(s), `config.yaml` with the real backend
+ * addresses, the frontend torrc, and per backend its key files, `hostname`,
+ * `ob_config` and torrc — interactively or from flags.
+ *
+ * Spec: onionbalance-anchor.md §2.2: OnionBalance's flags (`--hs-version`,
+ * `--key`, `-p`, `-n`, `-s`, `-t/--tag`, `--output`, `--no-interactive`,
+ * `-v`, `--service-virtual-port`, `--service-target`) and its mode selection
+ * (interactive when no option other than `-v` is given).
+ *
+ * Role: turns flags (`config_flags.ts`) or answers (`config_questions.ts`)
+ * into `src/deploy` inputs, plans, writes, and prints a summary through the
+ * `io` writers. Errors reach `main.ts` as
+ * {@link UsageError}: exit 2 for a bad flag or answer, 1 when a key cannot be
+ * read or a file exists. Differences from OnionBalance 0.2.x:
+ * - Backends are generated (keys, `hostname`, `ob_config`, torrc), or adopted
+ *   by address with `--instance [<service>:]<address>` (repeatable; without a
+ *   prefix, for every service). With adopted backends `-n` defaults to 0.
+ * - `--key` is repeatable, one per service in order (OnionBalance gives every
+ *   service the one key); it reads tor's format or PEM and keeps the format.
+ * - New frontend keys are written in tor's format unless `--key-format pem`.
+ * - `-p/--password` is refused: v3 keys are never encrypted (OnionBalance
+ *   ignores it silently), so accepting it would suggest a protection that
+ *   does not exist.
+ * - Existing files are never replaced without `--force` (OnionBalance only
+ *   refuses an existing `config.yaml`).
+ * - `--interactive` asks even when standard input is not a terminal, reading
+ *   one answer per line (for scripts and tests).
+ *
+ * @module
+ */
+
+import type { Command } from "commander";
+import { type Rng, systemRng } from "../crypto/mod.ts";
+import {
+  DEPLOY_DEFAULTS,
+  DeployError,
+  type DeploymentPlan,
+  LAYOUT,
+  planDeployment,
+  wipePlan,
+  writeDeployment,
+  type WriteReport,
+} from "../deploy/mod.ts";
+import { KeyError, type LoadedIdentityKey, loadIdentityKey } from "../keys/mod.ts";
+import { VERSION } from "../version.ts";
+import {
+  type ConfigCommandOptions,
+  type ConfigFlags,
+  inputsFromFlags,
+  parseConfigFlags,
+  VERBOSITY_LEVELS,
+  type VerbosityLevel,
+} from "./config_flags.ts";
+import { askQuestions } from "./config_questions.ts";
+import { ExitCode, UsageError } from "./exit_codes.ts";
+import type { CliIo } from "./program.ts";
+import { denoPrompter, type LinePrompter, linePrompter, type Prompter } from "./prompter.ts";
+
+export type { ConfigCommandOptions } from "./config_flags.ts";
+
+/** What the command uses from the outside world (injected in tests). */
+export interface ConfigCommandDeps {
+  /** Randomness for new keys. */
+  rng: Rng;
+  /** Whether standard input is a terminal. */
+  stdinIsTerminal: () => boolean;
+  /** The prompter on a terminal (Deno's `prompt()`). */
+  terminalPrompter: () => Prompter;
+  /** The prompter when standard input is a pipe (one answer per line). */
+  pipePrompter: (io: CliIo) => LinePrompter;
+  /** Loads a frontend key file in either format. */
+  loadKey: (path: string) => Promise<LoadedIdentityKey>;
+  /** The working folder, to show the default output folder as an absolute path. */
+  cwd: () => string;
+}
+
+/** The real outside world. */
+export const DEFAULT_CONFIG_DEPS: ConfigCommandDeps = {
+  rng: systemRng,
+  stdinIsTerminal: () => Deno.stdin.isTerminal(),
+  terminalPrompter: () => denoPrompter(),
+  pipePrompter: (io) => linePrompter(Deno.stdin.readable, io.out),
+  loadKey: loadIdentityKey,
+  cwd: () => Deno.cwd(),
+};
+
+/**
+ * The arguments to run for the executable: a binary named
+ * `onionbalance-config…` (OnionBalance's generator) runs the `config` command.
+ *
+ * @param execPath The executable's path (`Deno.execPath()`).
+ * @param args The arguments after it.
+ * @returns The arguments for `runCli`.
+ */
+export function argsForExecutable(execPath: string, args: readonly string[]): string[] {
+  const base = execPath.split(/[\\/]/).pop() ?? "";
+  return base.startsWith("onionbalance-config") ? ["config", ...args] : [...args];
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * Adds `config` to the program.
+ *
+ * @param program The root command.
+ * @param io Where output goes.
+ * @param deps The outside world (default: the real one).
+ */
+export function registerConfigCommand(
+  program: Command,
+  io: CliIo,
+  deps: ConfigCommandDeps = DEFAULT_CONFIG_DEPS,
+): void {
+  const d = DEPLOY_DEFAULTS;
+  program.command("config")
+    .description(
+      "generate a deployment: frontend keys, config.yaml, the frontend torrc, and per backend its " +
+        "keys, ob_config and torrc. With no option (or only -v) on a terminal, asks questions.",
+    )
+    .version(`onionbalance ${VERSION}`, "--version", "print the version and exit")
+    .option("--hs-version <version>", "onion service version; only v3 exists", "v3")
+    .option(
+      "--key <path>",
+      "existing frontend key (tor's hs_ed25519_secret_key or PEM); repeat for each service",
+      collect,
+    )
+    .option("-p, --password <password>", "refused: v3 keys are never encrypted")
+    .option(
+      "-n <num>",
+      `number of backends to generate per service (default: ${d.backends}, or 0 with --instance)`,
+    )
+    .option("-s <num>", `number of frontend services (default: ${d.services})`)
+    .option("-t, --tag <tag>", "name prefix of the backends", d.tag)
+    .option("--output <dir>", "folder to write; created if missing", d.output)
+    .option("--interactive", "ask questions, even when standard input is not a terminal")
+    .option("--no-interactive", "never ask questions")
+    .option("-v <level>", "verbosity: debug, info, warning, error, critical", "info")
+    .option(
+      "--service-virtual-port <port>",
+      "HiddenServicePort virtual port of the backends",
+      String(d.virtualPort),
+    )
+    .option(
+      "--service-target <target>",
+      `HiddenServicePort target of the backends (default: ${d.target})`,
+    )
+    .option(
+      "--instance <address>",
+      "adopt an existing backend: [<service>:]<address>; repeatable",
+      collect,
+    )
+    .option("--key-format <format>", "format of new frontend keys: tor or pem", d.keyFormat)
+    .option(
+      "--backend-dir-prefix <dir>",
+      "folder of each backend's HiddenServiceDir on its machine",
+      d.backendDirPrefix,
+    )
+    .option("--force", "replace existing files and keys")
+    .action(async (options: ConfigCommandOptions, command: Command) => {
+      const given = command.options
+        .map((o) => o.attributeName())
+        .filter((name) => command.getOptionValueSource(name) === "cli");
+      await runConfig(options, { given: new Set(given), io, deps });
+    });
+}
+
+/** Maps the generator's and the key loader's errors to usage errors. */
+function mapError(error: unknown): unknown {
+  if (error instanceof DeployError) {
+    const exitCode = error.kind === "BadInput" ? ExitCode.Usage : ExitCode.Failure;
+    return new UsageError(error.message, { exitCode, cause: error });
+  }
+  if (error instanceof KeyError) {
+    return new UsageError(error.message, { exitCode: ExitCode.Failure, cause: error });
+  }
+  return error;
+}
+
+async function refuseExistingConfig(path: string, force: boolean): Promise<void> {
+  if (force) return;
+  const file = `${path.replace(/\/+$/, "")}/${LAYOUT.config}`;
+  const exists = await Deno.lstat(file).then(() => true, () => false);
+  if (exists) {
+    throw new UsageError(
+      `Cannot use "${path}": it already holds a ${LAYOUT.config}; choose another folder or use --force`,
+      { exitCode: ExitCode.Failure },
+    );
+  }
+}
+
+function absolute(path: string, deps: ConfigCommandDeps): string {
+  if (path.startsWith("/")) return path;
+  try {
+    return `${deps.cwd().replace(/\/+$/, "")}/${path}`;
+  } catch {
+    return path;
+  }
+}
+
+/** Options of {@link runConfig}. */
+export interface RunConfigOptions {
+  /** The flags given on the command line (their attribute names), for the mode selection. */
+  given: ReadonlySet<string>;
+  /** Where the summary and messages go. */
+  io: CliIo;
+  /** The outside world. Default {@link DEFAULT_CONFIG_DEPS}. */
+  deps?: ConfigCommandDeps;
+}
+
+/**
+ * Runs the command: asks or reads the flags, plans, writes, prints a summary.
+ * It asks questions with `--interactive`, or when no option other than `-v`
+ * was given and standard input is a terminal (OnionBalance's rule).
+ *
+ * @param options The parsed flags.
+ * @param run Which flags were given, the writers and the outside world.
+ * @throws {UsageError} On a bad flag or answer (exit 2), an unreadable key or
+ *   an existing file (exit 1).
+ */
+export async function runConfig(
+  options: ConfigCommandOptions,
+  run: RunConfigOptions,
+): Promise<void> {
+  try {
+    await generate(options, run.given, run.io, run.deps ?? DEFAULT_CONFIG_DEPS);
+  } catch (error) {
+    throw mapError(error);
+  }
+}
+
+async function generate(
+  options: ConfigCommandOptions,
+  given: ReadonlySet<string>,
+  io: CliIo,
+  deps: ConfigCommandDeps,
+): Promise<void> {
+  const flags = parseConfigFlags(options);
+  const log = (at: VerbosityLevel, text: string) => {
+    if (VERBOSITY_LEVELS.indexOf(at) >= VERBOSITY_LEVELS.indexOf(flags.level)) {
+      io.err(`[${at.toUpperCase()}]: ${text}\n`);
+    }
+  };
+  const onlyVerbosity = [...given].every((name) => name === "v");
+  const interactive = options.interactive ?? (onlyVerbosity && deps.stdinIsTerminal());
+  log("info", interactive ? "Entering interactive mode." : "Entering non-interactive mode.");
+  const { output, inputs } = interactive
+    ? await ask(flags, absolute(options.output, deps), io, deps)
+    : { output: options.output, inputs: await inputsFromFlags(flags, deps.loadKey) };
+  const plan = planDeployment(inputs, { rng: deps.rng });
+  try {
+    const report = await writeDeployment(output, plan, { force: flags.force });
+    if (report.looseOutputMode !== undefined) {
+      const mode = report.looseOutputMode.toString(8);
+      log("warning", `The folder "${output}" is open to others (mode 0${mode}); its keys are 0600`);
+    }
+    for (const path of report.replaced) log("warning", `Replaced "${path}" (--force)`);
+    io.out(summary(output, plan, report));
+  } finally {
+    wipePlan(plan);
+  }
+}
+
+/** Asks the questions on a terminal, or line by line from a piped standard input. */
+async function ask(flags: ConfigFlags, output: string, io: CliIo, deps: ConfigCommandDeps) {
+  const line = deps.stdinIsTerminal() ? undefined : deps.pipePrompter(io);
+  try {
+    return await askQuestions({
+      ...flags,
+      prompter: line ?? deps.terminalPrompter(),
+      err: io.err,
+      loadKey: deps.loadKey,
+      checkOutput: (path) => refuseExistingConfig(path, flags.force),
+      output,
+    });
+  } finally {
+    await line?.close();
+  }
+}
+
+function summary(output: string, plan: DeploymentPlan, report: WriteReport): string {
+  const dir = output.endsWith("/") ? output : `${output}/`;
+  const lines = [
+    `${
+      report.createdOutput ? "Created" : "Wrote"
+    } the deployment in ${dir} (see ${dir}${LAYOUT.readme}):`,
+  ];
+  for (const s of plan.services) {
+    const origin = s.imported ? "imported" : "new";
+    lines.push(
+      `  service ${s.index}: ${s.address} (key ${s.keyFile}, ${origin}, ${s.keyFormat} format)`,
+    );
+    for (const b of s.backends) {
+      lines.push(
+        b.kind === "generated"
+          ? `    ${b.name}: ${b.address} (folder ${b.name}/)`
+          : `    ${b.name}: ${b.address} (existing: its ob_config must name ${s.address})`,
+      );
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}

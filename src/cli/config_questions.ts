@@ -1,0 +1,186 @@
+/**
+ * The questions of `onionbalance config` in interactive mode: OnionBalance's
+ * (`config_generator.py`, same wording and order where they exist) plus those
+ * for what OnionBalance 0.2.x does not generate (existing backends, the
+ * backends' port, target and folder, the key format). Every question has a
+ * default, shown in brackets; an empty answer or the end of input takes it.
+ *
+ * Spec: onionbalance-anchor.md §2.2 ("Interactive prompts (v3)").
+ *
+ * Role: asks through an injected {@link Prompter}, checks each answer at once
+ * and asks again (at most {@link MAX_TRIES} times) after saying what was wrong.
+ * Loads `--key` files through the injected loader; never prints key material.
+ *
+ * @module
+ */
+
+import {
+  checkBackendDirPrefix,
+  checkServiceTarget,
+  checkTag,
+  DEPLOY_DEFAULTS,
+  DEPLOY_LIMITS,
+  DeployError,
+  type DeploymentInputs,
+  parseCount,
+  parseVirtualPort,
+  type ServiceInputs,
+} from "../deploy/mod.ts";
+import { KeyError, type LoadedIdentityKey } from "../keys/mod.ts";
+import { type ConfigFlags, parseBackendAddress, parseKeyFormat } from "./config_flags.ts";
+import { ExitCode, UsageError } from "./exit_codes.ts";
+import type { Prompter } from "./prompter.ts";
+
+/** Unusable answers to one question before giving up. */
+export const MAX_TRIES = 5;
+
+/** What the questions need: the flags (their defaults), the prompter, and loaders. */
+export interface QuestionContext extends ConfigFlags {
+  prompter: Prompter;
+  /** Where to say what was wrong with an answer. */
+  err: (text: string) => void;
+  /** Loads a frontend key file. */
+  loadKey: (path: string) => Promise<LoadedIdentityKey>;
+  /** Refuses an output folder that already holds a `config.yaml` (unless `--force`). */
+  checkOutput: (path: string) => Promise<void>;
+  /** The output folder shown as the default (absolute when known). */
+  output: string;
+}
+
+/** The answers: the generator's inputs and the output folder. */
+export interface Answers {
+  output: string;
+  inputs: DeploymentInputs;
+}
+
+/** Asks one question until the answer parses; an empty answer or the end of input gives `fallback`. */
+async function ask<T>(
+  context: QuestionContext,
+  question: string,
+  parse: (answer: string) => T | Promise<T>,
+  fallback: () => T | Promise<T>,
+): Promise<T> {
+  for (let tries = 0; tries < MAX_TRIES; tries++) {
+    const answer = (await context.prompter(question))?.trim();
+    try {
+      return answer === undefined || answer === "" ? await fallback() : await parse(answer);
+    } catch (error) {
+      if (
+        !(error instanceof DeployError || error instanceof KeyError || error instanceof UsageError)
+      ) {
+        throw error;
+      }
+      context.err(`${error.message}\n`);
+      if (answer === undefined) throw asUsage(error);
+    }
+  }
+  throw new UsageError(`Cannot go on: ${MAX_TRIES} unusable answers to "${question}"`);
+}
+
+function asUsage(error: DeployError | KeyError | UsageError): UsageError {
+  if (error instanceof UsageError) return error;
+  const exitCode = error instanceof DeployError && error.kind === "BadInput"
+    ? ExitCode.Usage
+    : ExitCode.Failure;
+  return new UsageError(error.message, { exitCode, cause: error });
+}
+
+async function askService(
+  context: QuestionContext,
+  i: number,
+): Promise<ServiceInputs> {
+  const keyPath = context.keys[i - 1];
+  const keyDefault = keyPath === undefined
+    ? "Leave empty to generate a key"
+    : `default: ${keyPath}`;
+  const key = await ask<LoadedIdentityKey | undefined>(
+    context,
+    `Service #${i}: Enter path to master service private key (i.e. path to 'hs_ed25519_secret_key', or a PEM key) (${keyDefault}):`,
+    (path) => context.loadKey(path),
+    () => keyPath === undefined ? undefined : context.loadKey(keyPath),
+  );
+  const given = context.instances[i - 1] ?? [];
+  const shown = given.length === 0 ? "Leave empty for none" : `default: ${given.length} given`;
+  const instances = await ask(
+    context,
+    `Service #${i}: Onion addresses of existing backends to add, separated by spaces (${shown}):`,
+    (text) => text.split(/[\s,]+/).filter((a) => a !== "").map(parseBackendAddress),
+    () => given,
+  );
+  const min = instances.length > 0 ? 0 : 1;
+  const preset = context.backends ?? (instances.length > 0 ? 0 : DEPLOY_DEFAULTS.backends);
+  const backends = await ask(
+    context,
+    `Service #${i}: Number of instance services to create (default: ${preset}):`,
+    (text) => parseCount(text, { what: "number of instances", min, max: DEPLOY_LIMITS.backends }),
+    () =>
+      parseCount(String(preset), {
+        what: "number of instances (-n)",
+        min,
+        max: DEPLOY_LIMITS.backends,
+      }),
+  );
+  const tag = await ask(
+    context,
+    `Service #${i}: Provide a tag name to group these instances [${context.tag}]:`,
+    checkTag,
+    () => context.tag,
+  );
+  return { ...(key === undefined ? {} : { key }), backends, tag, instances };
+}
+
+/**
+ * Asks every question and returns the generator's inputs.
+ *
+ * @param context The prompter, the defaults from the flags, and the loaders.
+ * @returns The output folder and the inputs.
+ * @throws {UsageError} When an answer stays unusable, or a default is unusable
+ *   and the input has ended.
+ */
+export async function askQuestions(context: QuestionContext): Promise<Answers> {
+  const output = await ask(
+    context,
+    `Enter path to store generated config [${context.output}]:`,
+    async (path) => (await context.checkOutput(path), path),
+    async () => (await context.checkOutput(context.output), context.output),
+  );
+  const count = await ask(
+    context,
+    `Number of services (frontends) to create (default: ${context.services}):`,
+    (text) => parseCount(text, { what: "number of services", max: DEPLOY_LIMITS.services }),
+    () => context.services,
+  );
+  const services: ServiceInputs[] = [];
+  for (let i = 1; i <= count; i++) services.push(await askService(context, i));
+  const generated = services.some((s) => s.backends > 0);
+  const virtualPort = await ask(
+    context,
+    `Specify the service virtual port (for client connections) [${context.virtualPort}]:`,
+    parseVirtualPort,
+    () => context.virtualPort,
+  );
+  const inputs: DeploymentInputs = { services, virtualPort, keyFormat: context.keyFormat };
+  if (services.some((s) => s.key === undefined)) {
+    inputs.keyFormat = await ask(
+      context,
+      `Format of new frontend keys, "tor" (hs_ed25519_secret_key) or "pem" (PKCS#8) [${context.keyFormat}]:`,
+      parseKeyFormat,
+      () => context.keyFormat,
+    );
+  }
+  if (!generated) return { output, inputs };
+  const target = context.target ?? `127.0.0.1:${virtualPort}`;
+  inputs.target = await ask(
+    context,
+    `Specify the service target IP and port (where your service is listening) [${target}]:`,
+    checkServiceTarget,
+    () => target,
+  );
+  inputs.backendDirPrefix = await ask(
+    context,
+    `Folder of each backend's HiddenServiceDir on its machine [${context.backendDirPrefix}]:`,
+    checkBackendDirPrefix,
+    () => context.backendDirPrefix,
+  );
+  return { output, inputs };
+}

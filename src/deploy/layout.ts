@@ -1,0 +1,85 @@
+/**
+ * The file tree `onionbalance config` writes, and the summary of a planned
+ * deployment that the templates and the command line read.
+ *
+ * ```
+ * <output>/                        0700  the balancer machine's files
+ *   README.md                      0600  what goes where
+ *   config.yaml                    0600  OnionBalance 0.2.x format, real backend addresses
+ *   <frontend-address>.key         0600  one per service (56 characters, no ".onion")
+ *   torrc-frontend                 0600  the frontend tor: control socket, SOCKS port
+ *   <tag><n>/                      0700  one per generated backend (its machine's files)
+ *     torrc                        0600  HiddenServiceDir, HiddenServicePort,
+ *                                        HiddenServiceOnionbalanceInstance 1
+ *     hidden_service/              0700  copy to the torrc's HiddenServiceDir
+ *       hs_ed25519_secret_key      0600  tor's key files
+ *       hs_ed25519_public_key      0600
+ *       hostname                   0600  <backend address>.onion
+ *       ob_config                  0600  MasterOnionAddress <frontend address>.onion
+ * ```
+ *
+ * Spec: OnionBalance `config_generator.py` (`<output>/config.yaml`,
+ * `<output>/<address>.key`); tor-v3-spec.md §1.3 (key files), §5.3
+ * (`ob_config`).
+ *
+ * @module
+ */
+
+import type { KeyFormat } from "./inputs.ts";
+
+/** Fixed file and folder names of the tree. */
+export const LAYOUT = {
+  readme: "README.md",
+  config: "config.yaml",
+  frontendTorrc: "torrc-frontend",
+  backendTorrc: "torrc",
+  hiddenServiceDir: "hidden_service",
+  obConfig: "ob_config",
+} as const;
+
+/**
+ * The frontend key's file name, as OnionBalance names it.
+ *
+ * @param label The 56-character address label, without `.onion`.
+ */
+export function keyFileName(label: string): string {
+  return `${label}.key`;
+}
+
+/** One backend of a planned service. */
+export interface PlannedBackend {
+  /** `<tag><n>`: its folder and its `name` in config.yaml. */
+  readonly name: string;
+  /** Its onion address, `<56 characters>.onion`. */
+  readonly address: string;
+  /** `generated`: a new key and a folder; `adopted`: an existing backend given by address. */
+  readonly kind: "generated" | "adopted";
+  /** The `HiddenServiceDir` its torrc names, on its machine (generated backends only). */
+  readonly hiddenServiceDir?: string;
+}
+
+/** One planned frontend service. */
+export interface PlannedService {
+  /** 1-based position in config.yaml. */
+  readonly index: number;
+  /** Its onion address, `<56 characters>.onion`. */
+  readonly address: string;
+  /** Its key file name, relative to the output folder. */
+  readonly keyFile: string;
+  /** The format its key is written in. */
+  readonly keyFormat: KeyFormat;
+  /** Whether the key was imported (`--key`) rather than generated. */
+  readonly imported: boolean;
+  /** Its backends: generated ones first, then adopted ones. */
+  readonly backends: readonly PlannedBackend[];
+}
+
+/** What the templates need besides the services. */
+export interface BackendSettings {
+  /** `HiddenServicePort` virtual port. */
+  readonly virtualPort: number;
+  /** `HiddenServicePort` target. */
+  readonly target: string;
+  /** Folder holding each backend's `HiddenServiceDir` on its machine. */
+  readonly backendDirPrefix: string;
+}

@@ -1,0 +1,75 @@
+/**
+ * The deployment generator behind `onionbalance config`: keys, `config.yaml`,
+ * the frontend torrc, and per backend its tor key files, `hostname`,
+ * `ob_config` and torrc, so that an operator copies folders to machines and
+ * starts tor. OnionBalance 0.1 generated all of this; 0.2.x only writes a
+ * frontend key and a `config.yaml` of placeholders.
+ *
+ * Spec: tor-v3-spec.md §1.2–§1.3 (addresses, key files), §5.3
+ * (`HiddenServiceOnionbalanceInstance`, `ob_config`); onionbalance-anchor.md
+ * §2.2 (OnionBalance's generator), §3.1 (`config.yaml`), §5 (backends).
+ *
+ * Role: {@link planDeployment} is pure (inputs + rng → files in memory);
+ * {@link writeDeployment} is the only I/O (atomic 0600 files in 0700 folders,
+ * nothing replaced without `force`). The tree (see `layout.ts`):
+ *
+ * ```
+ * <output>/README.md  config.yaml  <frontend>.key  torrc-frontend
+ * <output>/<tag><n>/torrc
+ * <output>/<tag><n>/hidden_service/{hs_ed25519_secret_key, hs_ed25519_public_key, hostname, ob_config}
+ * ```
+ *
+ * @example
+ * ```ts
+ * import { planDeployment, wipePlan } from "./mod.ts";
+ * import { seededRng } from "../crypto/mod.ts";
+ * const plan = planDeployment(
+ *   { services: [{ backends: 2, tag: "node" }], target: "127.0.0.1:8080" },
+ *   { rng: seededRng("example") },
+ * );
+ * plan.files.map((f) => f.path).includes("node1/hidden_service/ob_config"); // true
+ * // await writeDeployment("/tmp/deployment", plan); then:
+ * wipePlan(plan);
+ * ```
+ *
+ * @module
+ */
+
+export { DeployError, type DeployErrorKind, type DeployErrorOptions } from "./errors.ts";
+export {
+  checkBackendDirPrefix,
+  checkServiceTarget,
+  checkTag,
+  DEPLOY_DEFAULTS,
+  DEPLOY_LIMITS,
+  type DeploymentInputs,
+  type KeyFormat,
+  parseCount,
+  type ParseCountOptions,
+  parseVirtualPort,
+  type ServiceInputs,
+} from "./inputs.ts";
+export {
+  type BackendSettings,
+  keyFileName,
+  LAYOUT,
+  type PlannedBackend,
+  type PlannedService,
+} from "./layout.ts";
+export {
+  type DeploymentPlan,
+  planDeployment,
+  PlannedFile,
+  type PlanOptions,
+  wipePlan,
+} from "./plan.ts";
+export { backendTorrc, type BackendTorrcOptions, frontendTorrc, obConfig } from "./torrc.ts";
+export { configYaml } from "./config_yaml.ts";
+export { deploymentReadme } from "./readme.ts";
+export {
+  writeDeployment,
+  type WriteDeploymentOptions,
+  writeFileAtomic,
+  type WriteFileAtomicOptions,
+  type WriteReport,
+} from "./write.ts";
