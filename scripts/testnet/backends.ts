@@ -39,6 +39,12 @@ import { waitFor } from "./wait.ts";
 export interface StartBackendsOptions {
   /** The frontend address for every backend's `ob_config`, `<56 chars>.onion`. */
   masterOnionAddress: string;
+  /**
+   * Ready `HiddenServiceDir`s to use, one per backend, e.g. the `hidden_service` folders that
+   * `onionbalance config` generated (their `ob_config` must name `masterOnionAddress`). Without
+   * them, tor makes a fresh key in a new folder and this module writes `ob_config`.
+   */
+  hsDirs?: readonly string[];
   /** Bound of the whole start. Default 60 000 ms. */
   timeoutMs?: number;
   /** Receives one line per step and per bootstrap change. */
@@ -67,6 +73,11 @@ export async function startBackends(
   options: StartBackendsOptions,
 ): Promise<Backend[]> {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`Cannot start "${n}" backends`);
+  if (options.hsDirs !== undefined && options.hsDirs.length !== n) {
+    throw new RangeError(
+      `Cannot start ${n} backends with ${options.hsDirs.length} HiddenServiceDirs`,
+    );
+  }
   const start = Date.now();
   const say = (line: string) =>
     options.onProgress?.(`[${((Date.now() - start) / 1000).toFixed(1).padStart(5)} s] ${line}`);
@@ -74,6 +85,7 @@ export async function startBackends(
   const first = state.backends.length;
   const plans = Array.from({ length: n }, (_, i) => ({
     name: `backend${first + i}`,
+    hsDir: options.hsDirs?.[i],
     ...net.ports.backend(first + i),
   }));
   assertPortsFree(plans.flatMap((p) => [p.httpPort, p.controlPort]));
@@ -97,7 +109,7 @@ export async function startBackends(
 
 /** Writes one backend's files, starts its HTTP server and its tor, and records it. */
 async function startBackend(
-  plan: { name: string } & BackendPorts,
+  plan: { name: string; hsDir?: string } & BackendPorts,
   context: {
     net: Network;
     state: NetworkState;
@@ -108,10 +120,18 @@ async function startBackend(
 ): Promise<Backend> {
   const { net, state } = context;
   const dataDir = nodeDir(net.dir, plan.name);
-  const hsDir = `${dataDir}/hs`;
-  await Deno.mkdir(hsDir, { recursive: true, mode: 0o700 });
-  // tor refuses to start an instance whose ob_config is missing.
-  await Deno.writeTextFile(`${hsDir}/ob_config`, context.obConfig);
+  const hsDir = plan.hsDir ?? `${dataDir}/hs`;
+  await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (plan.hsDir === undefined) {
+    await Deno.mkdir(hsDir, { recursive: true, mode: 0o700 });
+    // tor refuses to start an instance whose ob_config is missing.
+    await Deno.writeTextFile(`${hsDir}/ob_config`, context.obConfig);
+  } else {
+    const given = await Deno.readTextFile(`${hsDir}/ob_config`);
+    if (given !== context.obConfig) {
+      throw new Error(`The ob_config in "${hsDir}" does not name ${context.masterOnionAddress}`);
+    }
+  }
   const torrc = backendTorrc({
     nickname: plan.name,
     dataDir,

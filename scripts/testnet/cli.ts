@@ -86,6 +86,7 @@ function buildProgram(): Command {
       console.log(`  client control    127.0.0.1:${net.clientControlPort}`);
       console.log(
         `  frontend control  127.0.0.1:${net.frontend.controlPort} (cookie ${net.frontend.cookieFile})`,
+        `  frontend SOCKS    127.0.0.1:${net.frontend.socksPort} (the balancer's health checks)`,
       );
       console.log(`Bootstrap time: ${((net.bootstrapMs ?? 0) / 1000).toFixed(1)} s`);
     });

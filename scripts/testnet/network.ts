@@ -89,7 +89,7 @@ export interface Network {
   /** The client's ControlPort. */
   clientControlPort: number;
   /** The frontend tor: the balancer's control port and its cookie file. */
-  frontend: { controlPort: number; dataDir: string; cookieFile: string };
+  frontend: { controlPort: number; socksPort: number; dataDir: string; cookieFile: string };
   /** Nicknames of the relays (not the authorities). */
   relays: string[];
   /** From the start of {@link startNetwork} to the client at 100 %, when known. */
@@ -217,6 +217,7 @@ function networkFromState(state: NetworkState): Network {
     clientControlPort: ports.clientControlPort,
     frontend: {
       controlPort: ports.frontendControlPort,
+      socksPort: ports.frontendSocksPort,
       dataDir: frontendDir,
       cookieFile: `${frontendDir}/control_auth_cookie`,
     },

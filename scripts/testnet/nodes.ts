@@ -77,7 +77,11 @@ export async function makeNodes(
   });
   nodes.push({
     info: node(dir, "frontend", "frontend", { controlPort: ports.frontendControlPort }),
-    torrc: frontendTorrc({ ...common("frontend"), controlPort: ports.frontendControlPort }),
+    torrc: frontendTorrc({
+      ...common("frontend"),
+      controlPort: ports.frontendControlPort,
+      socksPort: ports.frontendSocksPort,
+    }),
   });
   for (const { info, torrc } of nodes) {
     await Deno.mkdir(info.dataDir, { recursive: true, mode: 0o700 });

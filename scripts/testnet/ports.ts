@@ -8,7 +8,7 @@
  * | B+0 … B+9      | directory authority i: ORPort B+2i, DirPort B+2i+1 (≤ 5) |
  * | B+10 … B+89    | relay j: ORPort B+10+2j, DirPort B+11+2j (≤ 40)          |
  * | B+90, B+91     | client: SocksPort, ControlPort                           |
- * | B+92, B+93     | frontend tor: ControlPort, SocksPort (reserved, unused)  |
+ * | B+92, B+93     | frontend tor: ControlPort, SocksPort (health checks)      |
  * | B+100 … B+199  | backend k: HTTP server B+100+2k, tor ControlPort B+101+2k (≤ 50) |
  *
  * Role: pure arithmetic plus {@link assertPortsFree}, which binds each port on 127.0.0.1 for an
@@ -92,6 +92,11 @@ export class PortPlan {
     return this.base + 92;
   }
 
+  /** The frontend tor's SocksPort (the balancer's health checks). */
+  get frontendSocksPort(): number {
+    return this.base + 93;
+  }
+
   /** Ports of backend `k` (0-based). */
   backend(k: number): BackendPorts {
     checkIndex("backend", k, MAX_BACKENDS);
@@ -103,7 +108,12 @@ export class PortPlan {
     const ports: number[] = [];
     for (let i = 0; i < authorities; i++) ports.push(...Object.values(this.authority(i)));
     for (let j = 0; j < relays; j++) ports.push(...Object.values(this.relay(j)));
-    ports.push(this.clientSocksPort, this.clientControlPort, this.frontendControlPort);
+    ports.push(
+      this.clientSocksPort,
+      this.clientControlPort,
+      this.frontendControlPort,
+      this.frontendSocksPort,
+    );
     return ports;
   }
 }

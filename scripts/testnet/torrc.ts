@@ -58,6 +58,8 @@ export interface ClientOptions extends CommonOptions {
 /** Options of the frontend tor (the balancer's tor: a control port, no onion service). */
 export interface FrontendOptions extends CommonOptions {
   controlPort: number;
+  /** SocksPort for the balancer's health checks. */
+  socksPort: number;
 }
 
 /** Options of a backend onion service. */
@@ -177,11 +179,14 @@ export function clientTorrc(options: ClientOptions): string {
   ]);
 }
 
-/** torrc of the frontend tor: the balancer's control port, no onion service, no SOCKS. */
+/**
+ * torrc of the frontend tor: the balancer's control port, no onion service, and a SOCKS port
+ * for the balancer's health checks of the backends (as `onionbalance config` writes it).
+ */
 export function frontendTorrc(options: FrontendOptions): string {
   return render([
     ...commonLines(options),
-    "SocksPort 0",
+    `SocksPort ${LOOPBACK}:${options.socksPort} ExtendedErrors`,
     `ControlPort ${LOOPBACK}:${options.controlPort}`,
   ]);
 }

@@ -15,6 +15,9 @@
  *   ├──▶ backends due? ──▶ HSFETCH each (at most 8 at once; SIGNAL ACTIVE)
  *   │                       result: checked descriptor, rollback refused, or failure
  *   │                       (failures retried at 5 s, 10 s, … up to fetch-interval)
+ *   ├──▶ health checks due? ──▶ SOCKS CONNECT to each backend's onion address (health.ts);
+ *   │                       a backend crossing the failure threshold either way is re-fetched
+ *   │                       at once, and the services republish
  *   └──▶ services: maintain() (frontend.ts: publish on change, retry failed uploads)
  *        — not before every backend's first fetch finished (at most 30 s after start):
  *          no fixed start-up sleep, and no publish-then-republish churn.
@@ -30,11 +33,19 @@
  */
 
 import type { ControlClient } from "../control/mod.ts";
-import { isConsensusArrival, parseEvent, signal as sendSignal } from "../control/mod.ts";
+import {
+  getSocksListeners,
+  isConsensusArrival,
+  parseEvent,
+  signal as sendSignal,
+} from "../control/mod.ts";
+import type { HealthCheckConfig } from "../config/mod.ts";
+import type { SocksProxy } from "../socks/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import type { FrontendService } from "./frontend.ts";
+import { checkBackend, nextCheckDelayMs, parseSocksAddress, recordHealth } from "./health.ts";
 import type { NetworkView } from "./network.ts";
 import { fetchBackend, isTestingNetwork, loadNetworkView } from "./tor.ts";
 
@@ -75,12 +86,16 @@ interface FetchSchedule {
   nextAt: number;
   inFlight: boolean;
   firstDone: boolean;
+  healthAt: number;
+  healthInFlight: boolean;
 }
 
 /** The daemon (see the module comment). */
 export class Balancer {
   services: FrontendService[];
   timings: BalancerTimings;
+  /** Active health checks (config `health-check`); off when `enabled` is false. */
+  health: HealthCheckConfig;
   readonly #deps: BalancerDeps;
   #view?: NetworkView;
   #viewLoadedAt = 0;
@@ -94,11 +109,20 @@ export class Balancer {
   #wake: (() => void) | undefined;
   #woken = false;
   #waitingFor = "";
+  /** The SOCKS port health checks use: undefined = not looked up yet, null = none (checks off). */
+  #socks: SocksProxy | null | undefined;
+  #healthCounter = 0;
   readonly #unsubscribe: (() => void)[] = [];
 
-  constructor(services: FrontendService[], timings: BalancerTimings, deps: BalancerDeps) {
+  constructor(
+    services: FrontendService[],
+    timings: BalancerTimings,
+    health: HealthCheckConfig,
+    deps: BalancerDeps,
+  ) {
     this.services = services;
     this.timings = timings;
+    this.health = health;
     this.#deps = deps;
   }
 
@@ -125,6 +149,7 @@ export class Balancer {
     );
     this.#viewStale = true;
     this.#viewRetryAt = 0;
+    this.#socks = undefined;
     for (const s of this.#schedule.values()) s.nextAt = 0;
     for (const service of this.services) service.requestRepublish(reason);
     this.wake();
@@ -172,6 +197,7 @@ export class Balancer {
       return;
     }
     this.#startFetches(view, now);
+    await this.#startHealthChecks(now);
     if (!this.#startupSettled(now)) return;
     let anyUsable = false;
     for (const service of this.services) {
@@ -272,10 +298,87 @@ export class Balancer {
     }
   }
 
+  async #startHealthChecks(now: number): Promise<void> {
+    if (!this.health.enabled) return;
+    if (this.#socks === undefined) this.#socks = await this.#findSocksPort();
+    const proxy = this.#socks;
+    if (proxy === null || proxy === undefined) return;
+    for (const backend of this.backends()) {
+      const s = this.#scheduleOf(backend);
+      if (s.healthInFlight || s.healthAt > now) continue;
+      s.healthInFlight = true;
+      void this.#check(backend, proxy, s);
+    }
+  }
+
+  async #check(backend: Backend, proxy: SocksProxy, s: FetchSchedule): Promise<void> {
+    const { clock, log } = this.#deps;
+    try {
+      const result = await checkBackend(backend, proxy, {
+        port: this.health.port,
+        timeoutMs: this.health.timeoutSeconds * 1000,
+        isolation: `onionbalance-health-${++this.#healthCounter}`,
+        now: () => clock.now(),
+      });
+      const at = clock.now();
+      const changed = recordHealth(backend, result, { at, threshold: this.health.failures });
+      if (!result.ok) {
+        log.info(
+          `Health check of ${backend.address}.onion failed (${backend.healthFailures} in a row): ` +
+            result.error,
+        );
+      }
+      if (changed) {
+        log.warning(
+          result.ok
+            ? `Backend ${backend.address}.onion passes its health check again: back in the descriptors`
+            : `Backend ${backend.address}.onion failed ${this.health.failures} health checks: left out`,
+        );
+        s.nextAt = 0; // re-fetch its descriptor now: a restarted backend has new intro points
+      }
+      s.healthAt = at +
+        nextCheckDelayMs(backend.healthFailures ?? 0, this.health.intervalSeconds * 1000);
+    } finally {
+      s.healthInFlight = false;
+      this.wake();
+    }
+  }
+
+  /**
+   * The SOCKS port for health checks: configured, or asked from tor; null turns checks off,
+   * undefined means "ask again on the next tick".
+   */
+  async #findSocksPort(): Promise<SocksProxy | null | undefined> {
+    const { log, client } = this.#deps;
+    if (this.health.socks !== "auto") {
+      const proxy = parseSocksAddress(this.health.socks);
+      if (proxy === undefined) {
+        log.error(`Health checks are off: bad SOCKS address "${this.health.socks}"`);
+      }
+      return proxy ?? null;
+    }
+    try {
+      const listeners = await getSocksListeners(client);
+      const proxy = listeners.map(parseSocksAddress).find((p) => p !== undefined);
+      if (proxy !== undefined) {
+        log.info(`Health checks through tor's SOCKS port ${proxy.hostname}:${proxy.port}`);
+        return proxy;
+      }
+      log.warning(
+        "Health checks are off: tor has no SocksPort (add `SocksPort 127.0.0.1:9050` to the " +
+          "frontend torrc, or set health-check.socks)",
+      );
+      return null;
+    } catch (error) {
+      log.warning(`Cannot ask tor for its SOCKS port (${describe(error)}); health checks wait`);
+      return undefined;
+    }
+  }
+
   #scheduleOf(backend: Backend): FetchSchedule {
     let s = this.#schedule.get(backend.address);
     if (s === undefined) {
-      s = { nextAt: 0, inFlight: false, firstDone: false };
+      s = { nextAt: 0, inFlight: false, firstDone: false, healthAt: 0, healthInFlight: false };
       this.#schedule.set(backend.address, s);
     }
     return s;
@@ -289,7 +392,10 @@ export class Balancer {
 
   #nextDue(now: number): number {
     let due = now + this.timings.publishCheckIntervalMs;
-    for (const s of this.#schedule.values()) if (!s.inFlight) due = Math.min(due, s.nextAt);
+    for (const s of this.#schedule.values()) {
+      if (!s.inFlight) due = Math.min(due, s.nextAt);
+      if (this.health.enabled && this.#socks && !s.healthInFlight) due = Math.min(due, s.healthAt);
+    }
     for (const service of this.services) due = Math.min(due, service.nextDueAt() ?? due);
     if (this.#viewStale) due = Math.min(due, this.#viewRetryAt);
     if (!this.#startupSettled(now)) {

@@ -5,6 +5,7 @@
  * - `frontend.ts`: one frontend service, when and what it publishes;
  * - `backend.ts`: one backend's descriptor state and usability;
  * - `selection.ts`: which intro points go into which descriptor;
+ * - `health.ts`: active health checks through tor's SOCKS port;
  * - `uploads.ts`: per-HSDir upload bookkeeping and retry delays;
  * - `network.ts`: consensus, HSDirs, time periods, rings;
  * - `tor.ts`: the control-port conversations;
@@ -30,6 +31,14 @@ export {
   type PublishedSlot,
   publishReason,
 } from "./frontend.ts";
+export {
+  checkBackend,
+  type HealthOptions,
+  type HealthResult,
+  nextCheckDelayMs,
+  parseSocksAddress,
+  recordHealth,
+} from "./health.ts";
 export { NetworkView, type NetworkViewOptions, type Relay } from "./network.ts";
 export { assignGroups, chooseIntroPoints, planDescriptors, roundRobin } from "./selection.ts";
 export { buildServices, frontendOptions, loadServiceKeys } from "./services.ts";

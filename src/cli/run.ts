@@ -179,7 +179,7 @@ async function serve(
     onChange: () => void 0,
   };
   const services = buildServices(loaded.config, loaded.keys, deps);
-  const balancer = new Balancer(services, timings(loaded.config), {
+  const balancer = new Balancer(services, timings(loaded.config), loaded.config.healthCheck, {
     client,
     clock: systemClock,
     log,
@@ -210,6 +210,7 @@ async function serve(
       const rebuilt = buildServices(next.config, next.keys, deps, balancer.services);
       balancer.services = rebuilt;
       balancer.timings = timings(next.config);
+      balancer.health = next.config.healthCheck;
       log.warning(`Reloaded ${options.config}: ${rebuilt.length} frontend service(s)`);
       balancer.wake();
     } catch (error) {

@@ -53,22 +53,20 @@ export interface StatusJson {
   consensus: { timePeriod: number } | null;
 }
 
-/** Writes a config.yaml for the shared network's frontend key and backends. */
-export async function writeConfig(
-  shared: SharedNetwork,
-  path: string,
-  extra = "",
-  backends = shared.backends,
-): Promise<void> {
-  const statusPath = `${shared.net.dir}/status.sock`;
-  const text = `services:\n- key: ${shared.master.hsDir}/hs_ed25519_secret_key\n  instances:\n` +
-    backends.map((b) => `  - address: ${b.onionAddress}\n    name: ${b.name}\n`).join("") +
-    `status-socket-location: ${statusPath}\nhealth-check:\n  enabled: false\n${extra}`;
-  await Deno.writeTextFile(path, text);
+/**
+ * Rewrites the deployment's `config.yaml`: the text `onionbalance config` generated, plus
+ * `extra` lines (the cases change settings and send SIGHUP).
+ */
+export async function writeConfig(shared: SharedNetwork, extra = ""): Promise<void> {
+  await Deno.writeTextFile(shared.configPath, shared.configText + extra);
 }
 
-/** Spawns the balancer for the shared network with the config at `configPath`. */
-export function startDaemon(shared: SharedNetwork, configPath: string): DaemonProcess {
+/**
+ * Spawns the balancer for the shared network with the generated `config.yaml`; the status
+ * socket comes from `ONIONBALANCE_STATUS_SOCKET_LOCATION`, as an operator may set it.
+ */
+export function startDaemon(shared: SharedNetwork): DaemonProcess {
+  const configPath = shared.configPath;
   const { net } = shared;
   const statusPath = `${net.dir}/status.sock`;
   const child = new Deno.Command("deno", {
@@ -89,6 +87,7 @@ export function startDaemon(shared: SharedNetwork, configPath: string): DaemonPr
       "debug",
       "--unsafe-logging",
     ],
+    env: { ONIONBALANCE_STATUS_SOCKET_LOCATION: statusPath },
     stdin: "null",
     stdout: "null",
     stderr: "piped",

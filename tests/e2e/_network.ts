@@ -2,7 +2,9 @@
  * The one private Tor network shared by every end-to-end case of a test run.
  *
  * The first case that calls {@link sharedNetwork} boots it (3 authorities, 5 relays, a client,
- * the frontend tor, a frontend key and {@link BACKENDS} backends); later cases get the same
+ * the frontend tor) and starts {@link BACKENDS} backends from a deployment that the real
+ * `onionbalance config` command generated: the backends' tors use its `hidden_service`
+ * folders unchanged, and the balancer runs with its `config.yaml`. Later cases get the same
  * promise. It lives under /tmp in a fresh folder, on the first free 200-port range from 17000,
  * and its tors exit by themselves if this process dies (`__OwningControllerProcess`). It is
  * stopped when the test process unloads; the folder is deleted then unless `OB_E2E_KEEP=1`.
@@ -15,9 +17,7 @@
 
 import {
   type Backend,
-  makeOnionKey,
   type Network,
-  type OnionKey,
   startBackends,
   startNetwork,
   stopNetworkSync,
@@ -31,8 +31,14 @@ export const BACKENDS = 3;
 export interface SharedNetwork {
   net: Network;
   /** The frontend address every backend's `ob_config` names. */
-  master: OnionKey;
+  master: { onionAddress: string };
   backends: Backend[];
+  /** The generated deployment's folder. */
+  deployDir: string;
+  /** Its `config.yaml`, as generated. */
+  configPath: string;
+  /** The generated `config.yaml` text. */
+  configText: string;
 }
 
 let booting: Promise<SharedNetwork> | undefined;
@@ -62,13 +68,45 @@ async function boot(): Promise<SharedNetwork> {
       cause: error,
     });
   });
-  const master = await makeOnionKey(net);
+  const deployDir = `${dir}/deploy`;
+  const generated = await new Deno.Command("deno", {
+    args: [
+      "run",
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+      MAIN,
+      "config",
+      "--no-interactive",
+      "--output",
+      deployDir,
+      "-n",
+      String(BACKENDS),
+      "-t",
+      "backend",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!generated.success) {
+    throw new Error(`onionbalance config failed: ${new TextDecoder().decode(generated.stderr)}`);
+  }
+  const configPath = `${deployDir}/config.yaml`;
+  const configText = await Deno.readTextFile(configPath);
+  const keyFile = [...Deno.readDirSync(deployDir)].find((e) => e.name.endsWith(".key"))!.name;
+  const master = { onionAddress: `${keyFile.slice(0, 56)}.onion` };
+  const hsDirs = Array.from(
+    { length: BACKENDS },
+    (_, i) => `${deployDir}/backend${i + 1}/hidden_service`,
+  );
   const backends = await startBackends(net, BACKENDS, {
     masterOnionAddress: master.onionAddress,
+    hsDirs,
     timeoutMs: 60_000,
   });
-  return { net, master, backends };
+  return { net, master, backends, deployDir, configPath, configText };
 }
+
+const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
 /**
  * Rejects when `promise` does not settle within `ms`: every end-to-end case is bounded.

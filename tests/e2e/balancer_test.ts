@@ -57,9 +57,7 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     shared = await within(180_000, "boot the shared network", sharedNetwork());
-    const configPath = `${shared.net.dir}/balancer.yaml`;
-    await writeConfig(shared, configPath);
-    daemon = startDaemon(shared, configPath);
+    daemon = startDaemon(shared);
     await within(60_000, "the first upload", daemon.waitForLine(/Uploaded /, 60_000));
     const uploadedAfter = (Date.now() - daemon.startedAt) / 1000;
     console.log(
@@ -112,7 +110,7 @@ Deno.test({
     for (const perBackend of [1, 3, 2, 1, 3, 2]) {
       if (revisions.size >= 3 && seen.size === all.length) break;
       const mark = daemon.lines.length;
-      await writeConfig(shared, daemon.configPath, `intro-points-per-instance: ${perBackend}\n`);
+      await writeConfig(shared, `intro-points-per-instance: ${perBackend}\n`);
       daemon.kill("SIGHUP");
       await within(30_000, "the reload", daemon.waitForLine(/Reloaded/, 30_000, mark));
       const line = await within(

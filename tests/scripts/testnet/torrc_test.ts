@@ -31,7 +31,7 @@ function all(): string[] {
     authorityTorrc({ ...common("auth0"), ports: ports.authority(0) }),
     relayTorrc({ ...common("relay0"), ports: ports.relay(0) }),
     clientTorrc({ ...common("client"), socksPort: 15090, controlPort: 15091 }),
-    frontendTorrc({ ...common("frontend"), controlPort: 15092 }),
+    frontendTorrc({ ...common("frontend"), controlPort: 15092, socksPort: 15093 }),
     backendTorrc({
       ...common("backend0"),
       hsDir: "/tmp/net/nodes/backend0/hs",

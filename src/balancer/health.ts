@@ -1,0 +1,95 @@
+/**
+ * Active health checks: the balancer connects to each backend's own onion
+ * address through its tor's SOCKS port, on the backend's virtual port. A
+ * backend that fails `failures` checks in a row is left out of the next
+ * publish (which then happens at once); it returns when a check passes.
+ *
+ * Why: a dead backend's descriptor stays on the HSDirs for up to 3 hours, so
+ * fetching it tells nothing (OnionBalance 0.2.x keeps a dead backend's intro
+ * points published for up to ~4 hours, onionbalance-anchor.md §4.3).
+ *
+ * A check is a SOCKS5 CONNECT to `<backend>.onion:<port>` with fresh SOCKS
+ * credentials (so tor builds a fresh circuit; `IsolateSOCKSAuth`): it passes
+ * when tor reports the stream connected, which needs the backend's tor to
+ * answer at an intro point, meet us at a rendezvous point and reach its local
+ * service. After a failure the next check comes after a third of the interval,
+ * so `failures` = 3 takes at most 5/3 of an interval to leave a backend out.
+ *
+ * @module
+ */
+
+import { socks5Connect, Socks5Error, type SocksProxy } from "../socks/mod.ts";
+import type { Backend } from "./backend.ts";
+
+/** Settings of the checks (config `health-check`). */
+export interface HealthOptions {
+  /** Seconds between checks of a healthy backend. */
+  intervalMs: number;
+  /** Deadline of one check. */
+  timeoutMs: number;
+  /** The virtual port to connect to. */
+  port: number;
+}
+
+/** The outcome of one check. */
+export interface HealthResult {
+  ok: boolean;
+  error?: string;
+  durationMs: number;
+}
+
+/** Connects once to `backend`'s onion address through `proxy`; never throws. */
+export async function checkBackend(
+  backend: Backend,
+  proxy: SocksProxy,
+  options: { port: number; timeoutMs: number; isolation: string; now: () => number },
+): Promise<HealthResult> {
+  const started = options.now();
+  try {
+    const conn = await socks5Connect(
+      { hostname: `${backend.address}.onion`, port: options.port },
+      {
+        proxy,
+        auth: { username: options.isolation, password: "onionbalance-health" },
+        signal: AbortSignal.timeout(options.timeoutMs),
+      },
+    );
+    conn.close();
+    return { ok: true, durationMs: options.now() - started };
+  } catch (error) {
+    const message = error instanceof Socks5Error || error instanceof Error
+      ? error.message
+      : String(error);
+    return { ok: false, error: message, durationMs: options.now() - started };
+  }
+}
+
+/** When the next check of a backend is due, given its current failure streak. */
+export function nextCheckDelayMs(failures: number, intervalMs: number): number {
+  return failures > 0 ? Math.max(1_000, Math.round(intervalMs / 3)) : intervalMs;
+}
+
+/**
+ * Applies a check result to the backend. Returns true when the backend's
+ * usability may have changed (it reached the failure threshold, or passed
+ * after failing), so the caller re-fetches it and republishes.
+ */
+export function recordHealth(
+  backend: Backend,
+  result: HealthResult,
+  options: { at: number; threshold: number },
+): boolean {
+  const before = backend.healthFailures ?? 0;
+  backend.lastHealthCheck = { at: options.at, ok: result.ok, error: result.error };
+  backend.healthFailures = result.ok ? 0 : before + 1;
+  if (result.ok) return before >= options.threshold;
+  return backend.healthFailures === options.threshold;
+}
+
+/** Parses `host:port` (or `[v6]:port`) as tor writes SOCKS listeners. */
+export function parseSocksAddress(text: string): SocksProxy | undefined {
+  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text.trim().replace(/^"|"$/g, ""));
+  if (m === null) return undefined;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535 ? { hostname: m[1]!, port } : undefined;
+}
