@@ -3,15 +3,13 @@
  * `deno task demo`: the README's main job, on a private Tor network on 127.0.0.1.
  *
  * 1. boots the network (3 authorities, 5 relays, a client, the frontend tor), with progress;
- * 2. makes the frontend ("master") key and address;
- * 3. starts the backends (`HiddenServiceOnionbalanceInstance 1`, `ob_config` naming the
- *    frontend) and fetches each one's own address through the client;
- * 4. starts the balancer and fetches the frontend address repeatedly, printing which backend
- *    answered each time;
+ * 2. generates a deployment with `onionbalance config` (frontend key, config.yaml, one
+ *    `hidden_service` folder per backend with its keys and `ob_config`);
+ * 3. starts the backends from those folders (`HiddenServiceOnionbalanceInstance 1`) and
+ *    fetches each one's own address through the client;
+ * 4. starts the balancer (`onionbalance -c config.yaml`) and fetches the frontend address
+ *    repeatedly with fresh circuits, printing which backend answered each time;
  * 5. stops everything, unless `--keep`, which leaves it running and prints how to reach it.
- *
- * Until the deployment generator and the balancer exist, step 2 uses a throwaway tor to make
- * the key, and the demo stops after step 3, saying what is missing.
  *
  * @module
  */
@@ -20,15 +18,19 @@ import { Command, CommanderError, InvalidArgumentError } from "commander";
 import {
   type Backend,
   fetchOnion,
-  makeOnionKey,
   type Network,
-  Socks5Error,
   startBackends,
   startNetwork,
   stopNetwork,
   stopNetworkSync,
 } from "./testnet/mod.ts";
 import { findFreeBasePort } from "./testnet/ports.ts";
+import { recordProcess } from "./testnet/pids.ts";
+import { addProcess } from "./testnet/state.ts";
+import { connectControl, signal } from "../src/control/mod.ts";
+import { Logger } from "../src/log/mod.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 interface DemoOptions {
   dir?: string;
@@ -81,28 +83,117 @@ async function fetchBackends(net: Network, backends: readonly Backend[]): Promis
   }
 }
 
-async function tryFrontend(net: Network, master: string, requests: number): Promise<boolean> {
-  step(`Frontend address ${master}`);
-  console.log(
-    "  The balancer does not exist yet: nothing publishes a descriptor for the frontend address.\n" +
-      "  Missing: the balancer daemon (`onionbalance run`) and the deployment generator\n" +
-      "  (`onionbalance config`). See the README's feature status.",
-  );
-  try {
-    await fetchOnion(`http://${master}/`, { proxy: net.socks, timeoutMs: 30_000, maxAttempts: 1 });
-    console.log("  Unexpected: the frontend answered");
-    return true;
-  } catch (error) {
-    const cause = error instanceof Error ? error.cause : undefined;
-    const why = cause instanceof Socks5Error
-      ? `${cause.kind} (SOCKS reply 0x${cause.reply?.toString(16)})`
-      : String(error);
-    console.log(`  One request to the frontend address: ${why}, as expected without a balancer.`);
-    console.log(
-      `  The ${requests} requests that would show the backends taking turns are skipped.`,
+/** `onionbalance config`, the real command, as an operator runs it. */
+async function generateDeployment(
+  dir: string,
+  backends: number,
+): Promise<{ master: string; hsDirs: string[] }> {
+  const deploy = `${dir}/deploy`;
+  const args = [
+    "config",
+    "--no-interactive",
+    "--output",
+    deploy,
+    "-n",
+    String(backends),
+    "-t",
+    "backend",
+  ];
+  console.log(`  onionbalance ${args.join(" ")}`);
+  const out = await new Deno.Command("deno", {
+    args: ["run", `--allow-read=${dir}`, `--allow-write=${dir}`, MAIN, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
+  const key = [...Deno.readDirSync(deploy)].find((e) => e.name.endsWith(".key"))!.name;
+  const master = `${key.slice(0, 56)}.onion`;
+  console.log(`  frontend address ${master}; files in ${deploy} (see its README.md)`);
+  return {
+    master,
+    hsDirs: Array.from({ length: backends }, (_, i) => `${deploy}/backend${i + 1}/hidden_service`),
+  };
+}
+
+/** Starts `onionbalance -c config.yaml` against the frontend tor; its log goes to a file. */
+async function startBalancer(net: Network): Promise<{ pid: number; log: string }> {
+  const log = `${net.dir}/balancer.log`;
+  const args = ["-c", `${net.dir}/deploy/config.yaml`, "-p", String(net.frontend.controlPort)];
+  console.log(`  onionbalance ${args.join(" ")}   (log: ${log})`);
+  const command = [
+    "deno",
+    "run",
+    `--allow-read=${net.dir}`,
+    "--allow-net=127.0.0.1",
+    "--allow-env",
+    MAIN,
+    ...args,
+    "-s",
+    `${net.dir}/no-control-socket`,
+    "--unsafe-logging",
+  ];
+  // The log goes to a file (through sh), so that the balancer outlives the demo with --keep.
+  const child = new Deno.Command("sh", {
+    args: ["-c", 'exec "$@" 2>"$0"', log, ...command],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+    detached: true,
+  }).spawn();
+  child.unref();
+  await addProcess(net.dir, await recordProcess("balancer", child.pid));
+  return { pid: child.pid, log };
+}
+
+/** Waits (bounded) until the balancer's log shows an accepted upload, printing its progress. */
+async function waitForPublish(log: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let shown = 0;
+  while (Date.now() < deadline) {
+    const lines = (await Deno.readTextFile(log).catch(() => "")).split("\n").filter((l) =>
+      l !== ""
     );
-    return false;
+    for (const line of lines.slice(shown)) {
+      if (/Connected|Consensus|Backend|Publishing|Waiting/.test(line)) console.log(`  ${line}`);
+    }
+    shown = lines.length;
+    if (
+      lines.some((l) => /Uploaded|Publishing/.test(l)) &&
+      lines.some((l) => /Publishing the second/.test(l))
+    ) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
+  throw new Error(`The balancer did not publish within ${timeoutMs / 1000} s; see ${log}`);
+}
+
+/** Fetches the frontend address `requests` times with fresh circuits; prints who answered. */
+async function useFrontend(net: Network, master: string, requests: number): Promise<void> {
+  step(`The frontend address ${master}, ${requests} times, each on a fresh circuit`);
+  const client = await connectControl({
+    endpoint: { transport: "tcp", hostname: "127.0.0.1", port: net.clientControlPort },
+    log: new Logger({ level: "critical" }),
+    reconnect: false,
+  });
+  try {
+    await signal(client, "NEWNYM"); // forget what the client knew before the balancer published
+  } finally {
+    await client.close();
+  }
+  const tally = new Map<string, number>();
+  for (let i = 1; i <= requests; i++) {
+    const { response, attempts, elapsedMs } = await fetchOnion(`http://${master}/`, {
+      proxy: net.socks,
+      timeoutMs: 90_000,
+    });
+    const name = response.text().trim();
+    tally.set(name, (tally.get(name) ?? 0) + 1);
+    console.log(
+      `  request ${i}: answered by ${name} (HTTP ${response.status}, ${attempts} attempt(s), ${elapsedMs} ms)`,
+    );
+  }
+  console.log(`  answers: ${[...tally].map(([n, c]) => `${n} ×${c}`).join(", ")}`);
 }
 
 function printKeep(net: Network, master: string, backends: readonly Backend[]): void {
@@ -113,6 +204,7 @@ function printKeep(net: Network, master: string, backends: readonly Backend[]): 
     `  frontend control: 127.0.0.1:${net.frontend.controlPort} (cookie ${net.frontend.cookieFile})`,
   );
   console.log(`  frontend address: ${master}`);
+  console.log(`  balancer log:     ${net.dir}/balancer.log (config ${net.dir}/deploy/config.yaml)`);
   for (const b of backends) {
     console.log(`  ${b.name}: curl --socks5-hostname 127.0.0.1:${net.socks.port} ${b.url}`);
   }
@@ -140,19 +232,22 @@ async function main(options: DemoOptions): Promise<number> {
   });
   let succeeded = false;
   try {
-    step("Deployment");
-    const master = await makeOnionKey(net);
-    console.log(`  frontend address ${master.onionAddress}`);
-    console.log("  (made by a throwaway tor until `onionbalance config` exists)");
+    step("Generating the deployment");
+    const { master, hsDirs } = await generateDeployment(dir, options.backends);
 
-    step(`Starting ${options.backends} backends`);
+    step(`Starting ${options.backends} backends from the generated folders`);
     const backends = await startBackends(net, options.backends, {
-      masterOnionAddress: master.onionAddress,
+      masterOnionAddress: master,
+      hsDirs,
       onProgress: (line) => console.log(`  ${line}`),
     });
     await fetchBackends(net, backends);
-    await tryFrontend(net, master.onionAddress, options.requests);
-    if (options.keep) printKeep(net, master.onionAddress, backends);
+
+    step("Starting the balancer");
+    const balancer = await startBalancer(net);
+    await waitForPublish(balancer.log, 120_000);
+    await useFrontend(net, master, options.requests);
+    if (options.keep) printKeep(net, master, backends);
     succeeded = true;
     return 0;
   } finally {
