@@ -106,7 +106,8 @@ async function generateDeployment(
     stderr: "piped",
   }).output();
   if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  const key = [...Deno.readDirSync(deploy)].find((e) => e.name.endsWith(".key"))!.name;
+  const key =
+    (await Array.fromAsync(Deno.readDir(deploy))).find((e) => e.name.endsWith(".key"))!.name;
   const master = `${key.slice(0, 56)}.onion`;
   console.log(`  frontend address ${master}; files in ${deploy} (see its README.md)`);
   return {

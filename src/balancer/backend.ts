@@ -9,7 +9,7 @@
  * When is a backend usable? (OnionBalance 0.2.x: "a descriptor was received in
  * the last hour", which a dead backend's descriptor, still on the HSDirs for
  * 3 hours, keeps satisfying.)
- * - it has a checked descriptor whose intro points are not expired;
+ * - it has a checked descriptor (its intro-point certificates were valid when fetched);
  * - the last successful fetch is younger than `instance-stale-after`;
  * - its revision counter advanced within the last 3 hours (a live tor
  *   re-uploads at least every 2 hours, always with a higher counter);
@@ -96,7 +96,10 @@ export class Backend {
     this.lastFetchOkAt = nowMs;
     this.fetchFailures = 0;
     this.lastFetchError = undefined;
-    if (highest !== undefined && counter === highest && this.#descriptor !== undefined) {
+    if (
+      highest !== undefined && counter === highest &&
+      this.#descriptor?.blindedKey.equals(descriptor.blindedKey) === true
+    ) {
       return "same";
     }
     this.#highest.set(key, counter);

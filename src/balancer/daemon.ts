@@ -32,7 +32,7 @@
  * @module
  */
 
-import type { ControlClient } from "../control/mod.ts";
+import type { HsClient } from "../control/mod.ts";
 import {
   getSocksListeners,
   isConsensusArrival,
@@ -71,8 +71,8 @@ const FETCH_RETRY_INITIAL_MS = 5_000;
 
 /** What the daemon works with. */
 export interface BalancerDeps {
-  /** The control client (reconnects on its own). */
-  client: ControlClient;
+  /** The control client (a `ControlClient`, which reconnects on its own; tests pass a fake). */
+  client: HsClient;
   /** Clock for every timing decision. */
   clock: Clock;
   /** Logger. */
@@ -104,7 +104,8 @@ export class Balancer {
   #testnet?: boolean;
   readonly #schedule = new Map<string, FetchSchedule>();
   #inFlight = 0;
-  #startedAt = 0;
+  /** When the daemon started (the first tick, or run()); the start-up grace counts from it. */
+  #startedAt: number | undefined;
   #lastActiveSignal = 0;
   #wake: (() => void) | undefined;
   #woken = false;
@@ -187,6 +188,7 @@ export class Balancer {
 
   /** Does everything that is due at `now`. Exposed for tests. */
   async tick(now: number): Promise<void> {
+    this.#startedAt ??= now;
     if (this.#viewStale || now - this.#viewLoadedAt > VIEW_MAX_AGE_MS) {
       if (now >= this.#viewRetryAt) await this.#refreshView(now);
     }
@@ -336,8 +338,11 @@ export class Balancer {
         );
         s.nextAt = 0; // re-fetch its descriptor now: a restarted backend has new intro points
       }
-      s.healthAt = at +
-        nextCheckDelayMs(backend.healthFailures ?? 0, this.health.intervalSeconds * 1000);
+      s.healthAt = at + nextCheckDelayMs(
+        backend.healthFailures ?? 0,
+        this.health.intervalSeconds * 1000,
+        this.health.failures,
+      );
     } finally {
       s.healthInFlight = false;
       this.wake();
@@ -386,7 +391,7 @@ export class Balancer {
 
   /** True once every backend's first fetch ended, or the start-up grace ran out. */
   #startupSettled(now: number): boolean {
-    if (now - this.#startedAt >= this.timings.startupGraceMs) return true;
+    if (now - (this.#startedAt ?? now) >= this.timings.startupGraceMs) return true;
     return this.backends().every((b) => this.#scheduleOf(b).firstDone);
   }
 
@@ -399,7 +404,7 @@ export class Balancer {
     for (const service of this.services) due = Math.min(due, service.nextDueAt() ?? due);
     if (this.#viewStale) due = Math.min(due, this.#viewRetryAt);
     if (!this.#startupSettled(now)) {
-      due = Math.min(due, this.#startedAt + this.timings.startupGraceMs);
+      due = Math.min(due, (this.#startedAt ?? now) + this.timings.startupGraceMs);
     }
     return Math.max(due, now + 50);
   }

@@ -223,7 +223,13 @@ export class FrontendService {
       introPointCounts.push(built.introPoints.length);
     }
     const groups = plan.groups.map((g) => g.map((p) => p.authKey.toString()));
-    const assignment = assignGroups(hsDirs.length, descriptors.length, view.params);
+    // The HSDirs clients pick from (not always the first spread_fetch of each replica).
+    const blinded = blindPublicKey(this.identity.public, times.period);
+    const fetchDirs = new Set(view.responsible(blinded, times, "fetch").map((r) => r.fingerprint));
+    const assignment = assignGroups(
+      hsDirs.map((r) => fetchDirs.has(r.fingerprint)),
+      descriptors.length,
+    );
     const uploads: HsDirUpload[] = hsDirs.map((relay, i) => ({
       relay,
       group: assignment[i] ?? 0,

@@ -12,8 +12,10 @@
  * credentials (so tor builds a fresh circuit; `IsolateSOCKSAuth`): it passes
  * when tor reports the stream connected, which needs the backend's tor to
  * answer at an intro point, meet us at a rendezvous point and reach its local
- * service. After a failure the next check comes after a third of the interval,
- * so `failures` = 3 takes at most 5/3 of an interval to leave a backend out.
+ * service. After a failure the next check follows at once (1 s later), until
+ * the backend passes or reaches `failures`: a dead backend is left out one
+ * interval plus `failures` check durations after it died. A backend left out
+ * is checked every third of an interval, so it comes back quickly.
  *
  * @module
  */
@@ -64,9 +66,15 @@ export async function checkBackend(
   }
 }
 
-/** When the next check of a backend is due, given its current failure streak. */
-export function nextCheckDelayMs(failures: number, intervalMs: number): number {
-  return failures > 0 ? Math.max(1_000, Math.round(intervalMs / 3)) : intervalMs;
+/**
+ * Delay before the next check of a backend: the interval when it passed,
+ * 1 s while a failure streak is being confirmed, a third of the interval once
+ * the backend is left out (to notice its return).
+ */
+export function nextCheckDelayMs(failures: number, intervalMs: number, threshold: number): number {
+  if (failures === 0) return intervalMs;
+  if (failures < threshold) return Math.min(1_000, intervalMs);
+  return Math.max(1_000, Math.round(intervalMs / 3));
 }
 
 /**

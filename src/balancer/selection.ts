@@ -13,11 +13,13 @@
  *    descriptor carries them all (off: the first 20 in round-robin order).
  * 3. Otherwise the backends are split into `g` groups, where `g` is the
  *    smallest divisor of the fetch-slot count `F = n_replicas × spread_fetch`
- *    (6 on the real network) with `⌈total / g⌉ ≤ 20`. Fetch slot `i` (the
- *    `i`-th of the HSDirs clients choose from) gets group `i mod g`, so every
- *    group is served by exactly `F / g` HSDirs and every backend is fetched
- *    by the same share of clients. The HSDirs clients never pick first (the
- *    rest of each replica's store set) get groups in turn as well.
+ *    (6 on the real network) with `⌈total / g⌉ ≤ 20` (with fewer backends
+ *    than that, the largest divisor not above the backend count; groups are
+ *    then trimmed to 20). Fetch slot `i` (the `i`-th of the HSDirs clients
+ *    choose from, tor's `hs_get_responsible_hsdirs(…, for_fetching)`) gets
+ *    group `i mod g`, so every group is served by exactly `F / g` HSDirs and
+ *    every backend is fetched by the same share of clients. The other HSDirs
+ *    of the store set get groups in turn as well.
  *
  * Role: pure functions.
  *
@@ -91,10 +93,9 @@ export function planDescriptors<T>(
   }
   const divisors = Array.from({ length: options.fetchSlots }, (_, i) => i + 1)
     .filter((d) => options.fetchSlots % d === 0);
-  const groupCount = Math.min(
-    divisors.find((d) => Math.ceil(total / d) <= max) ?? options.fetchSlots,
-    offers.length,
-  );
+  const wanted = divisors.find((d) => Math.ceil(total / d) <= max) ?? options.fetchSlots;
+  // Whole backends per group: never more groups than backends, and always a divisor of F.
+  const groupCount = divisors.filter((d) => d <= Math.min(wanted, offers.length)).at(-1)!;
   // Whole backends per group, largest first onto the emptiest group (balanced sizes).
   const groups: BackendOffer<T>[][] = Array.from({ length: groupCount }, () => []);
   const sizes = new Array<number>(groupCount).fill(0);
@@ -108,23 +109,16 @@ export function planDescriptors<T>(
 }
 
 /**
- * Which group each responsible HSDir gets. `hsDirCount` HSDirs come in tor's
- * order: replica 1's `spreadStore`, then replica 2's, …; the first
- * `spreadFetch` of each replica are the ones clients fetch from.
+ * Which group each responsible HSDir gets. `isFetchSlot[i]` says whether the
+ * `i`-th responsible HSDir (store set, tor's order) is one clients fetch from
+ * (it is in `hs_get_responsible_hsdirs(…, for_fetching)`, which is not always
+ * the first `spread_fetch` of each replica: a replica skips the HSDirs already
+ * chosen, and the fetch walk skips fewer of them than the store walk). The
+ * fetch-slot HSDirs get groups `0, 1, …, g−1, 0, …` in order; the others too.
  */
-export function assignGroups(
-  hsDirCount: number,
-  groupCount: number,
-  ring: { nReplicas: number; spreadStore: number; spreadFetch: number },
-): number[] {
-  if (groupCount <= 1) return new Array<number>(hsDirCount).fill(0);
-  const out: number[] = [];
+export function assignGroups(isFetchSlot: readonly boolean[], groupCount: number): number[] {
+  if (groupCount <= 1) return new Array<number>(isFetchSlot.length).fill(0);
   let fetchSlot = 0;
   let otherSlot = 0;
-  for (let i = 0; i < hsDirCount; i++) {
-    const positionInReplica = i % ring.spreadStore;
-    if (positionInReplica < ring.spreadFetch) out.push(fetchSlot++ % groupCount);
-    else out.push(otherSlot++ % groupCount);
-  }
-  return out;
+  return isFetchSlot.map((fetch) => (fetch ? fetchSlot++ : otherSlot++) % groupCount);
 }

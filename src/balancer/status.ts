@@ -27,12 +27,37 @@ export function statusTime(ms: number | undefined): string | null {
   return new Date(ms).toISOString().slice(0, 19).replace("T", " ");
 }
 
-/** Serializes like Python's `json.dumps(value, sort_keys=True)` (`", "` and `": "` separators). */
+/**
+ * Serializes like Python's `json.dumps(value, sort_keys=True)`: `", "` and
+ * `": "` separators, keys sorted by code point, and (`ensure_ascii`) every
+ * character outside printable ASCII written as `\uXXXX` (UTF-16 surrogate
+ * pairs above U+FFFF). Numbers are written as JavaScript writes them, which is
+ * Python's form for integers (all the status holds), not for every float.
+ */
 export function pythonJson(value: Json): string {
+  if (typeof value === "string") return pythonString(value);
   if (value === null || typeof value !== "object") return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(pythonJson).join(", ")}]`;
-  const keys = Object.keys(value).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}: ${pythonJson(value[k]!)}`).join(", ")}}`;
+  const keys = Object.keys(value).sort(compareCodePoints);
+  return `{${keys.map((k) => `${pythonString(k)}: ${pythonJson(value[k]!)}`).join(", ")}}`;
+}
+
+/** A JSON string with Python's `ensure_ascii` escapes (lower-case hex, as Python writes them). */
+function pythonString(text: string): string {
+  return JSON.stringify(text).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** Python's string order: by code point (JavaScript's `sort()` compares UTF-16 code units). */
+function compareCodePoints(a: string, b: string): number {
+  const x = Array.from(a, (c) => c.codePointAt(0)!);
+  const y = Array.from(b, (c) => c.codePointAt(0)!);
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    if (x[i] !== y[i]) return x[i]! - y[i]!;
+  }
+  return x.length - y.length;
 }
 
 /** The status of every service at `nowMs`. */
@@ -150,7 +175,14 @@ export class StatusServer {
     const encoder = new TextEncoder();
     try {
       for await (const conn of this.#listener) {
-        const bytes = encoder.encode(report());
+        let text: string;
+        try {
+          text = report();
+        } catch (error) {
+          // A bug in the report must not end the status socket for good.
+          text = JSON.stringify({ error: error instanceof Error ? error.message : String(error) });
+        }
+        const bytes = encoder.encode(text);
         void (async () => {
           try {
             let written = 0;

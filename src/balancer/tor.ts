@@ -13,9 +13,10 @@
  */
 
 import {
-  type ControlClient,
+  type ControlRequester,
   getAllMicrodescs,
   getMicrodescConsensus,
+  type HsClient,
   hsFetch,
 } from "../control/mod.ts";
 import { decodeHsDesc, type HsDesc } from "../netdoc/hsdesc/mod.ts";
@@ -26,14 +27,14 @@ import { NetworkView } from "./network.ts";
  * Whether tor runs with `TestingTorNetwork 1` (`GETCONF TestingTorNetwork`):
  * it changes the time-period length to 24 voting intervals.
  */
-export async function isTestingNetwork(client: ControlClient): Promise<boolean> {
+export async function isTestingNetwork(client: ControlRequester): Promise<boolean> {
   const reply = await client.request("GETCONF TestingTorNetwork");
   return reply.lines.some((line) => /^TestingTorNetwork=1$/i.test(line.text));
 }
 
 /** Reads the microdesc consensus and every microdescriptor, and builds the view. */
 export async function loadNetworkView(
-  client: ControlClient,
+  client: ControlRequester,
   options: { isTestingNetwork: boolean },
 ): Promise<NetworkView> {
   const consensus = await getMicrodescConsensus(client, { timeoutMs: 60_000 });
@@ -51,7 +52,7 @@ export type FetchOutcome =
  * and decodes it for the current time period or a neighbour.
  */
 export async function fetchBackend(
-  client: ControlClient,
+  client: HsClient,
   backend: Backend,
   view: NetworkView,
   options: { now: Date; timeoutMs: number },

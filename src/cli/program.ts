@@ -15,6 +15,7 @@ import { ExitCode } from "./exit_codes.ts";
 import { registerDescriptorCommand } from "./descriptor_decode.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerConfigCommand } from "./config_command.ts";
+import { registerStatusCommand } from "./status_command.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the program writes its normal and its error output. */
@@ -56,6 +57,7 @@ export function createProgram(io: CliIo): Command {
   registerRunCommand(program, io);
   registerDescriptorCommand(program, io);
   registerConfigCommand(program, io);
+  registerStatusCommand(program, io);
   return program;
 }
 

@@ -27,6 +27,13 @@ import { findFreeBasePort } from "../../scripts/testnet/ports.ts";
 /** Backends started with the shared network. */
 export const BACKENDS = 3;
 
+/**
+ * Backends in the generated deployment (and in its `config.yaml`): the distinct-descriptor case
+ * starts the ones beyond {@link BACKENDS}; until then the balancer finds no descriptor for them
+ * and leaves them out.
+ */
+export const DEPLOYED_BACKENDS = 12;
+
 /** The shared network, its frontend key and its backends. */
 export interface SharedNetwork {
   net: Network;
@@ -39,6 +46,8 @@ export interface SharedNetwork {
   configPath: string;
   /** The generated `config.yaml` text. */
   configText: string;
+  /** The generated `hidden_service` folders of all {@link DEPLOYED_BACKENDS} backends. */
+  hsDirs: string[];
 }
 
 let booting: Promise<SharedNetwork> | undefined;
@@ -80,7 +89,7 @@ async function boot(): Promise<SharedNetwork> {
       "--output",
       deployDir,
       "-n",
-      String(BACKENDS),
+      String(DEPLOYED_BACKENDS),
       "-t",
       "backend",
     ],
@@ -92,18 +101,19 @@ async function boot(): Promise<SharedNetwork> {
   }
   const configPath = `${deployDir}/config.yaml`;
   const configText = await Deno.readTextFile(configPath);
-  const keyFile = [...Deno.readDirSync(deployDir)].find((e) => e.name.endsWith(".key"))!.name;
+  const keyFile =
+    (await Array.fromAsync(Deno.readDir(deployDir))).find((e) => e.name.endsWith(".key"))!.name;
   const master = { onionAddress: `${keyFile.slice(0, 56)}.onion` };
   const hsDirs = Array.from(
-    { length: BACKENDS },
+    { length: DEPLOYED_BACKENDS },
     (_, i) => `${deployDir}/backend${i + 1}/hidden_service`,
   );
   const backends = await startBackends(net, BACKENDS, {
     masterOnionAddress: master.onionAddress,
-    hsDirs,
+    hsDirs: hsDirs.slice(0, BACKENDS),
     timeoutMs: 60_000,
   });
-  return { net, master, backends, deployDir, configPath, configText };
+  return { net, master, backends, deployDir, configPath, configText, hsDirs };
 }
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;

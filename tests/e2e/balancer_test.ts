@@ -14,8 +14,18 @@ import assert from "node:assert/strict";
 import { connectControl, type ControlClient, hsFetch, signal } from "../../src/control/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { fetchOnion, restartNode, stopNode } from "../../scripts/testnet/mod.ts";
-import { type DaemonProcess, startDaemon, writeConfig } from "./_daemon.ts";
-import { type SharedNetwork, sharedNetwork, within } from "./_network.ts";
+import { type DaemonProcess, startDaemon, type StatusJson, writeConfig } from "./_daemon.ts";
+import {
+  BACKENDS,
+  DEPLOYED_BACKENDS,
+  type SharedNetwork,
+  sharedNetwork,
+  within,
+} from "./_network.ts";
+import { parseOnionAddress } from "../../src/keys/mod.ts";
+import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
+import { TimePeriod } from "../../src/time/mod.ts";
+import { startBackends } from "../../scripts/testnet/mod.ts";
 
 let shared: SharedNetwork;
 let daemon: DaemonProcess;
@@ -79,19 +89,15 @@ Deno.test({
     );
     // Every backend's descriptor is in hand and published soon after start.
     const all = shared.backends.length;
+    const started = new Set(shared.backends.map((b) => b.onionAddress));
+    const usable = (s: StatusJson) =>
+      s.services[0]!.instances.filter((x) => started.has(x.onionAddress)).map((x) => x.state);
     let status = await daemon.status();
-    for (
-      let i = 0;
-      i < 60 && status.services[0]!.instances.some((x) => x.state !== "usable");
-      i++
-    ) {
+    for (let i = 0; i < 60 && usable(status).some((state) => state !== "usable"); i++) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       status = await daemon.status();
     }
-    assert.deepEqual(
-      status.services[0]!.instances.map((x) => x.state),
-      new Array(all).fill("usable"),
-    );
+    assert.deepEqual(usable(status), new Array(all).fill("usable"));
   },
 });
 
@@ -256,6 +262,195 @@ Deno.test({
     await newnym();
     const seen = await within(120_000, "reach the backends again", reachBackends(5));
     assert.equal([...seen.values()].reduce((a, b) => a + b, 0), 5);
+  },
+});
+
+/** Health checks every 10 s (the generated config ends inside its `health-check` mapping). */
+const FAST_HEALTH = "  interval: 10\n  timeout: 15\n  failures: 3\n";
+
+/** Intro-point auth keys of the frontend descriptor served by each of `hsDirs`. */
+async function frontendIntroKeys(hsDirs: readonly string[], period: number): Promise<Set<string>> {
+  const control = await clientControl();
+  const identity = parseOnionAddress(shared.master.onionAddress);
+  const keys = new Set<string>();
+  for (const hsDir of hsDirs) {
+    const result = await hsFetch(control, shared.master.onionAddress, {
+      servers: [hsDir],
+      timeoutMs: 30_000,
+    });
+    const outcome = result.outcomes[0]!;
+    if (!outcome.ok) throw new Error(`HSDir ${hsDir}: ${outcome.reason}`);
+    const desc = await decodeHsDesc(outcome.descriptor, {
+      identity,
+      periods: [period, period - 1, period + 1].map((n) => new TimePeriod(n, periodLength)),
+      now: new Date(),
+    });
+    for (const ip of desc.inner.introPoints) keys.add(ip.authKey.toString());
+  }
+  return keys;
+}
+
+/** The auth keys of a backend's own descriptor, as a client fetches it now. */
+async function backendIntroKeys(address: string): Promise<Set<string>> {
+  const result = await hsFetch(await clientControl(), address, { timeoutMs: 30_000 });
+  const outcome = result.outcomes.find((o) => o.ok);
+  if (outcome === undefined || !outcome.ok) throw new Error(`No descriptor for ${address}`);
+  const status = await daemon.status();
+  const tp = status.consensus!.timePeriod;
+  const desc = await decodeHsDesc(outcome.descriptor, {
+    identity: parseOnionAddress(address),
+    periods: [tp, tp - 1, tp + 1].map((n) => new TimePeriod(n, periodLength)),
+    now: new Date(),
+  });
+  return new Set(desc.inner.introPoints.map((ip) => ip.authKey.toString()));
+}
+
+/** The testing network's period length: 24 voting intervals of 20 s = 8 minutes. */
+const periodLength = 8;
+
+/** One HSDir per distinct descriptor of the slot clients use now. */
+async function hsDirPerGroup(): Promise<{ hsDirs: string[]; period: number; counts: number[] }> {
+  const status = await daemon.status();
+  const tp = status.consensus!.timePeriod;
+  const service = status.services[0]!;
+  const slot = [service.descriptors.first, service.descriptors.second].find((d) =>
+    d?.timePeriod === tp
+  )!;
+  const byGroup = new Map<number, string>();
+  for (const h of slot.hsDirs) {
+    if (!byGroup.has(h.descriptor)) byGroup.set(h.descriptor, h.fingerprint);
+  }
+  return { hsDirs: [...byGroup.values()], period: tp, counts: slot.introPoints };
+}
+
+Deno.test({
+  name:
+    "e2e: 12 backends (more intro points than one descriptor holds): a Tor client reaches all 12",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const more = await within(
+      120_000,
+      "start 9 more backends",
+      startBackends(shared.net, DEPLOYED_BACKENDS - BACKENDS, {
+        masterOnionAddress: shared.master.onionAddress,
+        hsDirs: shared.hsDirs.slice(BACKENDS),
+        timeoutMs: 110_000,
+      }),
+    );
+    const all = [...shared.backends, ...more];
+    const mark = daemon.lines.length;
+    await writeConfig(shared, `${FAST_HEALTH}intro-points-per-instance: 2\n`);
+    daemon.kill("SIGHUP");
+    await within(30_000, "the reload", daemon.waitForLine(/Reloaded/, 30_000, mark));
+    // Each new backend passes a health check (failing ones are re-checked every 10/3 s), is
+    // fetched at once, and the descriptors are republished: 24 intro points, 2 descriptors.
+    let status = await daemon.status();
+    const deadline = Date.now() + 180_000;
+    while (
+      Date.now() < deadline &&
+      status.services[0]!.instances.filter((x) => x.state === "usable").length < all.length
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      status = await daemon.status();
+    }
+    const unusable = status.services[0]!.instances.filter((x) => x.state !== "usable");
+    assert.deepEqual(unusable, [], "every backend is usable");
+    await within(
+      60_000,
+      "the distinct descriptors",
+      (async () => {
+        while ((await hsDirPerGroup()).counts.join(",") !== "12,12") {
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      })(),
+    );
+    // Clients fetch the descriptor from one HSDir at random and take intro points at random
+    // from it; NEWNYM makes the client forget the descriptor. Intro points of different
+    // backends share relays on this 8-relay network, so republishes (new shuffles) help too.
+    const seen = new Map<string, number>();
+    const names = all.map((b) => b.name).sort();
+    for (let round = 0; round < 24 && seen.size < names.length; round++) {
+      if (round > 0 && round % 6 === 0) {
+        const m = daemon.lines.length;
+        await writeConfig(
+          shared,
+          `${FAST_HEALTH}intro-points-per-instance: ${round % 12 === 0 ? 2 : 3}\n`,
+        );
+        daemon.kill("SIGHUP");
+        await within(
+          60_000,
+          "a republish",
+          daemon.waitForLine(/Publishing the \w+ descriptor/, 60_000, m),
+        );
+      }
+      await newnym();
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      for (const [name, count] of await within(300_000, "fetches", reachBackends(6))) {
+        seen.set(name, (seen.get(name) ?? 0) + count);
+      }
+    }
+    console.log(`12 backends reached: ${[...seen].map(([n, c]) => `${n}×${c}`).join(", ")}`);
+    assert.deepEqual([...seen.keys()].sort(), names);
+    await writeConfig(shared, `${FAST_HEALTH}intro-points-per-instance: 2\n`);
+    daemon.kill("SIGHUP");
+  },
+});
+
+Deno.test({
+  name: "e2e: a killed backend leaves the descriptors on the HSDirs, and returns when restarted",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const victim = shared.backends[1]!;
+    await within(
+      60_000,
+      "the descriptors settle",
+      (async () => {
+        while ((await hsDirPerGroup()).counts.join(",") !== "12,12") {
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      })(),
+    );
+    const before = await backendIntroKeys(victim.onionAddress);
+    const { hsDirs, period } = await hsDirPerGroup();
+    const published = await frontendIntroKeys(hsDirs, period);
+    assert.ok([...before].some((k) => published.has(k)), "the victim is in the descriptors");
+    // Killed like a crash. The bound: two check intervals (10 s each) plus one publish.
+    const killedAt = Date.now();
+    await stopNode(shared.net.dir, victim.name, { graceMs: 0 });
+    let goneAfter = -1;
+    while (Date.now() - killedAt < 120_000) {
+      const now = await frontendIntroKeys((await hsDirPerGroup()).hsDirs, period);
+      if (![...before].some((k) => now.has(k))) {
+        goneAfter = (Date.now() - killedAt) / 1000;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    console.log(
+      `killed backend's intro points gone from the HSDirs after ${goneAfter.toFixed(1)} s`,
+    );
+    assert.ok(goneAfter > 0, "the killed backend's intro points left the descriptors");
+    const restartedAt = Date.now();
+    await restartNode(shared.net.dir, victim.name);
+    let backAfter = -1;
+    while (Date.now() - restartedAt < 180_000) {
+      const fresh = await backendIntroKeys(victim.onionAddress).catch(() => new Set<string>());
+      const now = await frontendIntroKeys((await hsDirPerGroup()).hsDirs, period);
+      if ([...fresh].some((k) => now.has(k))) {
+        backAfter = (Date.now() - restartedAt) / 1000;
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    console.log(`restarted backend's intro points on the HSDirs after ${backAfter.toFixed(1)} s`);
+    console.log(
+      daemon.lines.filter((l) => /passes its health check again|Publishing/.test(l)).slice(-3).join(
+        "\n",
+      ),
+    );
+    assert.ok(backAfter > 0, "the restarted backend is back in the descriptors");
   },
 });
 

@@ -1,0 +1,197 @@
+/**
+ * Formats the status-socket JSON as readable tables: per frontend service the
+ * last publish attempts and the last successful publish; per descriptor
+ * (first/second) its time period, revision, intro points and each HSDir's
+ * upload; per backend its state, intro points, last fetch and health.
+ *
+ * Spec: the document `src/balancer/status.ts` serves, a superset of
+ * OnionBalance 0.2.x's (`hs_v3/status.py`); OnionBalance's own document (only
+ * its keys) formats too, with "-" for what it lacks.
+ *
+ * Role: pure; never touches the socket (that is `status_command.ts`).
+ *
+ * @module
+ */
+
+/** A JSON object as parsed, read defensively (the daemon may be another version). */
+type Obj = Record<string, unknown>;
+
+function obj(value: unknown): Obj | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? value as Obj
+    : undefined;
+}
+
+function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** A cell: strings and numbers as they are, null/undefined as "-". */
+function cell(value: unknown): string {
+  if (value === null || value === undefined || value === "") return "-";
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return JSON.stringify(value);
+}
+
+/**
+ * Lays out rows under headers, columns separated by two spaces, the last
+ * column unpadded.
+ */
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+): string[] {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(headers), ...rows.map(line)];
+}
+
+function indent(lines: readonly string[], by = "  "): string[] {
+  return lines.map((l) => (l === "" ? l : `${by}${l}`));
+}
+
+function descriptorRows(descriptors: Obj | undefined): string[][] {
+  return (["first", "second"] as const).map((slot) => {
+    const d = obj(descriptors?.[slot]);
+    if (d === undefined) return [slot, "-", "-", "-", "-", "-", "not published"];
+    const hsDirs = list(d.hsDirs).map(obj);
+    const uploaded = hsDirs.filter((h) => h?.status === "uploaded").length;
+    const counts = list(d.introPoints).map(cell).join("+");
+    return [
+      slot,
+      cell(d.timePeriod),
+      cell(d.revisionCounter),
+      cell(d.built),
+      cell(counts),
+      `${uploaded}/${hsDirs.length}`,
+      cell(d.reason),
+    ];
+  });
+}
+
+function uploadLines(slot: string, d: Obj): string[] {
+  const rows = list(d.hsDirs).map(obj).filter((h) => h !== undefined).map((h) => [
+    cell(h.fingerprint),
+    cell(h.nickname),
+    cell(h.descriptor),
+    cell(h.status),
+    cell(h.attempts),
+    cell(h.lastResult ?? h.lastAttempt),
+    cell(h.reason),
+  ]);
+  if (rows.length === 0) return [];
+  return [
+    "",
+    `Uploads of the ${slot} descriptor:`,
+    ...indent(formatTable(
+      ["HSDIR", "NICKNAME", "DESC", "STATUS", "TRIES", "LAST RESULT", "REASON"],
+      rows,
+    )),
+  ];
+}
+
+/** `ok (time)`, or `failed ×n (time): error`; "-" when checks are off. */
+function health(value: unknown): string {
+  const h = obj(value);
+  if (h === undefined) return "-";
+  if (h.ok === true) return `ok (${cell(h.lastCheck)})`;
+  const error = h.error === null || h.error === undefined ? "" : `: ${cell(h.error)}`;
+  return `failed ×${cell(h.consecutiveFailures)} (${cell(h.lastCheck)})${error}`;
+}
+
+function backendRows(instances: unknown[]): string[][] {
+  return instances.map(obj).filter((i) => i !== undefined).map((i) => {
+    const fetched = i.lastFetch ?? i.descriptorReceived ?? i.received;
+    const state = i.state ?? (i.introPointsNum === undefined ? "no descriptor" : "-");
+    return [
+      cell(i.onionAddress),
+      cell(i.name),
+      cell(state),
+      cell(i.introPointsNum),
+      cell(i.introSetModified),
+      cell(fetched),
+      cell(i.fetchFailures),
+      health(i.health),
+      cell(i.reason),
+    ];
+  });
+}
+
+function serviceLines(service: Obj): string[] {
+  const descriptors = obj(service.descriptors);
+  const lines = [
+    `Service ${cell(service.onionAddress)}`,
+    ...indent([
+      `Last publish attempt: first ${cell(service.publishAttemptFirstDescriptor)}, ` +
+      `second ${cell(service.publishAttemptSecondDescriptor)}`,
+      `Last successful publish: ${cell(service.lastSuccessfulPublish)}`,
+    ]),
+  ];
+  if (descriptors !== undefined) {
+    lines.push(
+      "",
+      ...indent(formatTable(
+        ["DESCRIPTOR", "PERIOD", "REVISION", "BUILT", "INTRO POINTS", "UPLOADED", "REASON"],
+        descriptorRows(descriptors),
+      )),
+    );
+    for (const slot of ["first", "second"]) {
+      const d = obj(descriptors[slot]);
+      if (d !== undefined) lines.push(...indent(uploadLines(slot, d)));
+    }
+  }
+  const instances = list(service.instances);
+  lines.push(
+    "",
+    ...indent([
+      `Backends (${instances.length}):`,
+      ...indent(formatTable(
+        [
+          "BACKEND",
+          "NAME",
+          "STATE",
+          "INTRO POINTS",
+          "INTRO SET CHANGED",
+          "LAST FETCH",
+          "FETCH FAILURES",
+          "HEALTH",
+          "REASON",
+        ],
+        backendRows(instances),
+      )),
+    ]),
+  );
+  return lines;
+}
+
+/**
+ * The status document as text, one block per service (times are UTC, as the
+ * daemon writes them).
+ *
+ * @param report The parsed status JSON.
+ * @returns Lines ending in "\n".
+ */
+export function formatStatus(report: unknown): string {
+  const root = obj(report);
+  const lines: string[] = [];
+  const consensus = obj(root?.consensus);
+  if (consensus !== undefined) {
+    lines.push(
+      `Consensus: valid-after ${cell(consensus.validAfter)} UTC, time period ` +
+        `${cell(consensus.timePeriod)} (${cell(consensus.periodLengthMinutes)} min), ` +
+        `${cell(consensus.hsDirs)} v3 HSDirs`,
+      "",
+    );
+  } else if (root !== undefined && "consensus" in root) {
+    lines.push("Consensus: none yet (waiting for tor)", "");
+  }
+  const services = list(root?.services).map(obj).filter((s) => s !== undefined);
+  if (services.length === 0) lines.push("No services (times are UTC)");
+  for (const [i, service] of services.entries()) {
+    if (i > 0) lines.push("");
+    lines.push(...serviceLines(service));
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,141 @@
+/**
+ * A balancer daemon wired to a {@link FakeTor}, a {@link FakePoster} and a
+ * {@link FakeClock}, with backends whose descriptors the fake tor serves on
+ * HSFETCH (built with `buildHsDesc` for the fixture network's time period).
+ *
+ * @module
+ */
+
+import {
+  Balancer,
+  type BalancerTimings,
+  FrontendService,
+  STARTUP_GRACE_MS,
+} from "../../src/balancer/mod.ts";
+import { toBase64NoPad } from "../../src/bytes/mod.ts";
+import { DEFAULT_HEALTH_CHECK } from "../../src/config/mod.ts";
+import { seededRng } from "../../src/crypto/mod.ts";
+import { blindPublicKey, onionAddressLabel } from "../../src/keys/mod.ts";
+import { FakeClock } from "../../src/time/mod.ts";
+import { captureLog, FakePoster, FakeTor, type FetchAnswer, until } from "./_fake_tor.ts";
+import {
+  backendDescriptor,
+  expiryAfter,
+  type FixtureBackend,
+  fixtureBackend,
+  frontendKey,
+  introLabels,
+  introPoint,
+  networkDocuments,
+  networkView,
+  VALID_AFTER,
+} from "./_fixtures.ts";
+
+export const NOW = (VALID_AFTER + 300) * 1000;
+export const TIMINGS: BalancerTimings = {
+  fetchIntervalMs: 300_000,
+  publishCheckIntervalMs: 60_000,
+  fetchTimeoutMs: 60_000,
+  startupGraceMs: STARTUP_GRACE_MS,
+};
+const PERIOD = networkView().timeline.fetch().period;
+export const DOCS = networkDocuments();
+const HSDIR = DOCS.relays[0]!;
+
+export interface Daemon {
+  tor: FakeTor;
+  poster: FakePoster;
+  clock: FakeClock;
+  log: ReturnType<typeof captureLog>;
+  service: FrontendService;
+  balancer: Balancer;
+  backends: FixtureBackend[];
+  /** Moves the fake clock to `ms` and ticks. */
+  at(ms: number): Promise<void>;
+  /** How many HSFETCHes of backend `i` were sent. */
+  fetches(i: number): number;
+  /** How many fetch results the backends took (`accept()` and `fetchFailed()` calls). */
+  results(): number;
+}
+
+const descriptorCache = new Map<string, string>();
+
+/** Backend `b`'s descriptor with revision `rev` (3 intro points per revision), as tor serves it. */
+export async function answer(b: FixtureBackend, rev: number): Promise<FetchAnswer> {
+  const key = `${b.address}/${rev}`;
+  let text = descriptorCache.get(key);
+  if (text === undefined) {
+    text = await backendDescriptor(b.identity, {
+      period: PERIOD,
+      revisionCounter: BigInt(rev),
+      now: new Date(NOW),
+      introPoints: introLabels(key, 3).map((l) => introPoint(l, expiryAfter(NOW / 1000))),
+    });
+    descriptorCache.set(key, text);
+  }
+  return {
+    descriptor: text,
+    descriptorId: toBase64NoPad(blindPublicKey(b.identity.public, PERIOD).toBytes()),
+    hsDir: `$${HSDIR.fingerprint}~${HSDIR.nickname}`,
+  };
+}
+
+export function daemon(count: number, consensus: string | null = DOCS.consensus): Daemon {
+  const tor = new FakeTor();
+  tor.consensus = consensus ?? undefined;
+  tor.microdescs = DOCS.microdescs;
+  const poster = new FakePoster();
+  const clock = new FakeClock(NOW);
+  const log = captureLog();
+  const identity = frontendKey("daemon");
+  const backends = Array.from({ length: count }, (_, i) => fixtureBackend(`daemon ${i}`));
+  let results = 0;
+  for (const { backend } of backends) {
+    const accept = backend.accept.bind(backend);
+    const fetchFailed = backend.fetchFailed.bind(backend);
+    backend.accept = (descriptor, now) => (results++, accept(descriptor, now));
+    backend.fetchFailed = (reason) => (results++, fetchFailed(reason));
+  }
+  const service = new FrontendService(
+    {
+      address: onionAddressLabel(identity.public),
+      identity,
+      backends: backends.map((b) => b.backend),
+      options: {
+        perBackend: 2,
+        distinct: true,
+        republishIntervalMs: 3600_000,
+        staleAfterMs: 3600_000,
+      },
+    },
+    { post: poster.post, rng: seededRng("daemon test"), log: log.log, clock },
+  );
+  const balancer = new Balancer(
+    [service],
+    TIMINGS,
+    { ...DEFAULT_HEALTH_CHECK, enabled: false },
+    { client: tor, clock, log: log.log },
+  );
+  return {
+    tor,
+    poster,
+    clock,
+    log,
+    service,
+    balancer,
+    backends,
+    at: async (ms) => {
+      clock.set(ms);
+      await balancer.tick(ms);
+    },
+    fetches: (i) => tor.fetched.filter((a) => a === backends[i]!.address).length,
+    results: () => results,
+  };
+}
+
+/** Waits until every HSFETCH sent so far has ended in `accept()` or `fetchFailed()`. */
+export async function fetchesDone(d: Daemon): Promise<void> {
+  await until(() => d.results() === d.tor.fetched.length, "the fetches to finish");
+  // The rest of the fetch's bookkeeping (schedule, wake) runs synchronously right after.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
