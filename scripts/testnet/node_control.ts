@@ -13,7 +13,6 @@ import { startHttpServer } from "./backends.ts";
 import { type ProcessRecord, runningOf, stopProcesses, type StopReport } from "./pids.ts";
 import { addProcess, readState } from "./state.ts";
 import { launchTor } from "./tor_process.ts";
-import { PortPlan } from "./ports.ts";
 
 /**
  * Stops the tor called `name` (and, for a backend, its HTTP server).
@@ -50,9 +49,8 @@ export async function restartNode(dir: string, name: string): Promise<ProcessRec
   if (backend !== undefined) {
     const http = await runningOf(state.processes.filter((p) => p.name === `${name}-http`));
     if (http.length === 0) {
-      const index = state.backends.indexOf(backend);
-      const ports = new PortPlan(state.basePort).backend(index);
-      await startHttpServer(dir, { name, ...ports }, 30_000);
+      const { httpPort, controlPort } = backend;
+      await startHttpServer(dir, { name, httpPort, controlPort }, 30_000);
     }
   }
   const record = await launchTor(name, {

@@ -103,6 +103,7 @@ function serviceStatus(service: FrontendService, nowMs: number): Json {
       base.lastFetch = statusTime(backend.lastFetchOkAt);
       base.fetchFailures = backend.fetchFailures;
       base.revisionCounter = backend.descriptor?.outer.revisionCounter.toString() ?? null;
+      base.introPointKeys = backend.introPoints.map((p) => p.authKey.toString());
       base.health = backend.lastHealthCheck === undefined ? null : {
         lastCheck: statusTime(backend.lastHealthCheck.at),
         ok: backend.lastHealthCheck.ok,

@@ -48,7 +48,13 @@ export interface StatusJson {
         hsDirs: { fingerprint: string; nickname: string; status: string; descriptor: number }[];
       } | null
     >;
-    instances: { onionAddress: string; state: string; introPointsNum?: number }[];
+    instances: {
+      onionAddress: string;
+      state: string;
+      introPointsNum?: number;
+      /** Auth keys of the intro points of the backend descriptor the balancer holds. */
+      introPointKeys: string[];
+    }[];
   }[];
   consensus: { timePeriod: number } | null;
 }
