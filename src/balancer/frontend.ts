@@ -20,6 +20,7 @@
  * @module
  */
 
+import { toHex } from "../bytes/mod.ts";
 import type { HsIdKeypair } from "../keys/mod.ts";
 import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -35,7 +36,7 @@ import type { Rng } from "../crypto/mod.ts";
 import type { Clock, DescriptorSlot, DescriptorTimes } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import type { NetworkView, Relay } from "./network.ts";
-import { assignGroups, chooseIntroPoints, planDescriptors } from "./selection.ts";
+import { assignGroups, chooseIntroPoints, orderByRelay, planDescriptors } from "./selection.ts";
 import { type HsDirUpload, PerKeyQueue, retryDelayMs } from "./uploads.ts";
 
 /** Uploads one descriptor to one HSDir and waits for tor's verdict. */
@@ -211,14 +212,22 @@ export class FrontendService {
     const { times, hsDirs, reason } = plan;
     const counter = await this.#nextRevisionCounter(times, nowMs);
     const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));
+    const backendOf = new Map<string, string>();
+    for (const b of usable) {
+      for (const p of b.introPoints) backendOf.set(p.authKey.toString(), b.address);
+    }
     const descriptors: string[] = [];
     const introPointCounts: number[] = [];
     for (const group of plan.groups) {
       // Shuffled like OnionBalance does: a tor client takes the first intro point in the
       // descriptor on the relay its intro circuit ends at, so a fixed order would favour the
       // backends listed first whenever intro points share a relay.
-      const shuffled = shuffleWithRng(group, this.#deps.rng);
-      const built = await this.#build(times, counter, shuffled, flowControl, nowMs);
+      // Each backend then gets the first intro point on some relay where it can (orderByRelay).
+      const ordered = orderByRelay(shuffleWithRng(group, this.#deps.rng), {
+        backendOf: (p) => backendOf.get(p.authKey.toString()) ?? "",
+        relayOf,
+      });
+      const built = await this.#build(times, counter, ordered, flowControl, nowMs);
       descriptors.push(built.text);
       introPointCounts.push(built.introPoints.length);
     }
@@ -394,4 +403,15 @@ export function publishReason(
 
 function groupsKey(groups: readonly (readonly string[])[]): string {
   return groups.map((g) => [...g].sort().join(",")).sort().join(" | ");
+}
+
+/** The intro point's relay: its RSA identity (or ed25519 identity) link specifier, as hex. */
+function relayOf(point: HsDescIntroPoint): string | undefined {
+  for (const spec of point.linkSpecifiers.specifiers) {
+    if (spec.type === 2 && "rsaId" in spec) return `rsa:${toHex(spec.rsaId)}`;
+  }
+  for (const spec of point.linkSpecifiers.specifiers) {
+    if (spec.type === 3 && "ed25519Id" in spec) return `ed:${toHex(spec.ed25519Id)}`;
+  }
+  return undefined;
 }

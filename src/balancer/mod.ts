@@ -40,7 +40,13 @@ export {
   recordHealth,
 } from "./health.ts";
 export { NetworkView, type NetworkViewOptions, type Relay } from "./network.ts";
-export { assignGroups, chooseIntroPoints, planDescriptors, roundRobin } from "./selection.ts";
+export {
+  assignGroups,
+  chooseIntroPoints,
+  orderByRelay,
+  planDescriptors,
+  roundRobin,
+} from "./selection.ts";
 export { buildServices, frontendOptions, loadServiceKeys } from "./services.ts";
 export { type Json, pythonJson, statusReport, StatusServer, statusTime } from "./status.ts";
 export { fetchBackend, type FetchOutcome, isTestingNetwork, loadNetworkView } from "./tor.ts";

@@ -122,3 +122,36 @@ export function assignGroups(isFetchSlot: readonly boolean[], groupCount: number
   let otherSlot = 0;
   return isFetchSlot.map((fetch) => (fetch ? fetchSlot++ : otherSlot++) % groupCount);
 }
+
+/**
+ * Orders one descriptor's intro points so that as many backends as possible
+ * own the *first* intro point on some relay.
+ *
+ * A tor client picks an intro point at random, builds a circuit to its relay,
+ * then uses the first intro point of the descriptor on that relay
+ * (private-tor-network.md, "Pitfalls"): an intro point listed after another
+ * one on the same relay is never used. Backends (taken in the given, shuffled
+ * order) each claim a relay not yet claimed with one of their intro points;
+ * those come first, the rest follow in the given order. On a large network
+ * relays rarely repeat and this keeps the shuffle; on a small one it keeps a
+ * backend from being shadowed for a whole revision.
+ */
+export function orderByRelay<T>(
+  points: readonly T[],
+  keys: { backendOf: (point: T) => string; relayOf: (point: T) => string | undefined },
+): T[] {
+  const claimed = new Set<string>();
+  const first: T[] = [];
+  const backends = [...new Set(points.map(keys.backendOf))];
+  for (const backend of backends) {
+    const own = points.filter((p) => keys.backendOf(p) === backend);
+    const pick = own.find((p) => {
+      const relay = keys.relayOf(p);
+      return relay !== undefined && !claimed.has(relay);
+    });
+    if (pick === undefined) continue;
+    claimed.add(keys.relayOf(pick)!);
+    first.push(pick);
+  }
+  return [...first, ...points.filter((p) => !first.includes(p))];
+}

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   assignGroups,
   chooseIntroPoints,
+  orderByRelay,
   planDescriptors,
   roundRobin,
 } from "../../src/balancer/mod.ts";
@@ -194,4 +195,27 @@ Deno.test("assignGroups() gives every group the same number of fetch HSDirs (2 Ã
   assert.deepEqual(view.params, { nReplicas: 2, spreadStore: 3, spreadFetch: 3 });
   checkBalancedOnRing(view, 100);
   checkBalancedOnRing(networkView({ hsDirs: 8, params: { hsdir_spread_store: 3 } }), 100);
+});
+
+Deno.test("orderByRelay() lets every backend own the first intro point on some relay", () => {
+  // a1 and b1 share relay R1; b has another intro point on R2, c only shares R1.
+  const points = [
+    { id: "a1", backend: "a", relay: "R1" },
+    { id: "b1", backend: "b", relay: "R1" },
+    { id: "b2", backend: "b", relay: "R2" },
+    { id: "c1", backend: "c", relay: "R1" },
+    { id: "c2", backend: "c", relay: "R3" },
+  ];
+  const ordered = orderByRelay(points, { backendOf: (p) => p.backend, relayOf: (p) => p.relay });
+  assert.deepEqual(ordered.map((p) => p.id), ["a1", "b2", "c2", "b1", "c1"]);
+  // The first intro point on each relay belongs to a different backend.
+  const firstOnRelay = new Map<string, string>();
+  for (const p of ordered) if (!firstOnRelay.has(p.relay)) firstOnRelay.set(p.relay, p.backend);
+  assert.deepEqual([...firstOnRelay.values()].sort(), ["a", "b", "c"]);
+});
+
+Deno.test("orderByRelay() keeps the given order when relays do not repeat", () => {
+  const points = ["x", "y", "z"].map((id) => ({ id, relay: `R-${id}` }));
+  const ordered = orderByRelay(points, { backendOf: (p) => p.id, relayOf: (p) => p.relay });
+  assert.deepEqual(ordered, points);
 });
