@@ -38,7 +38,14 @@ export function toBase64(bytes: Uint8Array): string {
 
 /** Encodes bytes as base64 without `=` padding (tor's `base64_encode_nopad`). */
 export function toBase64NoPad(bytes: Uint8Array): string {
-  return toBase64(bytes).replace(/=+$/, "");
+  const padded = toBase64(bytes);
+  const rest = bytes.length % 3;
+  return rest === 0 ? padded : padded.slice(0, rest - 3);
+}
+
+/** Whitespace tor's decoder skips: space, tab, CR, LF. */
+function isSkipped(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
 }
 
 /**
@@ -48,26 +55,81 @@ export function toBase64NoPad(bytes: Uint8Array): string {
  *   in the middle, or a length that no encoding produces.
  */
 export function fromBase64(text: string): Uint8Array {
-  const clean = text.replace(/[ \t\r\n]/g, "");
-  const body = clean.replace(/={1,2}$/, "");
-  if (body.includes("=")) {
-    throw new BytesError("BadBase64", "Cannot decode base64: misplaced padding");
+  return fromBase64Compact(text) ?? fromBase64Any(text);
+}
+
+/**
+ * The common case, fast (it runs twice for every relay of a consensus): no
+ * whitespace, at most two "=" at the end and a possible length. Returns
+ * undefined for anything else, which {@link fromBase64Any} then decodes or rejects.
+ */
+function fromBase64Compact(text: string): Uint8Array | undefined {
+  let end = text.length;
+  if (end > 0 && text.charCodeAt(end - 1) === 0x3d) end--;
+  if (end > 0 && text.charCodeAt(end - 1) === 0x3d) end--;
+  if (end % 4 === 1 || (end !== text.length && text.length % 4 !== 0)) return undefined;
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let o = 0;
+  let i = 0;
+  for (; i + 4 <= end; i += 4) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = sextet(text, i + 2);
+    const d = sextet(text, i + 3);
+    if ((a | b | c | d) < 0) return undefined;
+    out[o++] = (a << 2) | (b >> 4);
+    out[o++] = ((b & 15) << 4) | (c >> 2);
+    out[o++] = ((c & 3) << 6) | d;
   }
-  if (body.length % 4 === 1) throw new BytesError("BadBase64", "Cannot decode base64: bad length");
-  if (clean.length !== body.length && clean.length % 4 !== 0) {
+  if (end - i >= 2) {
+    const a = sextet(text, i);
+    const b = sextet(text, i + 1);
+    const c = end - i === 3 ? sextet(text, i + 2) : 0;
+    if ((a | b | c) < 0) return undefined;
+    out[o++] = (a << 2) | (b >> 4);
+    if (end - i === 3) out[o++] = ((b & 15) << 4) | (c >> 2);
+  }
+  return out;
+}
+
+/** The 6-bit value of the character at `i`, or -1. */
+function sextet(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  return c < 128 ? LOOKUP[c]! : -1;
+}
+
+/** Any input: whitespace skipped, padding and length checked, errors explained. */
+function fromBase64Any(text: string): Uint8Array {
+  // Count the characters that are not whitespace, and the trailing "=" among them.
+  let length = 0;
+  let padding = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (isSkipped(c)) continue;
+    length++;
+    if (c === 0x3d) padding++;
+    else if (padding > 0) padding = 3; // "=" followed by more data: misplaced
+  }
+  if (padding > 2) throw new BytesError("BadBase64", "Cannot decode base64: misplaced padding");
+  const body = length - padding;
+  if (body % 4 === 1) throw new BytesError("BadBase64", "Cannot decode base64: bad length");
+  if (padding > 0 && length % 4 !== 0) {
     throw new BytesError("BadBase64", "Cannot decode base64: bad padding");
   }
-  const out = new Uint8Array(Math.floor((body.length * 3) / 4));
+  const out = new Uint8Array(Math.floor((body * 3) / 4));
   let acc = 0;
   let bits = 0;
   let o = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body.charCodeAt(i);
+  let offset = 0; // position among the non-whitespace characters, for error messages
+  for (let i = 0; offset < body; i++) {
+    const c = text.charCodeAt(i);
+    if (isSkipped(c)) continue;
     const v = c < 128 ? LOOKUP[c]! : -1;
     if (v < 0) {
-      throw new BytesError("BadBase64", `Cannot decode base64: bad character at offset ${i}`);
+      throw new BytesError("BadBase64", `Cannot decode base64: bad character at offset ${offset}`);
     }
-    acc = (acc << 6) | v;
+    offset++;
+    acc = ((acc << 6) | v) & 0xffffff;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

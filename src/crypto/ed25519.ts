@@ -119,12 +119,17 @@ export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Ui
  * identity, and no torsion component (`l·A` is the identity).
  */
 export function isValidPublicKey(publicKey: Uint8Array): boolean {
-  if (publicKey.length !== 32) return false;
+  return validPoint(publicKey) !== undefined;
+}
+
+/** The point of a valid public key (see {@link isValidPublicKey}), or undefined. */
+function validPoint(publicKey: Uint8Array) {
+  if (publicKey.length !== 32) return undefined;
   try {
     const point = ed25519.Point.fromBytes(publicKey, false);
-    return !point.is0() && point.isTorsionFree();
+    return !point.is0() && point.isTorsionFree() ? point : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -137,10 +142,10 @@ export function isValidPublicKey(publicKey: Uint8Array): boolean {
  */
 export function scalarMultPoint(publicKey: Uint8Array, scalar: Uint8Array): Uint8Array {
   checkLength(scalar, 32, "scalar");
-  if (!isValidPublicKey(publicKey)) {
+  const point = validPoint(publicKey);
+  if (point === undefined) {
     throw new RangeError("Cannot multiply: not a valid torsion-free ed25519 point");
   }
-  const point = ed25519.Point.fromBytes(publicKey, false);
   return point.multiplyUnsafe(mod(bytesToNumberLE(scalar), ED25519_L)).toBytes();
 }
 

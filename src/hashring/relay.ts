@@ -37,6 +37,24 @@ export interface HsDirRelay {
 /** The first version whose `HSDir=2` claim tor believes (bug #22447). */
 const FIRST_V3_HSDIR_VERSION = "0.3.0.8";
 
+/**
+ * `v` lines seen, and whether each is new enough: a consensus has a few dozen
+ * distinct ones, and every ring build asks for thousands of relays. Cleared
+ * when it grows past {@link VERSION_CACHE_LIMIT} (a consensus with odd lines).
+ */
+const versionNewEnough = new Map<string, boolean>();
+const VERSION_CACHE_LIMIT = 1024;
+
+function isNewEnough(version: string): boolean {
+  let ok = versionNewEnough.get(version);
+  if (ok === undefined) {
+    ok = torVersionAsNewAs(version, FIRST_V3_HSDIR_VERSION);
+    if (versionNewEnough.size >= VERSION_CACHE_LIMIT) versionNewEnough.clear();
+    versionNewEnough.set(version, ok);
+  }
+  return ok;
+}
+
 /** Whether the consensus gives the relay the `HSDir` flag. */
 export function hasHsDirFlag(relay: HsDirRelay): boolean {
   const flags = relay.flags;
@@ -51,7 +69,7 @@ export function hasHsDirFlag(relay: HsDirRelay): boolean {
  */
 export function supportsV3HsDir(relay: HsDirRelay): boolean {
   if (relay.protocols?.get("HSDir")?.has(2) !== true) return false;
-  return relay.version === undefined || torVersionAsNewAs(relay.version, FIRST_V3_HSDIR_VERSION);
+  return relay.version === undefined || isNewEnough(relay.version);
 }
 
 /** Whether the relay belongs on the v3 HSDir ring (all three conditions above). */

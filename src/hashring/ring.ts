@@ -29,7 +29,7 @@
 
 import type { HsBlindIdKey } from "../keys/mod.ts";
 import type { RingTimes, SharedRandomValue, TimePeriod } from "../time/mod.ts";
-import { HsDirIndex, hsDirIndex, hsIndex } from "./hsdir_index.ts";
+import { HsDirIndex, hsDirIndexer, hsIndex } from "./hsdir_index.ts";
 import type { HsDirParams } from "./params.ts";
 import { type HsDirRelay, isV3HsDir } from "./relay.ts";
 
@@ -55,6 +55,11 @@ export interface RingEntry<R extends HsDirRelay> {
 /** Latin-1 string of bytes: JS string order is then memcmp order, and comparisons are native. */
 function sortKey(bytes: Uint8Array): string {
   return String.fromCharCode(...bytes);
+}
+
+/** The bytes of a {@link sortKey}. */
+function keyBytes(key: string): Uint8Array {
+  return Uint8Array.from(key, (c) => c.charCodeAt(0));
 }
 
 /**
@@ -85,14 +90,13 @@ export class HsDirRing<R extends HsDirRelay> {
   /** The SRV of every `hsdir_index` on this ring. */
   readonly srv: SharedRandomValue;
   readonly #relays: readonly R[];
-  readonly #indexes: readonly HsDirIndex[];
+  /** Each relay's `hsdir_index` as a {@link sortKey}. */
   readonly #keys: readonly string[];
 
-  private constructor(times: RingTimes, relays: R[], indexes: HsDirIndex[], keys: string[]) {
+  private constructor(times: RingTimes, relays: R[], keys: string[]) {
     this.period = times.period;
     this.srv = times.srv;
     this.#relays = relays;
-    this.#indexes = indexes;
     this.#keys = keys;
   }
 
@@ -106,21 +110,16 @@ export class HsDirRing<R extends HsDirRelay> {
    */
   static build<R extends HsDirRelay>(relays: Iterable<R>, times: RingTimes): HsDirRing<R> {
     const seen = new Set<R>();
-    const entries: { relay: R; index: HsDirIndex; key: string }[] = [];
+    const entries: { relay: R; key: string }[] = [];
+    const hsDirIndexOf = hsDirIndexer(times);
     for (const relay of relays) {
       if (seen.has(relay) || !isV3HsDir(relay)) continue;
       seen.add(relay);
-      const index = hsDirIndex(relay.ed25519Id!, times);
-      entries.push({ relay, index, key: sortKey(index.toBytes()) });
+      entries.push({ relay, key: sortKey(hsDirIndexOf(relay.ed25519Id!)) });
     }
     // Sorted ascending by the 32-byte index compared as unsigned bytes (memcmp).
     entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return new HsDirRing(
-      times,
-      entries.map((e) => e.relay),
-      entries.map((e) => e.index),
-      entries.map((e) => e.key),
-    );
+    return new HsDirRing(times, entries.map((e) => e.relay), entries.map((e) => e.key));
   }
 
   /** Number of relays on the ring. */
@@ -130,7 +129,10 @@ export class HsDirRing<R extends HsDirRelay> {
 
   /** The relays in ring order with their indexes. */
   entries(): RingEntry<R>[] {
-    return this.#relays.map((relay, i) => ({ relay, index: this.#indexes[i]! }));
+    return this.#relays.map((relay, i) => ({
+      relay,
+      index: HsDirIndex.fromBytes(keyBytes(this.#keys[i]!)),
+    }));
   }
 
   /** Position of the first relay whose index is ≥ `key` (lower bound; `size` when none). */

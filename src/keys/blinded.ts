@@ -103,10 +103,32 @@ export function blindingFactor(identity: HsIdKey, period: TimePeriod): Uint8Arra
   return sha3(BLIND_STRING, identity.toBytes(), BASEPOINT_STRING, nonce);
 }
 
+/**
+ * Blinded keys already computed, per identity key object and period: a
+ * frontend needs its key for each descriptor several times per publish (ring
+ * lookup, upload plan, signing-key cert of each descriptor), and a backend's
+ * is checked at every fetch. Each point multiplication costs about half a
+ * millisecond. Entries go away with the key object; at most
+ * {@link BLINDED_CACHE_PERIODS} periods are kept per key.
+ */
+const blindedCache = new WeakMap<HsIdKey, Map<string, HsBlindIdKey>>();
+const BLINDED_CACHE_PERIODS = 8;
+
 /** `A' = clamp(h) · A`, the blinded public key for `period` (tor `hs_build_blinded_pubkey`). */
 export function blindPublicKey(identity: HsIdKey, period: TimePeriod): HsBlindIdKey {
+  const key = `${period.number}/${period.lengthMinutes}`;
+  let periods = blindedCache.get(identity);
+  const cached = periods?.get(key);
+  if (cached !== undefined) return cached;
   const h = blindingFactor(identity, period);
-  return HsBlindIdKey.fromBytes(blindPublicKeyBytes(identity.toBytes(), h));
+  const blinded = HsBlindIdKey.fromBytes(blindPublicKeyBytes(identity.toBytes(), h));
+  if (periods === undefined) {
+    periods = new Map();
+    blindedCache.set(identity, periods);
+  }
+  if (periods.size >= BLINDED_CACHE_PERIODS) periods.delete(periods.keys().next().value!);
+  periods.set(key, blinded);
+  return blinded;
 }
 
 /**

@@ -113,6 +113,42 @@ function parseSrv(words: readonly string[], line: number): SharedRandomValue {
   );
 }
 
+/** The keywords {@link parseMicrodescConsensus} reads; every other line is skipped. */
+const KEYWORDS: ReadonlySet<string> = new Set([
+  "valid-after",
+  "fresh-until",
+  "valid-until",
+  "params",
+  "shared-rand-current-value",
+  "shared-rand-previous-value",
+  "r",
+  "m",
+  "s",
+  "v",
+  "pr",
+  "directory-footer",
+]);
+
+/** `r nickname identity published-date published-time IP ORPort DirPort`. */
+function parseRouterLine(words: readonly string[], n: number): ConsensusRelay {
+  if (words.length < 8) throw new ConsensusSyntaxError("Cannot parse router line", n);
+  let id: Uint8Array;
+  try {
+    id = fromBase64(words[2]!);
+  } catch {
+    throw new ConsensusSyntaxError(`Cannot parse router identity "${words[2]}"`, n);
+  }
+  if (id.length !== 20) throw new ConsensusSyntaxError("Router identity is not 20 bytes", n);
+  return {
+    nickname: words[1]!,
+    fingerprint: toHex(id).toUpperCase(),
+    address: words[5]!,
+    orPort: Number(words[6]),
+    microdescDigest: "",
+    flags: new Set(),
+  };
+}
+
 /**
  * Parses a microdesc-flavoured consensus document.
  *
@@ -127,15 +163,42 @@ export function parseMicrodescConsensus(text: string): MicrodescConsensus {
     params,
     relays: [],
   };
+  // Thousands of relays share a few `s` and `pr` lines: parse each distinct line
+  // once and share the (read-only) result.
+  const flagSets = new Map<string, ReadonlySet<string>>();
+  const protocolMaps = new Map<string, ReadonlyMap<string, ReadonlySet<number>>>();
   let relay: ConsensusRelay | undefined;
   const finish = () => {
     if (relay !== undefined && relay.microdescDigest !== "") result.relays.push(relay);
     relay = undefined;
   };
-  for (const [index, raw] of lines.entries()) {
+  for (let index = 0; index < lines.length; index++) {
+    const raw = lines[index]!;
     const n = index + 1;
-    const words = raw.replace(/\r$/, "").split(" ").filter((w) => w !== "");
-    const keyword = words[0];
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    // Most lines (signatures, `w`, `a`, …) are skipped on their keyword alone.
+    const space = line.indexOf(" ");
+    let keyword = space < 0 ? line : line.slice(0, space);
+    if (keyword === "") keyword = line.split(" ").find((w) => w !== "") ?? "";
+    if (!KEYWORDS.has(keyword)) continue;
+    if (relay !== undefined && (keyword === "s" || keyword === "pr") && space > 0) {
+      // The arguments as written are the cache key; a miss parses them below.
+      const args = line.slice(space + 1);
+      if (keyword === "s") {
+        const flags = flagSets.get(args);
+        if (flags !== undefined) {
+          relay.flags = flags;
+          continue;
+        }
+      } else {
+        const protocols = protocolMaps.get(args);
+        if (protocols !== undefined) {
+          relay.protocols = protocols;
+          continue;
+        }
+      }
+    }
+    const words = line.split(" ").filter((w) => w !== "");
     switch (keyword) {
       case "valid-after":
         header.validAfter = parseTime(words[1], words[2], n);
@@ -159,38 +222,27 @@ export function parseMicrodescConsensus(text: string): MicrodescConsensus {
       case "shared-rand-previous-value":
         result.srvPrevious = parseSrv(words, n);
         break;
-      case "r": {
+      case "r":
         finish();
-        // r nickname identity published-date published-time IP ORPort DirPort
-        if (words.length < 8) throw new ConsensusSyntaxError("Cannot parse router line", n);
-        let id: Uint8Array;
-        try {
-          id = fromBase64(words[2]!);
-        } catch {
-          throw new ConsensusSyntaxError(`Cannot parse router identity "${words[2]}"`, n);
-        }
-        if (id.length !== 20) throw new ConsensusSyntaxError("Router identity is not 20 bytes", n);
-        relay = {
-          nickname: words[1]!,
-          fingerprint: toHex(id).toUpperCase(),
-          address: words[5]!,
-          orPort: Number(words[6]),
-          microdescDigest: "",
-          flags: new Set(),
-        };
+        relay = parseRouterLine(words, n);
         break;
-      }
       case "m":
         if (relay !== undefined) relay.microdescDigest = (words[1] ?? "").replace(/=+$/, "");
         break;
       case "s":
-        if (relay !== undefined) relay.flags = new Set(words.slice(1));
+        if (relay !== undefined) {
+          relay.flags = new Set(words.slice(1));
+          if (space > 0) flagSets.set(line.slice(space + 1), relay.flags);
+        }
         break;
       case "v":
         if (relay !== undefined) relay.version = words.slice(1).join(" ");
         break;
       case "pr":
-        if (relay !== undefined) relay.protocols = parseProtocols(words.slice(1), n);
+        if (relay !== undefined) {
+          relay.protocols = parseProtocols(words.slice(1), n);
+          if (space > 0) protocolMaps.set(line.slice(space + 1), relay.protocols);
+        }
         break;
       case "directory-footer":
         finish();

@@ -35,20 +35,26 @@ export interface Microdescriptor {
  */
 export function parseMicrodescriptors(text: string): Microdescriptor[] {
   const normalized = text.replace(/\r\n/g, "\n");
-  const starts: number[] = [];
-  const re = /(^|\n)onion-key(?=[ \n]|$)/g;
-  for (let m = re.exec(normalized); m !== null; m = re.exec(normalized)) {
-    starts.push(m.index + m[1]!.length);
-  }
+  const starts = microdescStarts(normalized);
+  // Encode the whole text once and hash slices of it; character offsets are
+  // byte offsets when the text is ASCII, as tor's microdescriptors are.
+  const bytes = new TextEncoder().encode(normalized);
+  const ascii = bytes.length === normalized.length;
   const out: Microdescriptor[] = [];
-  for (const [i, start] of starts.entries()) {
-    let body = normalized.slice(start, starts[i + 1] ?? normalized.length);
-    if (!body.endsWith("\n")) body += "\n";
-    const md: Microdescriptor = { digest: toBase64NoPad(sha256(body)) };
-    const id = /(?:^|\n)id ed25519 (\S+)/.exec(body);
-    if (id !== null) {
+  for (let i = 0; i < starts.length; i++) {
+    const start = starts[i]!;
+    const end = starts[i + 1] ?? normalized.length;
+    let digestInput: Uint8Array | string;
+    if (normalized.charCodeAt(end - 1) !== 0x0a) {
+      digestInput = `${normalized.slice(start, end)}\n`; // the lost final newline
+    } else {
+      digestInput = ascii ? bytes.subarray(start, end) : normalized.slice(start, end);
+    }
+    const md: Microdescriptor = { digest: toBase64NoPad(sha256(digestInput)) };
+    const id = ed25519IdText(normalized, start, end);
+    if (id !== undefined) {
       try {
-        const key = fromBase64(id[1]!);
+        const key = fromBase64(id);
         if (key.length === 32) md.ed25519Id = RelayEd25519Id.fromBytes(key);
       } catch {
         // Not a valid key: leave the relay without an ed25519 identity.
@@ -57,4 +63,30 @@ export function parseMicrodescriptors(text: string): Microdescriptor[] {
     out.push(md);
   }
   return out;
+}
+
+/** Where each microdescriptor starts: at each line `onion-key` (alone or followed by a space). */
+function microdescStarts(text: string): number[] {
+  const starts: number[] = [];
+  const keyword = "onion-key";
+  for (let at = text.startsWith(keyword) ? 0 : text.indexOf(`\n${keyword}`); at >= 0;) {
+    const start = text.charCodeAt(at) === 0x0a ? at + 1 : at;
+    const next = text.charCodeAt(start + keyword.length); // NaN at the end of the text
+    if (Number.isNaN(next) || next === 0x20 || next === 0x0a) starts.push(start);
+    at = text.indexOf(`\n${keyword}`, start + 1);
+  }
+  return starts;
+}
+
+/** The argument of the first `id ed25519` line within [start, end), up to whitespace. */
+function ed25519IdText(text: string, start: number, end: number): string | undefined {
+  const prefix = "\nid ed25519 ";
+  for (let at = text.indexOf(prefix, start); at >= 0; at = text.indexOf(prefix, at + 1)) {
+    const from = at + prefix.length;
+    if (from > end) return undefined;
+    let to = from;
+    while (to < end && !/\s/.test(text[to]!)) to++;
+    if (to > from) return text.slice(from, to);
+  }
+  return undefined;
 }
