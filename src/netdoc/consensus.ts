@@ -15,21 +15,11 @@
 
 import { BytesError, fromBase64, toHex } from "../bytes/mod.ts";
 import { SharedRandomValue } from "../time/mod.ts";
+import { type NetdocErrorKind, NetdocSyntaxError } from "./errors.ts";
 
-/** A malformed consensus: which line and what is wrong. */
-export class ConsensusSyntaxError extends SyntaxError {
-  override name = "ConsensusSyntaxError";
-  /** 1-based line number, when the problem is on one line. */
-  readonly line?: number;
-
-  /**
-   * @param message What is wrong, std message style.
-   * @param line The 1-based line number.
-   */
-  constructor(message: string, line?: number) {
-    super(line === undefined ? message : `${message} (line ${line})`);
-    this.line = line;
-  }
+/** A malformed consensus: the {@link NetdocSyntaxError} of document "consensus". */
+function syntaxError(kind: NetdocErrorKind, detail: string, line?: number): NetdocSyntaxError {
+  return new NetdocSyntaxError(kind, "consensus", detail, { line });
 }
 
 /** One router entry of a microdesc consensus. */
@@ -74,7 +64,7 @@ export interface MicrodescConsensus {
 function parseTime(date: string | undefined, time: string | undefined, line: number): number {
   const text = `${date ?? ""} ${time ?? ""}`;
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
-  if (m === null) throw new ConsensusSyntaxError(`Cannot parse time "${text}"`, line);
+  if (m === null) throw syntaxError("BadArgument", `bad time "${text}"`, line);
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
   return Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) / 1000;
 }
@@ -84,13 +74,13 @@ export function parseProtocols(words: readonly string[], line?: number): Map<str
   const out = new Map<string, Set<number>>();
   for (const word of words) {
     const m = /^([A-Za-z0-9_-]+)=([0-9,-]*)$/.exec(word);
-    if (m === null) throw new ConsensusSyntaxError(`Cannot parse protocol entry "${word}"`, line);
+    if (m === null) throw syntaxError("BadArgument", `bad protocol entry "${word}"`, line);
     const versions = new Set<number>();
     for (const part of m[2]!.split(",").filter((p) => p !== "")) {
       const [lo, hi] = part.split("-").map(Number) as [number, number | undefined];
       const top = hi ?? lo;
       if (!Number.isInteger(lo) || !Number.isInteger(top) || top < lo || top - lo > 63) {
-        throw new ConsensusSyntaxError(`Cannot parse protocol range "${part}"`, line);
+        throw syntaxError("BadArgument", `bad protocol range "${part}"`, line);
       }
       for (let v = lo; v <= top; v++) versions.add(v);
     }
@@ -107,8 +97,9 @@ function parseSrv(words: readonly string[], line: number): SharedRandomValue {
   } catch (error) {
     if (!(error instanceof BytesError)) throw error;
   }
-  throw new ConsensusSyntaxError(
-    `Cannot parse shared random value "${words.slice(1).join(" ")}"`,
+  throw syntaxError(
+    "BadArgument",
+    `bad shared random value "${words.slice(1).join(" ")}"`,
     line,
   );
 }
@@ -131,14 +122,14 @@ const KEYWORDS: ReadonlySet<string> = new Set([
 
 /** `r nickname identity published-date published-time IP ORPort DirPort`. */
 function parseRouterLine(words: readonly string[], n: number): ConsensusRelay {
-  if (words.length < 8) throw new ConsensusSyntaxError("Cannot parse router line", n);
+  if (words.length < 8) throw syntaxError("TooFewArguments", "bad router line", n);
   let id: Uint8Array;
   try {
     id = fromBase64(words[2]!);
   } catch {
-    throw new ConsensusSyntaxError(`Cannot parse router identity "${words[2]}"`, n);
+    throw syntaxError("BadArgument", `bad router identity "${words[2]}"`, n);
   }
-  if (id.length !== 20) throw new ConsensusSyntaxError("Router identity is not 20 bytes", n);
+  if (id.length !== 20) throw syntaxError("BadArgument", "router identity is not 20 bytes", n);
   return {
     nickname: words[1]!,
     fingerprint: toHex(id).toUpperCase(),
@@ -152,7 +143,7 @@ function parseRouterLine(words: readonly string[], n: number): ConsensusRelay {
 /**
  * Parses a microdesc-flavoured consensus document.
  *
- * @throws {ConsensusSyntaxError} When a field the onion-service code needs is
+ * @throws {NetdocSyntaxError} When a field the onion-service code needs is
  *   missing or malformed. Unknown lines are ignored.
  */
 export function parseMicrodescConsensus(text: string): MicrodescConsensus {
@@ -212,7 +203,7 @@ export function parseMicrodescConsensus(text: string): MicrodescConsensus {
       case "params":
         for (const word of words.slice(1)) {
           const m = /^([^=]+)=(-?\d+)$/.exec(word);
-          if (m === null) throw new ConsensusSyntaxError(`Cannot parse parameter "${word}"`, n);
+          if (m === null) throw syntaxError("BadArgument", `bad parameter "${word}"`, n);
           params.set(m[1]!, Number(m[2]));
         }
         break;
@@ -252,12 +243,10 @@ export function parseMicrodescConsensus(text: string): MicrodescConsensus {
   finish();
   const { validAfter, freshUntil, validUntil } = header;
   if (validAfter === undefined || freshUntil === undefined || validUntil === undefined) {
-    throw new ConsensusSyntaxError(
-      "Cannot use consensus: valid-after, fresh-until or valid-until is missing",
-    );
+    throw syntaxError("MissingKeyword", "valid-after, fresh-until or valid-until is missing");
   }
   if (!(validAfter < freshUntil && freshUntil <= validUntil)) {
-    throw new ConsensusSyntaxError("Cannot use consensus: its times are out of order");
+    throw syntaxError("BadArgument", "its times are out of order");
   }
   return { ...result, validAfter, freshUntil, validUntil };
 }

@@ -48,7 +48,7 @@ export type NetdocErrorKind =
   | "TooLarge";
 
 /** Which document (or layer of one) a parser was reading. */
-export type NetdocDocument = "outer" | "middle" | "inner";
+export type NetdocDocument = "outer" | "middle" | "inner" | "consensus";
 
 /** Options of {@link NetdocSyntaxError}. */
 export interface NetdocSyntaxErrorOptions {
@@ -88,7 +88,8 @@ export class NetdocSyntaxError extends SyntaxError {
     options: NetdocSyntaxErrorOptions = {},
   ) {
     const where = options.line === undefined ? "" : ` at line ${options.line}`;
-    super(`Cannot parse descriptor "${document}"${where}: ${detail}`, { cause: options.cause });
+    const what = document === "consensus" ? "consensus" : `descriptor "${document}"`;
+    super(`Cannot parse ${what}${where}: ${detail}`, { cause: options.cause });
     this.kind = kind;
     this.document = document;
     this.line = options.line;

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
 import { toBase64, toBase64NoPad, toHex } from "../../src/bytes/mod.ts";
 import { sha256 } from "../../src/crypto/mod.ts";
-import {
-  ConsensusSyntaxError,
-  parseMicrodescConsensus,
-  parseProtocols,
-} from "../../src/netdoc/consensus.ts";
+import { parseMicrodescConsensus, parseProtocols } from "../../src/netdoc/consensus.ts";
+import { NetdocSyntaxError } from "../../src/netdoc/errors.ts";
 import { parseMicrodescriptors } from "../../src/netdoc/microdesc.ts";
 
 const MD1 =
@@ -79,33 +76,34 @@ Deno.test("parseMicrodescConsensus() accepts a consensus without shared random v
 Deno.test("parseMicrodescConsensus() rejects missing times and malformed fields with a line number", () => {
   assert.throws(
     () => parseMicrodescConsensus(consensus().replace(/^fresh-until.*\n/m, "")),
-    ConsensusSyntaxError,
+    (e: unknown) =>
+      e instanceof NetdocSyntaxError && e.kind === "MissingKeyword" && e.document === "consensus",
   );
   assert.throws(
     () =>
       parseMicrodescConsensus(
         consensus().replace("valid-after 2026-11-24 17:00:00", "valid-after yesterday"),
       ),
-    /Cannot parse time "yesterday " \(line 4\)/,
+    /^NetdocSyntaxError: Cannot parse consensus at line 4: bad time "yesterday "$/,
   );
   assert.throws(
     () =>
       parseMicrodescConsensus(consensus().replace("hsdir_spread_store=3", "hsdir_spread_store=x")),
-    /Cannot parse parameter "hsdir_spread_store=x" \(line 7\)/,
+    /^NetdocSyntaxError: Cannot parse consensus at line 7: bad parameter "hsdir_spread_store=x"$/,
   );
   assert.throws(
     () =>
       parseMicrodescConsensus(
         consensus().replace(/shared-rand-current-value 9 \S+/, "shared-rand-current-value 9 AAAA"),
       ),
-    /Cannot parse shared random value/,
+    /Cannot parse consensus at line \d+: bad shared random value/,
   );
 });
 
 Deno.test("parseProtocols() expands ranges and rejects garbage", () => {
   assert.deepEqual([...parseProtocols(["Link=1-3,5"]).get("Link")!], [1, 2, 3, 5]);
-  assert.throws(() => parseProtocols(["Link=3-1"]), ConsensusSyntaxError);
-  assert.throws(() => parseProtocols(["Link"]), ConsensusSyntaxError);
+  assert.throws(() => parseProtocols(["Link=3-1"]), NetdocSyntaxError);
+  assert.throws(() => parseProtocols(["Link"]), NetdocSyntaxError);
 });
 
 Deno.test("parseMicrodescriptors() digests each microdescriptor with its final newline", () => {
