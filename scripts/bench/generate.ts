@@ -26,7 +26,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { toBase64, toBase64NoPad, toHex } from "../../src/bytes/mod.ts";
+import { compareBytes, toBase64, toBase64NoPad, toHex } from "../../src/bytes/mod.ts";
 import { Ed25519Identity } from "../../src/cert/mod.ts";
 import {
   ed25519FromCurve25519,
@@ -243,7 +243,7 @@ export function synthNetwork(
     { length: options.relays },
     (_, i) => synthRelay(rng, i, hsDirSet.has(i), options.validAfter),
   );
-  relays.sort((a, b) => compare(a.rsaId, b.rsaId));
+  relays.sort((a, b) => compareBytes(a.rsaId, b.rsaId));
   const va = options.validAfter;
   const header = [
     "network-status-version 3 microdesc",
@@ -291,13 +291,6 @@ export function synthNetwork(
     consensus: header + sources + relays.map((r) => r.entry).join("") + footer,
     microdescs: relays.map((r) => r.microdesc),
   };
-}
-
-function compare(a: Uint8Array, b: Uint8Array): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return a[i]! - b[i]!;
-  }
-  return a.length - b.length;
 }
 
 /**
@@ -361,7 +354,7 @@ function pad(n: number, width: number): string {
 /**
  * Generates a whole input folder in memory.
  *
- * @throws {ConsensusSyntaxError} When an imported consensus cannot be parsed.
+ * @throws {NetdocSyntaxError} When an imported consensus cannot be parsed.
  */
 export async function generateInputs(options: GenerateOptions): Promise<GeneratedInputs> {
   const files = new Map<string, string>();

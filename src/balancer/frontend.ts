@@ -21,7 +21,7 @@
  */
 
 import { toHex } from "../bytes/mod.ts";
-import type { HsIdKeypair } from "../keys/mod.ts";
+import type { HsBlindIdKey, HsIdKeypair } from "../keys/mod.ts";
 import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
@@ -174,7 +174,6 @@ export class FrontendService {
     const blinded = blindPublicKey(this.identity.public, times.period);
     const hsDirs = view.responsible(blinded, times, "store");
     const previous = this.published.get(slot);
-    const introPoints = new Map<string, HsDescIntroPoint>();
     const chosen = chooseIntroPoints(
       usable.map((b) => ({ backend: b.address, introPoints: b.introPoints })),
       {
@@ -183,9 +182,6 @@ export class FrontendService {
         previous: new Set(previous?.groups.flat()),
       },
     );
-    for (const offer of chosen) {
-      for (const p of offer.introPoints) introPoints.set(p.authKey.toString(), p);
-    }
     const groups = planDescriptors(chosen, {
       maxPerDescriptor: MAX_INTRO_POINTS,
       fetchSlots: view.params.nReplicas * view.params.spreadFetch,
@@ -196,7 +192,8 @@ export class FrontendService {
     const reason = forced ??
       publishReason(previous, { times, hsDirs, groupIds }, nowMs, this.options);
     if (reason !== undefined) {
-      await this.#publish(slot, { times, hsDirs, groups, reason }, usable, view, nowMs);
+      const plan = { times, blinded, hsDirs, groups, groupIds, reason };
+      await this.#publish(slot, plan, usable, view, nowMs);
     } else if (previous !== undefined) {
       this.#retryFailed(previous, nowMs);
     }
@@ -204,7 +201,14 @@ export class FrontendService {
 
   async #publish(
     slot: DescriptorSlot,
-    plan: { times: DescriptorTimes; hsDirs: Relay[]; groups: HsDescIntroPoint[][]; reason: string },
+    plan: {
+      times: DescriptorTimes;
+      blinded: HsBlindIdKey;
+      hsDirs: Relay[];
+      groups: HsDescIntroPoint[][];
+      groupIds: string[][];
+      reason: string;
+    },
     usable: Backend[],
     view: NetworkView,
     nowMs: number,
@@ -231,10 +235,11 @@ export class FrontendService {
       descriptors.push(built.text);
       introPointCounts.push(built.introPoints.length);
     }
-    const groups = plan.groups.map((g) => g.map((p) => p.authKey.toString()));
+    const groups = plan.groupIds;
     // The HSDirs clients pick from (not always the first spread_fetch of each replica).
-    const blinded = blindPublicKey(this.identity.public, times.period);
-    const fetchDirs = new Set(view.responsible(blinded, times, "fetch").map((r) => r.fingerprint));
+    const fetchDirs = new Set(
+      view.responsible(plan.blinded, times, "fetch").map((r) => r.fingerprint),
+    );
     const assignment = assignGroups(
       hsDirs.map((r) => fetchDirs.has(r.fingerprint)),
       descriptors.length,

@@ -76,7 +76,7 @@ export class NetworkView {
    * Builds the view from the text of `GETINFO dir/status-vote/current/consensus-microdesc`
    * and `GETINFO md/all`.
    *
-   * @throws {ConsensusSyntaxError} When the consensus is malformed.
+   * @throws {NetdocSyntaxError} When the consensus is malformed.
    */
   static fromDocuments(
     consensusText: string,

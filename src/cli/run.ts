@@ -176,7 +176,8 @@ async function serve(
     log,
     clock: systemClock,
     post: (descriptor, target) => hsPost(client, descriptor, { ...target, awaitUpload: true }),
-    onChange: () => void 0,
+    // Upload results wake the daemon's loop (the closure runs only after `balancer` exists).
+    onChange: () => balancer.wake(),
   };
   const services = buildServices(loaded.config, loaded.keys, deps);
   const balancer = new Balancer(services, timings(loaded.config), loaded.config.healthCheck, {
@@ -222,7 +223,6 @@ async function serve(
   };
   const onHup = () => void reload();
   Deno.addSignalListener("SIGHUP", onHup);
-  deps.onChange = () => balancer.wake();
   try {
     await balancer.run(stop.signal);
   } finally {

@@ -12,29 +12,17 @@
  * @module
  */
 
-import { toBase64, toBase64NoPad } from "../../src/bytes/mod.ts";
-import { Ed25519Identity } from "../../src/cert/mod.ts";
-import {
-  ed25519FromCurve25519,
-  publicKeyFromSeed,
-  type Rng,
-  seededRng,
-  sha256,
-  x25519PublicKey,
-} from "../../src/crypto/mod.ts";
+import { toBase64, toBase64NoPad, toHex } from "../../src/bytes/mod.ts";
+import { benchIntroPoint, consensusTime } from "../../scripts/bench/generate.ts";
+import { type Rng, seededRng, sha256 } from "../../src/crypto/mod.ts";
 import { HsIdKeypair, onionAddressLabel } from "../../src/keys/mod.ts";
 import {
   buildHsDesc,
   decodeHsDesc,
   type HsDesc,
-  HsIntroPtSessionIdKey,
-  HsSvcNtorKey,
   type IntroPointSource,
-  IntroPtNtorKey,
-  LinkSpecifiers,
 } from "../../src/netdoc/mod.ts";
-import { NetworkView } from "../../src/balancer/mod.ts";
-import { Backend } from "../../src/balancer/mod.ts";
+import { Backend, NetworkView } from "../../src/balancer/mod.ts";
 import type { TimePeriod } from "../../src/time/mod.ts";
 
 /** 2030-01-01 13:00:00 UTC: time period 21915, between TP start (12:00) and the next SRV. */
@@ -79,14 +67,7 @@ const PROTOCOLS =
   "Cons=1-2 Desc=1-2 DirCache=2 FlowCtrl=1-2 HSDir=2 HSIntro=4-5 HSRend=1-2 Link=1-5 " +
   "LinkAuth=1,3 Microdesc=1-2 Padding=2 Relay=1-4";
 
-/** `YYYY-MM-DD HH:MM:SS` (UTC) of Unix seconds. */
-export function consensusTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().slice(0, 19).replace("T", " ");
-}
-
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
-}
+export { consensusTime };
 
 /** A relay entry and its microdescriptor (`ed25519: false` leaves out the `id ed25519` line). */
 function relayEntry(
@@ -112,7 +93,7 @@ function relayEntry(
     microdesc: shape.withMicrodesc ? microdesc : "",
     relay: {
       nickname,
-      fingerprint: hex(rsaId),
+      fingerprint: toHex(rsaId).toUpperCase(),
       onRing: shape.flags.includes("HSDir") && shape.pr.includes("HSDir=2") && shape.ed25519 &&
         shape.withMicrodesc,
     },
@@ -200,23 +181,7 @@ export function frontendKey(label = "frontend"): HsIdKeypair {
 
 /** An intro point as tor would make it, its keys derived from `label`; certs expire at `expirationHours`. */
 export function introPoint(label: string, expirationHours: number): IntroPointSource {
-  const rng = seededRng(`intro ${label}`);
-  const encKey = x25519PublicKey(rng(32));
-  return {
-    linkSpecifiers: LinkSpecifiers.encode([
-      { type: 0, address: "192.0.2.1", port: 9001 },
-      { type: 2, rsaId: rng(20) },
-      { type: 3, ed25519Id: rng(32) },
-    ]),
-    onionKey: IntroPtNtorKey.fromBytes(x25519PublicKey(rng(32))),
-    authKey: HsIntroPtSessionIdKey.fromBytes(publicKeyFromSeed(rng(32))),
-    authKeyCert: { expirationHours },
-    encKey: HsSvcNtorKey.fromBytes(encKey),
-    encKeyCert: {
-      certifiedKey: Ed25519Identity.fromBytes(ed25519FromCurve25519(encKey, 0)),
-      expirationHours,
-    },
-  };
+  return benchIntroPoint(seededRng(`intro ${label}`), expirationHours);
 }
 
 /** Options of {@link backendDescriptor}. */
