@@ -362,7 +362,7 @@ Deno.test({
     // points, always 2 descriptors), so the descriptors are republished and reshuffled. With 3
     // per backend, a backend is shadowed only when all three of its intro points are.
     try {
-      for (let round = 0; round < 30 && seen.size < names.length; round++) {
+      for (let round = 0; round < 60 && seen.size < names.length; round++) {
         if (round % 2 === 0) {
           const m = daemon.lines.length;
           await writeConfig(
