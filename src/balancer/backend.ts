@@ -63,6 +63,13 @@ export class Backend {
   healthFailures?: number;
   /** Health: when the last check ended, and whether it passed. */
   lastHealthCheck?: { at: number; ok: boolean; error?: string };
+  /**
+   * Health: it passed a check after being left out, and its descriptor is
+   * being fetched again; it stays out until that fetch ends, so that the
+   * publish that brings it back carries the intro points it has now (a
+   * restarted tor has new ones), not the dead ones held from before.
+   */
+  refetchBeforeReturn = false;
 
   /**
    * @param address 56 lowercase characters without `.onion`.
@@ -144,6 +151,9 @@ export class Backend {
       this.healthFailures >= options.healthFailures
     ) {
       return `${this.healthFailures} health checks failed in a row`;
+    }
+    if (options.healthFailures !== undefined && this.refetchBeforeReturn) {
+      return "it passes its health check again; its descriptor is being fetched";
     }
     return undefined;
   }

@@ -45,7 +45,13 @@ import type { Logger } from "../log/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import type { FrontendService } from "./frontend.ts";
-import { checkBackend, nextCheckDelayMs, parseSocksAddress, recordHealth } from "./health.ts";
+import {
+  checkBackend,
+  checkDeadlineMs,
+  nextCheckDelayMs,
+  parseSocksAddress,
+  recordHealth,
+} from "./health.ts";
 import type { NetworkView } from "./network.ts";
 import { fetchBackend, isTestingNetwork, loadNetworkView } from "./tor.ts";
 
@@ -257,6 +263,7 @@ export class Balancer {
     s.inFlight = true;
     this.#inFlight++;
     backend.lastFetchAttemptAt = clock.now();
+    const returning = backend.refetchBeforeReturn; // this fetch is the one it waits for
     try {
       const outcome = await fetchBackend(client, backend, view, {
         now: new Date(clock.now()),
@@ -272,6 +279,9 @@ export class Balancer {
               `revision ${d.outer.revisionCounter} is lower than one already seen (an old copy)`,
           );
         } else if (result !== "same") {
+          if (result === "new" && this.#isLeftOut(backend)) {
+            s.healthAt = 0; // new intro points of a backend left out: maybe it is back, check now
+          }
           log.info(
             `Backend ${backend.address}.onion: ${
               result === "new" ? "new intro points" : "new revision"
@@ -293,11 +303,17 @@ export class Balancer {
         );
       }
     } finally {
+      if (returning) backend.refetchBeforeReturn = false;
       s.inFlight = false;
       s.firstDone = true;
       this.#inFlight--;
       this.wake();
     }
+  }
+
+  /** Whether health checks currently leave `backend` out. */
+  #isLeftOut(backend: Backend): boolean {
+    return this.health.enabled && (backend.healthFailures ?? 0) >= this.health.failures;
   }
 
   async #startHealthChecks(now: number): Promise<void> {
@@ -318,7 +334,12 @@ export class Balancer {
     try {
       const result = await checkBackend(backend, proxy, {
         port: this.health.port,
-        timeoutMs: this.health.timeoutSeconds * 1000,
+        timeoutMs: checkDeadlineMs(
+          backend.healthFailures ?? 0,
+          this.health.intervalSeconds * 1000,
+          this.health.timeoutSeconds * 1000,
+          this.health.failures,
+        ),
         isolation: `onionbalance-health-${++this.#healthCounter}`,
         now: () => clock.now(),
       });
@@ -333,10 +354,16 @@ export class Balancer {
       if (changed) {
         log.warning(
           result.ok
-            ? `Backend ${backend.address}.onion passes its health check again: back in the descriptors`
+            ? `Backend ${backend.address}.onion passes its health check again: back in the ` +
+              "descriptors once its descriptor is fetched"
             : `Backend ${backend.address}.onion failed ${this.health.failures} health checks: left out`,
         );
         s.nextAt = 0; // re-fetch its descriptor now: a restarted backend has new intro points
+        if (result.ok) backend.refetchBeforeReturn = true; // back once that fetch ends
+      } else if (!result.ok && (backend.healthFailures ?? 0) > this.health.failures) {
+        // Left out and still failing: fetch again, so that tor's client cache (which the
+        // next check uses) and ours hold whatever the backend published last.
+        s.nextAt = Math.min(s.nextAt, at);
       }
       s.healthAt = at + nextCheckDelayMs(
         backend.healthFailures ?? 0,

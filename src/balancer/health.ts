@@ -12,10 +12,22 @@
  * credentials (so tor builds a fresh circuit; `IsolateSOCKSAuth`): it passes
  * when tor reports the stream connected, which needs the backend's tor to
  * answer at an intro point, meet us at a rendezvous point and reach its local
- * service. After a failure the next check follows at once (1 s later), until
- * the backend passes or reaches `failures`: a dead backend is left out one
- * interval plus `failures` check durations after it died. A backend left out
- * is checked every third of an interval, so it comes back quickly.
+ * service.
+ *
+ * The bound (issue 9): a backend that dies is left out at most two intervals
+ * after it died, whatever tor does with a check to a dead address (it may try
+ * every intro point for many seconds before it gives up). The check after the
+ * death starts at most one interval later; it may take half an interval; the
+ * `failures - 1` confirming checks that follow (each `CONFIRM_GAP_MS` after
+ * the previous one) share the other half ({@link checkDeadlineMs}). A check
+ * that reaches its deadline counts as failed. The publish follows at once.
+ *
+ * A backend left out is checked every third of an interval (half an interval
+ * deadline), and its descriptor is fetched again after each failed check: a
+ * restarted backend publishes new intro points, the fetch (through the same
+ * tor) puts them in tor's client cache, so the next check uses them instead
+ * of the dead ones; a fetch that brings new intro points triggers a check at
+ * once (daemon.ts). A check that passes brings it back, with a publish.
  *
  * @module
  */
@@ -66,15 +78,45 @@ export async function checkBackend(
   }
 }
 
+/** Pause between two checks while a failure streak is being confirmed. */
+export const CONFIRM_GAP_MS = 250;
+
+/** No check gets a shorter deadline than this, whatever the interval. */
+export const MIN_DEADLINE_MS = 1_000;
+
 /**
  * Delay before the next check of a backend: the interval when it passed,
- * 1 s while a failure streak is being confirmed, a third of the interval once
- * the backend is left out (to notice its return).
+ * {@link CONFIRM_GAP_MS} while a failure streak is being confirmed, a third
+ * of the interval once the backend is left out (to notice its return).
  */
 export function nextCheckDelayMs(failures: number, intervalMs: number, threshold: number): number {
   if (failures === 0) return intervalMs;
-  if (failures < threshold) return Math.min(1_000, intervalMs);
+  if (failures < threshold) return Math.min(CONFIRM_GAP_MS, intervalMs);
   return Math.max(1_000, Math.round(intervalMs / 3));
+}
+
+/**
+ * Deadline of the next check of a backend with `failures` failed checks in a
+ * row: at most `timeoutMs`, and short enough that a streak ends within two
+ * intervals of the death. The first check of a streak gets half an interval;
+ * the `threshold - 1` confirming checks share the other half with their
+ * gaps. A backend already left out gets half an interval too. The bound holds
+ * when no deadline is raised to {@link MIN_DEADLINE_MS}, that is for
+ * `interval ≥ 2 × (threshold - 1) × (MIN_DEADLINE_MS + CONFIRM_GAP_MS)`
+ * (5 s at the default 3 failures).
+ */
+export function checkDeadlineMs(
+  failures: number,
+  intervalMs: number,
+  timeoutMs: number,
+  threshold: number,
+): number {
+  const half = intervalMs / 2;
+  if (failures >= threshold) {
+    return Math.floor(Math.min(timeoutMs, Math.max(MIN_DEADLINE_MS, half)));
+  }
+  const share = failures === 0 ? half : half / (threshold - 1) - CONFIRM_GAP_MS;
+  return Math.floor(Math.min(timeoutMs, Math.max(MIN_DEADLINE_MS, share)));
 }
 
 /**

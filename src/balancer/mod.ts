@@ -33,6 +33,7 @@ export {
 } from "./frontend.ts";
 export {
   checkBackend,
+  checkDeadlineMs,
   type HealthOptions,
   type HealthResult,
   nextCheckDelayMs,

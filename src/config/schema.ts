@@ -43,7 +43,11 @@ export interface HealthCheckConfig {
   enabled: boolean;
   /** Seconds between two checks of one backend. */
   intervalSeconds: number;
-  /** Seconds one check may take (SOCKS connect through tor + HTTP-free TCP open). */
+  /**
+   * Upper bound, in seconds, of one check (a SOCKS connect through tor). The daemon gives a
+   * check less when the detection bound needs it: half an interval for the first check of a
+   * failure streak, the other half shared by the confirming checks (balancer/health.ts).
+   */
   timeoutSeconds: number;
   /** Consecutive failed checks before a backend is left out of the descriptors. */
   failures: number;
@@ -107,7 +111,7 @@ export const DEFAULT_TUNING: Readonly<TuningConfig> = {
 export const DEFAULT_HEALTH_CHECK: Readonly<HealthCheckConfig> = {
   enabled: true,
   intervalSeconds: 30,
-  timeoutSeconds: 30,
+  timeoutSeconds: 15,
   failures: 3,
   port: 80,
   socks: "auto",

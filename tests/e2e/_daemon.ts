@@ -17,6 +17,8 @@ export interface DaemonProcess {
   child: Deno.ChildProcess;
   /** Every log line so far. */
   lines: string[];
+  /** When each of `lines` arrived (`Date.now()`). */
+  lineTimes: number[];
   /** The config file it runs with. */
   configPath: string;
   /** Its status socket. */
@@ -99,6 +101,7 @@ export function startDaemon(shared: SharedNetwork): DaemonProcess {
     stderr: "piped",
   }).spawn();
   const lines: string[] = [];
+  const lineTimes: number[] = [];
   const waiters = new Set<() => void>();
   void (async () => {
     const decoder = new TextDecoderStream();
@@ -108,12 +111,14 @@ export function startDaemon(shared: SharedNetwork): DaemonProcess {
       const parts = pending.split("\n");
       pending = parts.pop() ?? "";
       lines.push(...parts);
+      lineTimes.push(...parts.map(() => Date.now()));
       for (const wake of waiters) wake();
     }
   })();
   const daemon: DaemonProcess = {
     child,
     lines,
+    lineTimes,
     configPath,
     statusPath,
     startedAt: Date.now(),

@@ -272,7 +272,57 @@ Deno.test({
 });
 
 /** Health checks every 10 s (the generated config ends inside its `health-check` mapping). */
-const FAST_HEALTH = "  interval: 10\n  timeout: 15\n  failures: 3\n";
+const HEALTH_INTERVAL_S = 10;
+const FAST_HEALTH = `  interval: ${HEALTH_INTERVAL_S}\n  timeout: 15\n  failures: 3\n`;
+
+/** What "one publish" may take on the loopback network: build, sign, upload to 6 HSDirs. */
+const ONE_PUBLISH_S = 10;
+
+/**
+ * Waits for the daemon's log line `decision` (after line `from`), then for the results of the
+ * uploads of the publish that follows it (the `Publishing the first/second descriptor` lines
+ * and one `Uploaded`/`Upload … failed` line per HSDir). Times are seconds since `since`.
+ */
+async function publishedAfter(
+  decision: RegExp,
+  from: number,
+  since: number,
+): Promise<{ decidedS: number; doneS: number; hsDirs: number }> {
+  const line = await daemon.waitForLine(decision, 90_000, from);
+  const at = daemon.lines.indexOf(line, from);
+  const decidedS = (daemon.lineTimes[at]! - since) / 1000;
+  const frontend = shared.master.onionAddress.slice(0, 56);
+  const publishing = new RegExp(
+    `Publishing the (first|second) descriptor of ${frontend}.* to (\\d+) HSDirs`,
+  );
+  const result = new RegExp(`(Uploaded|Upload of) ${frontend}`);
+  return await within(
+    30_000,
+    "the publish after the decision",
+    (async () => {
+      for (;;) {
+        const after = daemon.lines.slice(at);
+        const slots = after.map((l) => publishing.exec(l)).filter((m) => m !== null).slice(0, 2);
+        const expected = slots.reduce((sum, m) => sum + Number(m[2]), 0);
+        const firstPublish = after.findIndex((l) => publishing.test(l));
+        const results: number[] = [];
+        if (slots.length === 2) {
+          after.forEach((l, i) => {
+            if (i > firstPublish && result.test(l)) results.push(at + i);
+          });
+        }
+        if (slots.length === 2 && results.length >= expected) {
+          return {
+            decidedS,
+            doneS: (daemon.lineTimes[results[expected - 1]!]! - since) / 1000,
+            hsDirs: expected,
+          };
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })(),
+  );
+}
 
 /** Intro-point auth keys of the frontend descriptor served by each of `hsDirs`. */
 async function frontendIntroKeys(
@@ -438,43 +488,75 @@ Deno.test({
       })(),
     );
     assert.ok([...before].some((k) => publishedBefore.has(k)), "the victim is in the descriptors");
-    // Killed like a crash. The bound: two check intervals (10 s each) plus one publish.
+    // Killed like a crash. The bound: two check intervals plus one publish.
+    const victimTag = victim.onionAddress.slice(0, 56);
+    let from = daemon.lines.length;
     const killedAt = Date.now();
     await stopNode(shared.net.dir, victim.name, { graceMs: 0 });
-    let goneAfter = -1;
-    while (Date.now() - killedAt < 120_000) {
-      const now = await published();
-      if (now !== undefined && now.size > 0 && ![...before].some((k) => now.has(k))) {
-        goneAfter = (Date.now() - killedAt) / 1000;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-    console.log(
-      `killed backend's intro points gone from the HSDirs after ${goneAfter.toFixed(1)} s`,
+    const out = await publishedAfter(new RegExp(`${victimTag}.*left out`), from, killedAt);
+    const goneAfter = await within(
+      60_000,
+      "the HSDirs serve descriptors without the killed backend",
+      (async () => {
+        for (;;) {
+          const now = await published();
+          if (now !== undefined && now.size > 0 && ![...before].some((k) => now.has(k))) {
+            return (Date.now() - killedAt) / 1000;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      })(),
     );
-    for (const line of daemon.lines.filter((l) => l.includes(victim.onionAddress.slice(0, 56)))) {
-      if (/health checks|left out|back in/.test(line)) console.log(`  ${line}`);
+    console.log(
+      `killed backend: left out after ${out.decidedS.toFixed(1)} s, all ` +
+        `${out.hsDirs} uploads accepted after ${
+          out.doneS.toFixed(1)
+        } s, seen gone by an HSDir fetch after ` +
+        `${goneAfter.toFixed(1)} s (bound: 2 × ${HEALTH_INTERVAL_S} s + one publish)`,
+    );
+    for (const line of daemon.lines.slice(from).filter((l) => l.includes(victimTag))) {
+      if (/health check/i.test(line)) console.log(`  ${line}`);
     }
-    assert.ok(goneAfter > 0, "the killed backend's intro points left the descriptors");
+    assert.ok(out.decidedS <= 2 * HEALTH_INTERVAL_S + 1, `left out after ${out.decidedS} s`);
+    assert.ok(
+      out.doneS - out.decidedS <= ONE_PUBLISH_S,
+      `publish took ${out.doneS - out.decidedS} s`,
+    );
     // Restarted: its tor publishes a new descriptor with new intro points; a health check
     // passes, the balancer fetches it at once and republishes.
+    from = daemon.lines.length;
     const restartedAt = Date.now();
     await restartNode(shared.net.dir, victim.name);
-    let backAfter = -1;
-    while (Date.now() - restartedAt < 180_000) {
-      const fresh = [...await held()].filter((k) => !before.has(k));
-      const now = await published();
-      if (now !== undefined && fresh.some((k) => now.has(k))) {
-        backAfter = (Date.now() - restartedAt) / 1000;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-    }
-    console.log(
-      `restarted backend's new intro points on the HSDirs after ${backAfter.toFixed(1)} s`,
+    const back = await publishedAfter(new RegExp(`${victimTag}.*back in the`), from, restartedAt);
+    const backAfter = await within(
+      60_000,
+      "the HSDirs serve the restarted backend's new intro points",
+      (async () => {
+        for (;;) {
+          const fresh = [...await held()].filter((k) => !before.has(k));
+          const now = await published();
+          if (now !== undefined && fresh.some((k) => now.has(k))) {
+            return (Date.now() - restartedAt) / 1000;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+      })(),
     );
-    assert.ok(backAfter > 0, "the restarted backend is back in the descriptors");
+    console.log(
+      `restarted backend: back after ${back.decidedS.toFixed(1)} s, all ` +
+        `${back.hsDirs} uploads accepted after ${
+          back.doneS.toFixed(1)
+        } s, seen by an HSDir fetch after ` +
+        `${backAfter.toFixed(1)} s`,
+    );
+    for (const line of daemon.lines.slice(from).filter((l) => l.includes(victimTag))) {
+      if (/health check|intro points/i.test(line)) console.log(`  ${line}`);
+    }
+    assert.ok(back.decidedS <= 2 * HEALTH_INTERVAL_S + 1, `back after ${back.decidedS} s`);
+    assert.ok(
+      back.doneS - back.decidedS <= ONE_PUBLISH_S,
+      `publish took ${back.doneS - back.decidedS} s`,
+    );
   },
 });
 

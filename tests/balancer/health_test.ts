@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import {
+  checkBackend,
+  checkDeadlineMs,
+  nextCheckDelayMs,
+  parseSocksAddress,
+  recordHealth,
+} from "../../src/balancer/mod.ts";
+import { CONFIRM_GAP_MS, MIN_DEADLINE_MS } from "../../src/balancer/health.ts";
+import { fixtureBackend } from "./_fixtures.ts";
+
+Deno.test("nextCheckDelayMs(): interval when healthy, a short gap while confirming, interval/3 when left out", () => {
+  assert.equal(nextCheckDelayMs(0, 30_000, 3), 30_000);
+  assert.equal(nextCheckDelayMs(1, 30_000, 3), CONFIRM_GAP_MS);
+  assert.equal(nextCheckDelayMs(2, 30_000, 3), CONFIRM_GAP_MS);
+  assert.equal(nextCheckDelayMs(3, 30_000, 3), 10_000);
+  assert.equal(nextCheckDelayMs(9, 1_500, 3), 1_000);
+});
+
+Deno.test("checkDeadlineMs(): half an interval to start a streak, the other half shared by the confirmations", () => {
+  // interval 10 s, 3 failures: 5 s, then two checks of 2.25 s each after a 0.25 s gap.
+  assert.equal(checkDeadlineMs(0, 10_000, 15_000, 3), 5_000);
+  assert.equal(checkDeadlineMs(1, 10_000, 15_000, 3), 2_250);
+  assert.equal(checkDeadlineMs(2, 10_000, 15_000, 3), 2_250);
+  // Left out: half an interval, so that a check stuck on dead intro points does not hold up
+  // the next one (each one uses the descriptor fetched after the previous failure).
+  assert.equal(checkDeadlineMs(3, 10_000, 15_000, 3), 5_000);
+  assert.equal(checkDeadlineMs(7, 60_000, 15_000, 3), 15_000);
+  // The configured timeout caps every deadline.
+  assert.equal(checkDeadlineMs(0, 30_000, 4_000, 3), 4_000);
+  assert.equal(checkDeadlineMs(1, 30_000, 4_000, 3), 4_000);
+  // One failure is enough: the first check ends the streak.
+  assert.equal(checkDeadlineMs(0, 10_000, 15_000, 1), 5_000);
+  // A tiny interval never gives a deadline under the minimum.
+  assert.equal(checkDeadlineMs(1, 1_000, 15_000, 5), MIN_DEADLINE_MS);
+});
+
+Deno.test("checkDeadlineMs(): a dead backend is left out within two intervals of its death", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 100 }),
+      fc.integer({ min: 1, max: 86_400 }),
+      fc.integer({ min: 1, max: 600 }),
+      (threshold, intervalS, timeoutS) => {
+        const interval = intervalS * 1000;
+        // Worst case: died just after a check passed. Every later check runs to its deadline.
+        let t = nextCheckDelayMs(0, interval, threshold);
+        for (let failures = 0; failures < threshold; failures++) {
+          if (failures > 0) t += nextCheckDelayMs(failures, interval, threshold);
+          t += checkDeadlineMs(failures, interval, timeoutS * 1000, threshold);
+        }
+        const guaranteed = interval >= 2 * (threshold - 1) * (MIN_DEADLINE_MS + CONFIRM_GAP_MS);
+        if (guaranteed) assert.ok(t <= 2 * interval, `left out after ${t} ms`);
+      },
+    ),
+    { numRuns: 2_000 },
+  );
+});
+
+Deno.test("recordHealth() reports a change when the streak reaches the threshold and when a check passes again", () => {
+  const { backend } = fixtureBackend("health");
+  const fail = { ok: false, error: "no", durationMs: 1 };
+  const pass = { ok: true, durationMs: 1 };
+  const opts = { at: 0, threshold: 2 };
+  assert.equal(recordHealth(backend, pass, opts), false);
+  assert.equal(recordHealth(backend, fail, opts), false);
+  assert.equal(recordHealth(backend, fail, opts), true);
+  assert.equal(recordHealth(backend, fail, opts), false); // already out: no second change
+  assert.equal(backend.healthFailures, 3);
+  assert.equal(recordHealth(backend, pass, opts), true);
+  assert.equal(backend.healthFailures, 0);
+  assert.deepEqual(backend.lastHealthCheck, { at: 0, ok: true, error: undefined });
+});
+
+Deno.test("checkBackend() fails at its deadline when tor never answers, and passes on a SOCKS success", async () => {
+  const { backend } = fixtureBackend("health");
+  // A SOCKS port that accepts and then says nothing (tor still trying a dead backend's intro points).
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const accepting = (async () => {
+    for await (const conn of silent) held.push(conn);
+  })();
+  const proxy = { hostname: "127.0.0.1", port: (silent.addr as Deno.NetAddr).port };
+  const started = performance.now();
+  const failed = await checkBackend(backend, proxy, {
+    port: 80,
+    timeoutMs: 300,
+    isolation: "t1",
+    now: () => performance.now(),
+  });
+  const took = performance.now() - started;
+  assert.equal(failed.ok, false);
+  assert.ok(took >= 290 && took < 5_000, `took ${took} ms`);
+  silent.close();
+  for (const conn of held) conn.close();
+  await accepting;
+
+  // A SOCKS5 server that accepts username/password and reports the stream connected.
+  const good = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const serving = (async () => {
+    const conn = await good.accept();
+    const buf = new Uint8Array(512);
+    await conn.read(buf); // greeting
+    await conn.write(Uint8Array.of(5, 2));
+    await conn.read(buf); // credentials
+    await conn.write(Uint8Array.of(1, 0));
+    await conn.read(buf); // CONNECT
+    await conn.write(Uint8Array.of(5, 0, 0, 1, 0, 0, 0, 0, 0, 0));
+    await conn.read(buf).catch(() => null); // until the client closes
+    conn.close();
+  })();
+  const passed = await checkBackend(
+    backend,
+    { hostname: "127.0.0.1", port: (good.addr as Deno.NetAddr).port },
+    { port: 80, timeoutMs: 5_000, isolation: "t2", now: () => performance.now() },
+  );
+  assert.equal(passed.ok, true, passed.error);
+  await serving;
+  good.close();
+});
+
+Deno.test("parseSocksAddress() reads tor's listener forms and rejects others", () => {
+  assert.deepEqual(parseSocksAddress('"127.0.0.1:9050"'), { hostname: "127.0.0.1", port: 9050 });
+  assert.deepEqual(parseSocksAddress("[::1]:9150"), { hostname: "::1", port: 9150 });
+  assert.equal(parseSocksAddress("127.0.0.1:0"), undefined);
+  assert.equal(parseSocksAddress("unix:/run/tor/socks"), undefined);
+});
