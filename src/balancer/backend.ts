@@ -22,6 +22,7 @@
 
 import type { HsIdKey } from "../keys/mod.ts";
 import type { HsDesc, HsDescIntroPoint } from "../netdoc/hsdesc/mod.ts";
+import type { TimePeriod } from "../time/mod.ts";
 
 /** What happened to a fetched descriptor. */
 export type AcceptResult =
@@ -43,6 +44,8 @@ export class Backend {
   name?: string;
 
   #descriptor?: HsDesc;
+  /** The text the held descriptor was decoded from, when known. */
+  #descriptorText?: string;
   /** Highest revision counter seen per blinded key (base64). */
   readonly #highest = new Map<string, bigint>();
   /** When the held descriptor was last fetched (ms). */
@@ -91,11 +94,41 @@ export class Backend {
   }
 
   /**
+   * The held descriptor, when `text` is byte for byte the text it was decoded
+   * from and it would pass the same checks again at `now` for one of
+   * `periods`: its period is among them and none of its certificates (the
+   * signing-key cert and every intro point's two) has expired. Decoding the
+   * text again would then give the same descriptor, so a fetch that brings
+   * back an unchanged descriptor (most of them: backends are fetched every
+   * few minutes and re-upload every 1–2 hours) costs no signature check.
+   * Everything else a decode checks depends only on the text and the
+   * backend's identity.
+   */
+  heldDescriptorFor(
+    text: string,
+    now: Date,
+    periods: readonly TimePeriod[],
+  ): HsDesc | undefined {
+    const held = this.#descriptor;
+    if (held === undefined || this.#descriptorText !== text) return undefined;
+    if (!periods.some((p) => p.equals(held.period))) return undefined;
+    const certs = [
+      held.outer.signingKeyCert,
+      ...held.inner.introPoints.flatMap((ip) => [ip.authKeyCert, ip.encKeyCert]),
+    ];
+    if (certs.some((cert) => cert.expiresAt.getTime() < now.getTime())) return undefined;
+    return held;
+  }
+
+  /**
    * Takes a checked descriptor fetched at `nowMs`, unless its revision counter
    * is lower than one already seen for the same blinded key (a rollback: an
    * HSDir serving an old copy).
+   *
+   * @param text The text it was decoded from (lets {@link heldDescriptorFor}
+   *   recognise it when it comes back).
    */
-  accept(descriptor: HsDesc, nowMs: number): AcceptResult {
+  accept(descriptor: HsDesc, nowMs: number, text?: string): AcceptResult {
     const key = descriptor.blindedKey.toBytes().join(",");
     const counter = descriptor.outer.revisionCounter;
     const highest = this.#highest.get(key);
@@ -113,6 +146,7 @@ export class Backend {
     this.revisionAdvancedAt = nowMs;
     const before = introSetKey(this.introPoints);
     this.#descriptor = descriptor;
+    this.#descriptorText = text;
     this.descriptorReceivedAt = nowMs;
     if (before === introSetKey(this.introPoints) && before !== "") return "updated";
     this.introSetModifiedAt = nowMs;

@@ -271,7 +271,7 @@ export class Balancer {
       }).catch((error) => ({ ok: false as const, reason: describe(error) }));
       const now = clock.now();
       if (outcome.ok) {
-        const result = backend.accept(outcome.descriptor, now);
+        const result = backend.accept(outcome.descriptor, now, outcome.text);
         const d = outcome.descriptor;
         if (result === "rollback") {
           log.warning(

@@ -50,5 +50,11 @@ export {
 } from "./selection.ts";
 export { buildServices, frontendOptions, loadServiceKeys } from "./services.ts";
 export { type Json, pythonJson, statusReport, StatusServer, statusTime } from "./status.ts";
-export { fetchBackend, type FetchOutcome, isTestingNetwork, loadNetworkView } from "./tor.ts";
+export {
+  checkFetchedDescriptor,
+  fetchBackend,
+  type FetchOutcome,
+  isTestingNetwork,
+  loadNetworkView,
+} from "./tor.ts";
 export { type HsDirUpload, PerKeyQueue, retryDelayMs } from "./uploads.ts";

@@ -44,7 +44,15 @@ export async function loadNetworkView(
 
 /** The outcome of fetching one backend. */
 export type FetchOutcome =
-  | { ok: true; descriptor: HsDesc; hsDir: string }
+  | {
+    ok: true;
+    descriptor: HsDesc;
+    /** The descriptor's text, for `Backend.accept`. */
+    text: string;
+    hsDir: string;
+    /** True when it is the descriptor the backend already held (not decoded again). */
+    unchanged: boolean;
+  }
   | { ok: false; reason: string };
 
 /**
@@ -59,22 +67,40 @@ export async function fetchBackend(
 ): Promise<FetchOutcome> {
   const result = await hsFetch(client, backend.address, { timeoutMs: options.timeoutMs });
   const reasons: string[] = [];
-  const period = view.timeline.fetch().period;
   for (const outcome of result.outcomes) {
     if (!outcome.ok) {
       reasons.push(`HSDir ${outcome.hsDir}: ${outcome.reason}`);
       continue;
     }
+    const text = outcome.descriptor;
     try {
-      const descriptor = await decodeHsDesc(outcome.descriptor, {
-        identity: backend.identity,
-        periods: [period, period.previous(), period.next()],
-        now: options.now,
-      });
-      return { ok: true, descriptor, hsDir: outcome.hsDir };
+      const checked = await checkFetchedDescriptor(backend, text, view, options.now);
+      return { ok: true, ...checked, text, hsDir: outcome.hsDir };
     } catch (error) {
       reasons.push(`HSDir ${outcome.hsDir}: ${error instanceof Error ? error.message : error}`);
     }
   }
   return { ok: false, reason: reasons.join("; ") || "no HSDir answered" };
+}
+
+/**
+ * A fetched descriptor text of `backend`, checked: the descriptor the backend
+ * already holds when the text is the same and still valid
+ * (`Backend.heldDescriptorFor`), else decoded and verified for the fetch
+ * period or a neighbour.
+ *
+ * @throws {HsDescError} When the text does not decode or verify.
+ */
+export async function checkFetchedDescriptor(
+  backend: Backend,
+  text: string,
+  view: NetworkView,
+  now: Date,
+): Promise<{ descriptor: HsDesc; unchanged: boolean }> {
+  const period = view.timeline.fetch().period;
+  const periods = [period, period.previous(), period.next()];
+  const held = backend.heldDescriptorFor(text, now, periods);
+  if (held !== undefined) return { descriptor: held, unchanged: true };
+  const descriptor = await decodeHsDesc(text, { identity: backend.identity, periods, now });
+  return { descriptor, unchanged: false };
 }

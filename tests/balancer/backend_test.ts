@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { Backend, introSetKey, REVISION_ADVANCE_LIMIT_MS } from "../../src/balancer/mod.ts";
 import { TimePeriod } from "../../src/time/mod.ts";
-import type { HsDesc } from "../../src/netdoc/mod.ts";
+import { decodeHsDesc, type HsDesc } from "../../src/netdoc/mod.ts";
 import {
+  backendDescriptor,
   decodedBackendDescriptor,
   expiryAfter,
   fixtureBackend,
@@ -176,4 +177,47 @@ Deno.test("Backend.accept() switches back to a period's descriptor it saw before
   // The first period's descriptor again, same counter: it is held again, not ignored.
   assert.notEqual(b.accept(rev10, NOW + 2000), "same");
   assert.ok(b.descriptor!.blindedKey.equals(rev10.blindedKey));
+});
+
+Deno.test("Backend.heldDescriptorFor() gives the held descriptor back only for the same text, period and unexpired certs", async () => {
+  const text = await backendDescriptor(identity, {
+    period: PERIOD,
+    revisionCounter: 50n,
+    now: new Date(NOW),
+    introPoints: setA,
+  });
+  const decoded = await decodeHsDesc(text, {
+    identity: identity.public,
+    periods: [PERIOD],
+    now: new Date(NOW),
+  });
+  const b = fresh();
+  const periods = [PERIOD, PERIOD.previous(), PERIOD.next()];
+  assert.equal(b.heldDescriptorFor(text, new Date(NOW), periods), undefined); // nothing held
+  assert.equal(b.accept(decoded, NOW, text), "new");
+  assert.equal(b.heldDescriptorFor(text, new Date(NOW + 60_000), periods), decoded);
+  assert.equal(b.heldDescriptorFor(`${text} `, new Date(NOW), periods), undefined);
+  assert.equal(b.heldDescriptorFor(text, new Date(NOW), [PERIOD.next()]), undefined);
+  // The intro-point certs expire at `expiry` hours; one second later the text must be decoded
+  // again (and would fail).
+  const expired = new Date(expiry * 3600 * 1000 + 1000);
+  assert.equal(b.heldDescriptorFor(text, expired, periods), undefined);
+  // Accepted without its text (as before): never reused.
+  const c = fresh();
+  c.accept(decoded, NOW);
+  assert.equal(c.heldDescriptorFor(text, new Date(NOW), periods), undefined);
+});
+
+Deno.test("Backend.unusableReason() keeps a backend that passes again out until its descriptor is fetched", () => {
+  const b = fresh();
+  b.accept(rev10, NOW);
+  const health = { ...STALE, healthFailures: 3 };
+  b.healthFailures = 3;
+  assert.equal(b.unusableReason(NOW, health), "3 health checks failed in a row");
+  b.healthFailures = 0;
+  b.refetchBeforeReturn = true;
+  assert.match(b.unusableReason(NOW, health)!, /descriptor is being fetched/);
+  assert.equal(b.unusableReason(NOW, STALE), undefined, "health checks off: not held back");
+  b.refetchBeforeReturn = false;
+  assert.equal(b.unusableReason(NOW, health), undefined);
 });

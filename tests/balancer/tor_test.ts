@@ -38,6 +38,26 @@ Deno.test("fetchBackend() returns the checked descriptor and the HSDir it came f
   assert.deepEqual(tor.fetched, [b.address]);
 });
 
+Deno.test("fetchBackend() does not decode again a descriptor the backend holds, byte for byte", async () => {
+  const tor = new FakeTor();
+  const b = fixtureBackend("tor test");
+  const first = await answer(b, 7);
+  tor.onFetch = () => first;
+  const one = await fetchBackend(tor, b.backend, VIEW, OPTIONS);
+  assert.ok(one.ok && !one.unchanged);
+  b.backend.accept(one.descriptor, NOW, one.text);
+  const two = await fetchBackend(tor, b.backend, VIEW, OPTIONS);
+  assert.ok(two.ok && two.unchanged);
+  assert.equal(two.descriptor, one.descriptor);
+  assert.equal(b.backend.accept(two.descriptor, NOW + 1000, two.text), "same");
+  // A new upload (another revision) is decoded.
+  const next = await answer(b, 8);
+  tor.onFetch = () => next;
+  const three = await fetchBackend(tor, b.backend, VIEW, OPTIONS);
+  assert.ok(three.ok && !three.unchanged);
+  assert.equal(three.descriptor.outer.revisionCounter, 8n);
+});
+
 Deno.test("fetchBackend() refuses a descriptor signed for another address", async () => {
   const tor = new FakeTor();
   const b = fixtureBackend("tor test");
