@@ -224,7 +224,10 @@ export class Balancer {
     const { client, log } = this.#deps;
     try {
       this.#testnet ??= this.#deps.isTestnet || await isTestingNetwork(client);
-      const view = await loadNetworkView(client, { isTestingNetwork: this.#testnet });
+      const view = await loadNetworkView(client, {
+        isTestingNetwork: this.#testnet,
+        previous: this.#view,
+      });
       this.#view = view;
       this.#viewLoadedAt = now;
       this.#viewStale = false;

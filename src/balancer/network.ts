@@ -9,6 +9,8 @@
  *
  * Role: built from two control-port answers (the microdesc consensus and
  * `md/all`), then pure. A ring is built once per (time period, SRV) and kept.
+ * The daemon builds each view from the one before (`previous`), so an hourly
+ * consensus re-hashes only what changed.
  *
  * @module
  */
@@ -22,7 +24,7 @@ import {
 } from "../hashring/mod.ts";
 import type { HsBlindIdKey, RelayEd25519Id } from "../keys/mod.ts";
 import { type MicrodescConsensus, parseMicrodescConsensus } from "../netdoc/consensus.ts";
-import { parseMicrodescriptors } from "../netdoc/microdesc.ts";
+import { MicrodescCache } from "../netdoc/microdesc.ts";
 import { HsTimeline, isReasonablyLive, type RingTimes } from "../time/mod.ts";
 
 /** A relay of the consensus, as the balancer uses it. */
@@ -45,6 +47,14 @@ export interface Relay {
 export interface NetworkViewOptions {
   /** Whether the tor runs with `TestingTorNetwork 1` (changes the time-period length). */
   isTestingNetwork: boolean;
+  /**
+   * The view of the consensus before, if any: the new view takes over its
+   * microdescriptor cache and reuses the `hsdir_index` of every relay whose
+   * microdescriptor did not change, for rings of the same (TP, SRV). Results
+   * are the same as without it; a new consensus costs hashing only for new
+   * microdescriptors. `previous` keeps working but no longer caches.
+   */
+  previous?: NetworkView;
 }
 
 /** The balancer's picture of the network, from one consensus. */
@@ -60,8 +70,16 @@ export class NetworkView {
   /** Relays on the v3 HSDir ring. */
   readonly hsDirs: readonly Relay[];
   readonly #rings = new Map<string, HsDirRing<Relay>>();
+  /** The previous view's rings, until this view builds its own for the same key. */
+  readonly #reuse: Map<string, HsDirRing<Relay>>;
+  #microdescs: MicrodescCache;
 
-  private constructor(consensus: MicrodescConsensus, relays: Relay[], options: NetworkViewOptions) {
+  private constructor(
+    consensus: MicrodescConsensus,
+    relays: Relay[],
+    microdescs: MicrodescCache,
+    options: NetworkViewOptions,
+  ) {
     this.consensus = consensus;
     this.timeline = HsTimeline.fromConsensus({
       ...consensus,
@@ -70,6 +88,8 @@ export class NetworkView {
     this.params = hsDirParams(consensus.params);
     this.relays = relays;
     this.hsDirs = relays.filter(isV3HsDir);
+    this.#microdescs = microdescs;
+    this.#reuse = new Map(options.previous === undefined ? [] : options.previous.#rings);
   }
 
   /**
@@ -84,7 +104,10 @@ export class NetworkView {
     options: NetworkViewOptions,
   ): NetworkView {
     const consensus = parseMicrodescConsensus(consensusText);
-    const byDigest = new Map(parseMicrodescriptors(microdescText).map((md) => [md.digest, md]));
+    const previous = options.previous;
+    const cache = previous === undefined ? new MicrodescCache() : previous.#microdescs;
+    if (previous !== undefined) previous.#microdescs = new MicrodescCache(); // handed over
+    const byDigest = new Map(cache.parse(microdescText).map((md) => [md.digest, md]));
     const relays = consensus.relays.map((r): Relay => ({
       nickname: r.nickname,
       fingerprint: r.fingerprint,
@@ -93,7 +116,7 @@ export class NetworkView {
       version: r.version,
       ed25519Id: byDigest.get(r.microdescDigest)?.ed25519Id,
     }));
-    return new NetworkView(consensus, relays, options);
+    return new NetworkView(consensus, relays, cache, options);
   }
 
   /** Whether the consensus is "reasonably live" at `nowSeconds` (tor's ±24 h rule). */
@@ -106,7 +129,8 @@ export class NetworkView {
     const key = `${times.period.number}/${times.period.lengthMinutes}/${times.srv.toString()}`;
     let ring = this.#rings.get(key);
     if (ring === undefined) {
-      ring = HsDirRing.build(this.hsDirs, times);
+      ring = HsDirRing.build(this.hsDirs, times, { reuse: this.#reuse.get(key) });
+      this.#reuse.delete(key);
       this.#rings.set(key, ring);
     }
     return ring;

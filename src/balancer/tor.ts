@@ -21,7 +21,7 @@ import {
 } from "../control/mod.ts";
 import { decodeHsDesc, type HsDesc } from "../netdoc/hsdesc/mod.ts";
 import type { Backend } from "./backend.ts";
-import { NetworkView } from "./network.ts";
+import { NetworkView, type NetworkViewOptions } from "./network.ts";
 
 /**
  * Whether tor runs with `TestingTorNetwork 1` (`GETCONF TestingTorNetwork`):
@@ -35,7 +35,7 @@ export async function isTestingNetwork(client: ControlRequester): Promise<boolea
 /** Reads the microdesc consensus and every microdescriptor, and builds the view. */
 export async function loadNetworkView(
   client: ControlRequester,
-  options: { isTestingNetwork: boolean },
+  options: NetworkViewOptions,
 ): Promise<NetworkView> {
   const consensus = await getMicrodescConsensus(client, { timeoutMs: 60_000 });
   const microdescs = await getAllMicrodescs(client, { timeoutMs: 60_000 });

@@ -27,7 +27,7 @@
  * @module
  */
 
-import type { HsBlindIdKey } from "../keys/mod.ts";
+import type { HsBlindIdKey, RelayEd25519Id } from "../keys/mod.ts";
 import type { RingTimes, SharedRandomValue, TimePeriod } from "../time/mod.ts";
 import { HsDirIndex, hsDirIndexer, hsIndex } from "./hsdir_index.ts";
 import type { HsDirParams } from "./params.ts";
@@ -107,19 +107,41 @@ export class HsDirRing<R extends HsDirRelay> {
    *
    * @param relays Every relay of the consensus (the ring filters them).
    * @param times The (TP, SRV) of the descriptor or fetch (`HsTimeline` in `src/time/`).
+   * @param options `reuse`: a ring of an earlier consensus; for the same (TP, SRV), the
+   *   indexes of relays with the same identity object are taken from it, not hashed again.
    */
-  static build<R extends HsDirRelay>(relays: Iterable<R>, times: RingTimes): HsDirRing<R> {
+  static build<R extends HsDirRelay>(
+    relays: Iterable<R>,
+    times: RingTimes,
+    options: { reuse?: HsDirRing<HsDirRelay> } = {},
+  ): HsDirRing<R> {
     const seen = new Set<R>();
     const entries: { relay: R; key: string }[] = [];
     const hsDirIndexOf = hsDirIndexer(times);
+    const known = options.reuse === undefined ? undefined : options.reuse.#indexesFor(times);
     for (const relay of relays) {
       if (seen.has(relay) || !isV3HsDir(relay)) continue;
       seen.add(relay);
-      entries.push({ relay, key: sortKey(hsDirIndexOf(relay.ed25519Id!)) });
+      const id = relay.ed25519Id!;
+      entries.push({ relay, key: known?.get(id) ?? sortKey(hsDirIndexOf(id)) });
     }
     // Sorted ascending by the 32-byte index compared as unsigned bytes (memcmp).
     entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return new HsDirRing(times, entries.map((e) => e.relay), entries.map((e) => e.key));
+  }
+
+  /**
+   * Each relay identity object on this ring with its index, when the ring is
+   * for the same (TP, SRV) as `times`; `undefined` otherwise. Keyed by object:
+   * a network view hands the same `RelayEd25519Id` object to every consensus
+   * whose microdescriptor for that relay is unchanged (`MicrodescCache`), and
+   * an index depends only on the identity and the (TP, SRV).
+   */
+  #indexesFor(times: RingTimes): Map<RelayEd25519Id, string> | undefined {
+    if (!this.period.equals(times.period) || !this.srv.equals(times.srv)) return undefined;
+    const map = new Map<RelayEd25519Id, string>();
+    this.#relays.forEach((relay, i) => map.set(relay.ed25519Id!, this.#keys[i]!));
+    return map;
   }
 
   /** Number of relays on the ring. */

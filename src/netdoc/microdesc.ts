@@ -34,6 +34,49 @@ export interface Microdescriptor {
  * such a relay on the ring either.
  */
 export function parseMicrodescriptors(text: string): Microdescriptor[] {
+  return parseWith(text, undefined);
+}
+
+/**
+ * {@link parseMicrodescriptors} that remembers each microdescriptor of its
+ * last parse by its text: the next parse (the next consensus's `md/all`,
+ * which mostly repeats the last one) hashes and decodes only the new ones and
+ * hands back the same objects for the others. A microdescriptor's digest and
+ * identity depend on its text alone, so the results are the same as a fresh
+ * parse. Holds only the last parse's microdescriptors.
+ *
+ * @example
+ * ```ts
+ * import { MicrodescCache } from "./microdesc.ts";
+ * const cache = new MicrodescCache();
+ * const md = "onion-key\nntor-onion-key AAAA\n";
+ * const [first] = cache.parse(md);
+ * cache.parse(md)[0] === first; // true
+ * ```
+ */
+export class MicrodescCache {
+  #byText = new Map<string, Microdescriptor>();
+
+  /** Parses `text` like {@link parseMicrodescriptors}, reusing the last parse's results. */
+  parse(text: string): Microdescriptor[] {
+    const next = new Map<string, Microdescriptor>();
+    const out = parseWith(text, { known: this.#byText, next });
+    this.#byText = next;
+    return out;
+  }
+
+  /** How many microdescriptors the last parse held. */
+  get size(): number {
+    return this.#byText.size;
+  }
+}
+
+function parseWith(
+  text: string,
+  cache:
+    | { known: ReadonlyMap<string, Microdescriptor>; next: Map<string, Microdescriptor> }
+    | undefined,
+): Microdescriptor[] {
   const normalized = text.replace(/\r\n/g, "\n");
   const starts = microdescStarts(normalized);
   // Encode the whole text once and hash slices of it; character offsets are
@@ -44,9 +87,20 @@ export function parseMicrodescriptors(text: string): Microdescriptor[] {
   for (let i = 0; i < starts.length; i++) {
     const start = starts[i]!;
     const end = starts[i + 1] ?? normalized.length;
+    const lostNewline = normalized.charCodeAt(end - 1) !== 0x0a;
+    let mdText: string | undefined;
+    if (cache !== undefined) {
+      mdText = lostNewline ? `${normalized.slice(start, end)}\n` : normalized.slice(start, end);
+      const known = cache.known.get(mdText) ?? cache.next.get(mdText);
+      if (known !== undefined) {
+        cache.next.set(mdText, known);
+        out.push(known);
+        continue;
+      }
+    }
     let digestInput: Uint8Array | string;
-    if (normalized.charCodeAt(end - 1) !== 0x0a) {
-      digestInput = `${normalized.slice(start, end)}\n`; // the lost final newline
+    if (lostNewline) {
+      digestInput = mdText ?? `${normalized.slice(start, end)}\n`; // the lost final newline
     } else {
       digestInput = ascii ? bytes.subarray(start, end) : normalized.slice(start, end);
     }
@@ -60,6 +114,7 @@ export function parseMicrodescriptors(text: string): Microdescriptor[] {
         // Not a valid key: leave the relay without an ed25519 identity.
       }
     }
+    if (cache !== undefined && mdText !== undefined) cache.next.set(mdText, md);
     out.push(md);
   }
   return out;

@@ -45,3 +45,67 @@ Deno.test("NetworkView.fromDocuments() uses the testing-network time-period leng
   });
   assert.equal(view.timeline.periodLengthMinutes, 8);
 });
+
+/** Every ring entry of `view` for both descriptors: fingerprints and index bytes. */
+function ringEntries(view: NetworkView): string[] {
+  return (["first", "second"] as const).flatMap((slot) =>
+    view.ring(view.timeline.descriptor(slot)).entries().map((e) =>
+      `${slot} ${e.relay.fingerprint} ${e.index.toString()}`
+    )
+  );
+}
+
+Deno.test("NetworkView.fromDocuments({ previous }) reuses unchanged microdescriptors and ring indexes, with the same results", () => {
+  // The first 30 relays the same in both (the fixture's random stream), then new ones.
+  const before = networkDocuments({ hsDirs: 30 });
+  const after = networkDocuments({ hsDirs: 40 });
+  const old = NetworkView.fromDocuments(before.consensus, before.microdescs, {
+    isTestingNetwork: false,
+  });
+  const oldRings = ringEntries(old);
+  const fresh = NetworkView.fromDocuments(after.consensus, after.microdescs, {
+    isTestingNetwork: false,
+  });
+  const reused = NetworkView.fromDocuments(after.consensus, after.microdescs, {
+    isTestingNetwork: false,
+    previous: old,
+  });
+  assert.deepEqual(ringEntries(reused), ringEntries(fresh));
+  assert.deepEqual(
+    reused.relays.map((r) => [r.fingerprint, r.ed25519Id?.toString()]),
+    fresh.relays.map((r) => [r.fingerprint, r.ed25519Id?.toString()]),
+  );
+  // The unchanged relays carry the very identity objects of the view before (not hashed or
+  // decoded again); the new ones do not.
+  const oldIds = new Set(old.relays.map((r) => r.ed25519Id).filter((id) => id !== undefined));
+  const shared = reused.relays.filter((r) => r.ed25519Id !== undefined && oldIds.has(r.ed25519Id));
+  // 30 first relays, and 2 of the fixture's 4 special relays whose microdescriptor text the
+  // random stream happens to repeat (relay30 and relay31 of the view before).
+  assert.equal(shared.length, 32);
+  assert.equal(fresh.relays.filter((r) => r.ed25519Id && oldIds.has(r.ed25519Id)).length, 0);
+  // The view before still answers as it did.
+  assert.deepEqual(ringEntries(old), oldRings);
+  // A chain of views: the third from the second, same results as fresh.
+  const third = NetworkView.fromDocuments(before.consensus, before.microdescs, {
+    isTestingNetwork: false,
+    previous: reused,
+  });
+  assert.deepEqual(ringEntries(third), oldRings);
+});
+
+Deno.test("NetworkView.fromDocuments({ previous }) on another time period builds its rings from scratch, correctly", () => {
+  const before = networkDocuments({ hsDirs: 20 });
+  const later = networkDocuments({ hsDirs: 20, validAfter: VALID_AFTER + 2 * 86400 });
+  const old = NetworkView.fromDocuments(before.consensus, before.microdescs, {
+    isTestingNetwork: false,
+  });
+  ringEntries(old);
+  const opts = { isTestingNetwork: false };
+  const fresh = NetworkView.fromDocuments(later.consensus, later.microdescs, opts);
+  const reused = NetworkView.fromDocuments(later.consensus, later.microdescs, {
+    ...opts,
+    previous: old,
+  });
+  assert.notEqual(fresh.timeline.currentPeriod.number, old.timeline.currentPeriod.number);
+  assert.deepEqual(ringEntries(reused), ringEntries(fresh));
+});

@@ -3,7 +3,7 @@ import { toBase64, toBase64NoPad, toHex } from "../../src/bytes/mod.ts";
 import { sha256 } from "../../src/crypto/mod.ts";
 import { parseMicrodescConsensus, parseProtocols } from "../../src/netdoc/consensus.ts";
 import { NetdocSyntaxError } from "../../src/netdoc/errors.ts";
-import { parseMicrodescriptors } from "../../src/netdoc/microdesc.ts";
+import { MicrodescCache, parseMicrodescriptors } from "../../src/netdoc/microdesc.ts";
 
 const MD1 =
   "onion-key\n-----BEGIN RSA PUBLIC KEY-----\nMIGJAoGBALYA\n-----END RSA PUBLIC KEY-----\n" +
@@ -120,4 +120,21 @@ Deno.test("parseMicrodescriptors() leaves a malformed ed25519 id undefined and a
   assert.deepEqual(parseMicrodescriptors(""), []);
   const [md] = parseMicrodescriptors("onion-key\nid ed25519 not-base64!\n");
   assert.equal(md!.ed25519Id, undefined);
+});
+
+Deno.test("MicrodescCache.parse() gives what parseMicrodescriptors() gives, reusing the objects of unchanged microdescriptors", () => {
+  const cache = new MicrodescCache();
+  const first = cache.parse(MD1 + MD2.slice(0, -1)); // md/all loses the final newline
+  assert.deepEqual(first, parseMicrodescriptors(MD1 + MD2.slice(0, -1)));
+  // Next consensus: MD2 now in the middle with its newline, MD1 unchanged, a third one new.
+  const md3 = MD1.replace("onion-key", "onion-key\nfamily $AAAA");
+  const second = cache.parse(MD2 + MD1 + md3);
+  assert.deepEqual(second, parseMicrodescriptors(MD2 + MD1 + md3));
+  assert.equal(second[0], first[1], "MD2 (its lost newline restored before) is the same text");
+  assert.equal(second[1], first[0]);
+  assert.notEqual(second[2]!.digest, first[0]!.digest);
+  assert.equal(cache.size, 3);
+  // Only the last parse is kept.
+  cache.parse(md3);
+  assert.equal(cache.size, 1);
 });
