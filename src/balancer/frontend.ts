@@ -26,8 +26,10 @@ import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import {
   buildHsDesc,
+  CertCache,
   commonFlowControl,
   type HsDescIntroPoint,
+  HsDescSigningKeypair,
   HsDescTooLargeError,
   MAX_INTRO_POINTS,
   shuffleWithRng,
@@ -95,6 +97,9 @@ export interface FrontendDeps {
 
 const SLOTS: readonly DescriptorSlot[] = ["first", "second"];
 
+/** Time periods whose signing key a frontend keeps (the two slots' periods, and one spare). */
+const KEPT_SIGNERS = 3;
+
 /** A frontend onion service and its published descriptors. */
 export class FrontendService {
   /** The frontend's address, 56 characters without `.onion`. */
@@ -112,6 +117,13 @@ export class FrontendService {
   readonly #deps: FrontendDeps;
   readonly #queue = new PerKeyQueue();
   readonly #lastCounter = new Map<string, bigint>();
+  /**
+   * Per time period: the descriptor signing key and the certificates made
+   * under it. Like tor, one signing key serves a period's descriptor for its
+   * whole life, so a republish re-certifies only intro points it has not
+   * certified before. The last {@link KEPT_SIGNERS} periods are kept.
+   */
+  readonly #signers = new Map<string, { key: HsDescSigningKeypair; certs: CertCache }>();
   #building = false;
   #forcedReason: string | undefined;
 
@@ -222,6 +234,8 @@ export class FrontendService {
     }
     const descriptors: string[] = [];
     const introPointCounts: number[] = [];
+    const signer = this.#signerFor(times);
+    signer.certs.nextRound();
     for (const group of plan.groups) {
       // Shuffled like OnionBalance does: a tor client takes the first intro point in the
       // descriptor on the relay its intro circuit ends at, so a fixed order would favour the
@@ -231,7 +245,7 @@ export class FrontendService {
         backendOf: (p) => backendOf.get(p.authKey.toString()) ?? "",
         relayOf,
       });
-      const built = await this.#build(times, counter, ordered, flowControl, nowMs);
+      const built = await this.#build(times, counter, ordered, flowControl, nowMs, signer);
       descriptors.push(built.text);
       introPointCounts.push(built.introPoints.length);
     }
@@ -276,6 +290,7 @@ export class FrontendService {
     group: HsDescIntroPoint[],
     flowControl: ReturnType<typeof commonFlowControl>,
     nowMs: number,
+    signer: { key: HsDescSigningKeypair; certs: CertCache },
   ): Promise<{ text: string; introPoints: HsDescIntroPoint[] }> {
     let points = group;
     while (true) {
@@ -288,6 +303,8 @@ export class FrontendService {
             now: new Date(nowMs),
             introPoints: points,
             flowControl,
+            signingKey: signer.key,
+            certCache: signer.certs,
           },
           { rng: this.#deps.rng },
         );
@@ -301,6 +318,21 @@ export class FrontendService {
         points = points.slice(0, -1);
       }
     }
+  }
+
+  /** The signing key and certificate cache of `times.period` (made on first use). */
+  #signerFor(times: DescriptorTimes): { key: HsDescSigningKeypair; certs: CertCache } {
+    const key = `${times.period.number}/${times.period.lengthMinutes}`;
+    let signer = this.#signers.get(key);
+    if (signer === undefined) {
+      signer = { key: HsDescSigningKeypair.generate(this.#deps.rng), certs: new CertCache() };
+      this.#signers.set(key, signer);
+      // Periods come in order: the oldest entries are the ones no slot uses any more.
+      for (const old of [...this.#signers.keys()].slice(0, -KEPT_SIGNERS)) {
+        this.#signers.delete(old);
+      }
+    }
+    return signer;
   }
 
   /** OnionBalance's OPE counter, forced strictly above the last one used for this blinded key. */

@@ -443,3 +443,30 @@ Deno.test("publishReason() names each reason to publish, or none", () => {
     "republish interval reached",
   );
 });
+
+Deno.test("FrontendService keeps one signing key per time period across republishes, as tor does", async () => {
+  const s = await setup(4);
+  await s.service.maintain(VIEW, NOW);
+  await s.poster.settle();
+  const keysOf = async (posts: typeof s.poster.posts) => {
+    const out = new Map<string, Set<string>>();
+    for (const post of posts) {
+      const { desc, slot } = await decodePost(s, post); // every cert checked under that key
+      if (!out.has(slot)) out.set(slot, new Set());
+      out.get(slot)!.add(desc.outer.signingKey.toString());
+    }
+    return out;
+  };
+  const before = await keysOf(s.poster.posts);
+  const seen = s.poster.posts.length;
+  s.service.requestRepublish("again");
+  await s.service.maintain(VIEW, NOW + 60_000);
+  await s.poster.settle();
+  assert.ok(s.poster.posts.length > seen);
+  const after = await keysOf(s.poster.posts.slice(seen));
+  for (const slot of SLOTS) {
+    assert.equal(before.get(slot)?.size, 1);
+    assert.deepEqual(after.get(slot), before.get(slot), `${slot}: the same signing key`);
+  }
+  assert.notDeepEqual(before.get("first"), before.get("second"), "another period, another key");
+});

@@ -31,7 +31,15 @@
  * @module
  */
 
-import { CertType, type Ed25519Identity, signEd25519Cert } from "../../cert/mod.ts";
+import { toHex } from "../../bytes/mod.ts";
+import {
+  type CertSigner,
+  type CertToSign,
+  CertType,
+  type Ed25519Cert,
+  type Ed25519Identity,
+  signEd25519Cert,
+} from "../../cert/mod.ts";
 import type { Rng } from "../../crypto/mod.ts";
 import {
   blindKeypair,
@@ -101,6 +109,57 @@ export interface HsDescBuildInput {
   signingKey?: HsDescSigningKeypair;
   /** The client-auth ephemeral keypair; drawn from the rng when absent. */
   ephemeralKey?: DescAuthEphemeralKeypair;
+  /**
+   * Certificates of earlier builds to reuse (with the same `signingKey`, a
+   * republish re-signs only the intro points it has not certified before).
+   */
+  certCache?: CertCache;
+}
+
+/**
+ * Certificates made by earlier builds, for reuse. A certificate is a
+ * function of its type, expiry, certified key and signing key alone
+ * (ed25519 signatures are deterministic), so a reused one is byte for byte
+ * the one signing again would make. tor keeps one descriptor signing key
+ * for a descriptor's whole time period and re-encodes the descriptor under
+ * it when intro points change; a balancer that does the same
+ * (`FrontendService`) re-certifies an unchanged intro point for free.
+ *
+ * Holds what the current and the previous round used ({@link nextRound}),
+ * so it does not grow with intro points that are gone.
+ *
+ * @example
+ * ```ts
+ * import { CertCache } from "./build.ts";
+ * const cache = new CertCache();
+ * cache.nextRound(); // before each publish
+ * ```
+ */
+export class CertCache {
+  #previous = new Map<string, Ed25519Cert>();
+  #current = new Map<string, Ed25519Cert>();
+
+  /** `signEd25519Cert(cert, signer)`, or the certificate an earlier call made for the same. */
+  sign(cert: CertToSign, signer: CertSigner): Ed25519Cert {
+    const key = `${cert.certType}/${cert.expirationHours}/${toHex(cert.certifiedKey.toBytes())}/${
+      toHex(signer.public.toBytes())
+    }`;
+    let made = this.#current.get(key) ?? this.#previous.get(key);
+    if (made === undefined) made = signEd25519Cert(cert, signer);
+    this.#current.set(key, made);
+    return made;
+  }
+
+  /** Starts a round: certificates neither this round nor the last one used are dropped. */
+  nextRound(): void {
+    this.#previous = this.#current;
+    this.#current = new Map();
+  }
+
+  /** Certificates held. */
+  get size(): number {
+    return new Set([...this.#previous.keys(), ...this.#current.keys()]).size;
+  }
 }
 
 /** Shuffles a list using `rng` (returns a new array). */
@@ -205,7 +264,7 @@ export async function buildHsDesc(
 
   const innerPlaintext = encodeHsDescInner({
     flowControl: input.flowControl,
-    introPoints: input.introPoints.map((ip) => recertify(ip, signingKey)),
+    introPoints: input.introPoints.map((ip) => recertify(ip, signingKey, input.certCache)),
   });
   const { authClients, cookie } = await authClientLines(input, ephemeral, subcred, options);
   const innerBlob = await encryptLayer(new TextEncoder().encode(innerPlaintext), {
@@ -225,7 +284,9 @@ export async function buildHsDesc(
     salt: rng(16),
   });
   // The type-08 cert: KP_hs_desc_sign certified by KP_hs_blind_id, valid 54 h from now.
-  const signingKeyCert = signEd25519Cert({
+  const sign = (cert: CertToSign, signer: CertSigner) =>
+    input.certCache?.sign(cert, signer) ?? signEd25519Cert(cert, signer);
+  const signingKeyCert = sign({
     certType: CertType.HS_DESC_SIGNING,
     expirationHours: Math.ceil(
       (Math.floor(input.now.getTime() / 1000) + CERT_LIFETIME_SECONDS) / 3600,
@@ -254,17 +315,19 @@ export async function buildHsDesc(
 }
 
 /** New type-09 and type-0B certs: same certified keys and expiries, signed by `signingKey`. */
-function recertify(ip: IntroPointSource, signingKey: HsDescSigningKeypair) {
+function recertify(ip: IntroPointSource, signingKey: HsDescSigningKeypair, cache?: CertCache) {
+  const sign = (cert: CertToSign, signer: CertSigner) =>
+    cache?.sign(cert, signer) ?? signEd25519Cert(cert, signer);
   return {
     linkSpecifiers: ip.linkSpecifiers,
     onionKey: ip.onionKey,
-    authKeyCert: signEd25519Cert({
+    authKeyCert: sign({
       certType: CertType.HS_IP_AUTH,
       expirationHours: ip.authKeyCert.expirationHours,
       certifiedKey: ip.authKey.toIdentity(),
     }, signingKey),
     encKey: ip.encKey,
-    encKeyCert: signEd25519Cert({
+    encKeyCert: sign({
       certType: CertType.HS_IP_ENC_CROSS,
       expirationHours: ip.encKeyCert.expirationHours,
       certifiedKey: ip.encKeyCert.certifiedKey,

@@ -128,6 +128,7 @@ export {
   buildHsDesc,
   type BuildHsDescOptions,
   type BuiltHsDesc,
+  CertCache,
   commonFlowControl,
   type HsDescBuildInput,
   type IntroPointSource,

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { toHex } from "../../../src/bytes/mod.ts";
 import { sha256 } from "../../../src/crypto/mod.ts";
 import { buildHsDesc } from "../../../src/netdoc/mod.ts";
+import { CertCache } from "../../../src/netdoc/hsdesc/mod.ts";
 import { A12, a12Input, a12Rng, noShuffle } from "./_fixtures.ts";
 
 const hash = (text: string) => toHex(sha256(text));
@@ -19,4 +20,27 @@ Deno.test("buildHsDesc() reproduces the A.12 descriptor byte for byte", async ()
   assert.equal(hash(built.middlePlaintext), A12.middleSha256);
   assert.equal(built.text.length, A12.descLength);
   assert.equal(hash(built.text), A12.descSha256);
+});
+
+Deno.test("buildHsDesc() with a CertCache gives the same bytes, and signs each cert once", async () => {
+  const fresh = await buildHsDesc(a12Input(), { rng: a12Rng(), shuffle: noShuffle });
+  const cache = new CertCache();
+  cache.nextRound();
+  const first = await buildHsDesc({ ...a12Input(), certCache: cache }, {
+    rng: a12Rng(),
+    shuffle: noShuffle,
+  });
+  assert.equal(first.text, fresh.text, "A.12 byte for byte through the cache");
+  assert.equal(cache.size, 3, "the type-08 cert and the intro point's two");
+  cache.nextRound();
+  const again = await buildHsDesc({ ...a12Input(), certCache: cache }, {
+    rng: a12Rng(),
+    shuffle: noShuffle,
+  });
+  assert.equal(again.text, fresh.text);
+  assert.equal(cache.size, 3);
+  // Two rounds that do not use them drop them.
+  cache.nextRound();
+  cache.nextRound();
+  assert.equal(cache.size, 0);
 });
