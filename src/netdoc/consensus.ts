@@ -123,21 +123,107 @@ const KEYWORDS: ReadonlySet<string> = new Set([
 /** `r nickname identity published-date published-time IP ORPort DirPort`. */
 function parseRouterLine(words: readonly string[], n: number): ConsensusRelay {
   if (words.length < 8) throw syntaxError("TooFewArguments", "bad router line", n);
-  let id: Uint8Array;
-  try {
-    id = fromBase64(words[2]!);
-  } catch {
-    throw syntaxError("BadArgument", `bad router identity "${words[2]}"`, n);
-  }
-  if (id.length !== 20) throw syntaxError("BadArgument", "router identity is not 20 bytes", n);
   return {
     nickname: words[1]!,
-    fingerprint: toHex(id).toUpperCase(),
+    fingerprint: identityHex(words[2]!, n),
     address: words[5]!,
     orPort: Number(words[6]),
     microdescDigest: "",
     flags: new Set(),
   };
+}
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const SEXTET = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) SEXTET[B64.charCodeAt(i)] = i;
+const HEX_BYTE = Array.from(
+  { length: 256 },
+  (_, i) => i.toString(16).padStart(2, "0").toUpperCase(),
+);
+
+/**
+ * The 40 uppercase hex digits of a router identity written in base64.
+ * The usual form (27 characters, optionally one "=") is converted directly;
+ * anything else goes through the general decoder, with its errors.
+ */
+function identityHex(b64: string, n: number): string {
+  const len = b64.length === 28 && b64.charCodeAt(27) === 0x3d ? 27 : b64.length;
+  if (len === 27) {
+    let hex = "";
+    let bits = 0;
+    let acc = 0;
+    let ok = true;
+    for (let i = 0; i < 27; i++) {
+      const c = b64.charCodeAt(i);
+      const v = c < 128 ? SEXTET[c]! : -1;
+      if (v < 0) {
+        ok = false;
+        break;
+      }
+      acc = ((acc << 6) | v) & 0xffffff;
+      bits += 6;
+      if (bits >= 8) {
+        bits -= 8;
+        hex += HEX_BYTE[(acc >> bits) & 0xff]!;
+      }
+    }
+    if (ok) return hex; // 27 × 6 = 162 bits: 20 bytes and 2 spare bits, as the decoder reads it
+  }
+  let id: Uint8Array;
+  try {
+    id = fromBase64(b64);
+  } catch {
+    throw syntaxError("BadArgument", `bad router identity "${b64}"`, n);
+  }
+  if (id.length !== 20) throw syntaxError("BadArgument", "router identity is not 20 bytes", n);
+  return toHex(id).toUpperCase();
+}
+
+/**
+ * A router line's arguments in tor's form (single spaces, at least seven
+ * words): the relay, read without splitting the line; undefined for any
+ * other form, which the general path then reads (or rejects).
+ */
+function routerFromArgs(args: string, n: number): ConsensusRelay | undefined {
+  const s1 = args.indexOf(" ");
+  const s2 = args.indexOf(" ", s1 + 1);
+  const s3 = args.indexOf(" ", s2 + 1);
+  const s4 = args.indexOf(" ", s3 + 1);
+  const s5 = args.indexOf(" ", s4 + 1);
+  const s6 = args.indexOf(" ", s5 + 1);
+  // Seven words, none empty: every gap is a single space and nothing starts or ends with one.
+  if (s1 <= 0 || s2 <= s1 + 1 || s3 <= s2 + 1 || s4 <= s3 + 1 || s5 <= s4 + 1 || s6 <= s5 + 1) {
+    return undefined;
+  }
+  if (s6 + 1 >= args.length || args.indexOf("  ") >= 0 || args.endsWith(" ")) return undefined;
+  return {
+    nickname: args.slice(0, s1),
+    fingerprint: identityHex(args.slice(s1 + 1, s2), n),
+    address: args.slice(s4 + 1, s5),
+    orPort: Number(args.slice(s5 + 1, s6)),
+    microdescDigest: "",
+    flags: new Set(),
+  };
+}
+
+/** The keyword of a line: up to its first space; a line that starts with spaces: its first word. */
+function keywordOf(line: string): { keyword: string; space: number } {
+  const space = line.indexOf(" ");
+  let keyword = space < 0 ? line : line.slice(0, space);
+  if (keyword === "") keyword = line.split(" ").find((w) => w !== "") ?? "";
+  return { keyword, space };
+}
+
+/**
+ * Whether a line that starts with character code `c` may carry a keyword
+ * {@link parseMicrodescConsensus} reads; every other line is skipped
+ * without being cut out of the text (most of a consensus: `w`, `a`,
+ * signatures, `dir-source`…). A space may start a keyword after spaces.
+ */
+function mayMatter(c: number): boolean {
+  // d f m p r s v, space
+  return c === 0x64 || c === 0x66 || c === 0x6d || c === 0x70 || c === 0x72 || c === 0x73 ||
+    c === 0x76 || c === 0x20;
 }
 
 /**
@@ -147,32 +233,85 @@ function parseRouterLine(words: readonly string[], n: number): ConsensusRelay {
  *   missing or malformed. Unknown lines are ignored.
  */
 export function parseMicrodescConsensus(text: string): MicrodescConsensus {
-  const lines = text.split("\n");
   const header: Partial<Record<"validAfter" | "freshUntil" | "validUntil", number>> = {};
   const params = new Map<string, number>();
   const result: Omit<MicrodescConsensus, "validAfter" | "freshUntil" | "validUntil"> = {
     params,
     relays: [],
   };
-  // Thousands of relays share a few `s` and `pr` lines: parse each distinct line
+  // Thousands of relays share a few `s`, `v` and `pr` lines: parse each distinct line
   // once and share the (read-only) result.
   const flagSets = new Map<string, ReadonlySet<string>>();
   const protocolMaps = new Map<string, ReadonlyMap<string, ReadonlySet<number>>>();
+  const versions = new Map<string, string>();
   let relay: ConsensusRelay | undefined;
   const finish = () => {
     if (relay !== undefined && relay.microdescDigest !== "") result.relays.push(relay);
     relay = undefined;
   };
-  for (let index = 0; index < lines.length; index++) {
-    const raw = lines[index]!;
-    const n = index + 1;
-    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
-    // Most lines (signatures, `w`, `a`, …) are skipped on their keyword alone.
-    const space = line.indexOf(" ");
-    let keyword = space < 0 ? line : line.slice(0, space);
-    if (keyword === "") keyword = line.split(" ").find((w) => w !== "") ?? "";
+  // One pass over the text; a line is cut out only when its first character
+  // may start a keyword that is read (see mayMatter).
+  let n = 0;
+  for (let pos = 0; pos < text.length || (pos === text.length && n === 0);) {
+    let next = text.indexOf("\n", pos);
+    if (next < 0) next = text.length;
+    n++;
+    const first = text.charCodeAt(pos);
+    const at = pos;
+    pos = next + 1;
+    if (!mayMatter(first)) continue;
+    const end = next > at && text.charCodeAt(next - 1) === 0x0d ? next - 1 : next;
+    if (relay !== undefined || (first === 0x72 && text.charCodeAt(at + 1) === 0x20)) {
+      // The lines of a router entry, in the form tor writes them: read their arguments
+      // straight from the text (a cache hit costs one slice); any other form, or a miss,
+      // goes the general way below.
+      const second = text.charCodeAt(at + 1);
+      const pr = first === 0x70 && second === 0x72 && text.charCodeAt(at + 2) === 0x20;
+      if (second === 0x20 || pr) {
+        const args = text.slice(at + (pr ? 3 : 2), end);
+        if (relay === undefined) {
+          const fast = routerFromArgs(args, n);
+          if (fast !== undefined) {
+            relay = fast;
+            continue;
+          }
+        } else if (first === 0x73) {
+          const flags = flagSets.get(args);
+          if (flags !== undefined) {
+            relay.flags = flags;
+            continue;
+          }
+        } else if (first === 0x76) {
+          const version = versions.get(args);
+          if (version !== undefined) {
+            relay.version = version;
+            continue;
+          }
+        } else if (pr) {
+          const protocols = protocolMaps.get(args);
+          if (protocols !== undefined) {
+            relay.protocols = protocols;
+            continue;
+          }
+        } else if (first === 0x72) {
+          const fast = routerFromArgs(args, n);
+          if (fast !== undefined) {
+            finish();
+            relay = fast;
+            continue;
+          }
+        } else if (first === 0x6d && args !== "" && args.indexOf(" ") < 0) {
+          let stop = args.length;
+          while (stop > 0 && args.charCodeAt(stop - 1) === 0x3d) stop--;
+          relay.microdescDigest = stop === args.length ? args : args.slice(0, stop);
+          continue;
+        }
+      }
+    }
+    const line = text.slice(at, end);
+    const { keyword, space } = keywordOf(line);
     if (!KEYWORDS.has(keyword)) continue;
-    if (relay !== undefined && (keyword === "s" || keyword === "pr") && space > 0) {
+    if (relay !== undefined && space > 0) {
       // The arguments as written are the cache key; a miss parses them below.
       const args = line.slice(space + 1);
       if (keyword === "s") {
@@ -181,10 +320,16 @@ export function parseMicrodescConsensus(text: string): MicrodescConsensus {
           relay.flags = flags;
           continue;
         }
-      } else {
+      } else if (keyword === "pr") {
         const protocols = protocolMaps.get(args);
         if (protocols !== undefined) {
           relay.protocols = protocols;
+          continue;
+        }
+      } else if (keyword === "v") {
+        const version = versions.get(args);
+        if (version !== undefined) {
+          relay.version = version;
           continue;
         }
       }
@@ -227,7 +372,10 @@ export function parseMicrodescConsensus(text: string): MicrodescConsensus {
         }
         break;
       case "v":
-        if (relay !== undefined) relay.version = words.slice(1).join(" ");
+        if (relay !== undefined) {
+          relay.version = words.slice(1).join(" ");
+          if (space > 0) versions.set(line.slice(space + 1), relay.version);
+        }
         break;
       case "pr":
         if (relay !== undefined) {
