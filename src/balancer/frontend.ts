@@ -123,7 +123,7 @@ export class FrontendService {
    * whole life, so a republish re-certifies only intro points it has not
    * certified before. The last {@link KEPT_SIGNERS} periods are kept.
    */
-  readonly #signers = new Map<string, { key: HsDescSigningKeypair; certs: CertCache }>();
+  readonly #signers = new Map<string, CertCache>();
   #building = false;
   #forcedReason: string | undefined;
 
@@ -235,7 +235,7 @@ export class FrontendService {
     const descriptors: string[] = [];
     const introPointCounts: number[] = [];
     const signer = this.#signerFor(times);
-    signer.certs.nextRound();
+    signer.nextRound();
     for (const group of plan.groups) {
       // Shuffled like OnionBalance does: a tor client takes the first intro point in the
       // descriptor on the relay its intro circuit ends at, so a fixed order would favour the
@@ -290,7 +290,7 @@ export class FrontendService {
     group: HsDescIntroPoint[],
     flowControl: ReturnType<typeof commonFlowControl>,
     nowMs: number,
-    signer: { key: HsDescSigningKeypair; certs: CertCache },
+    signer: CertCache,
   ): Promise<{ text: string; introPoints: HsDescIntroPoint[] }> {
     let points = group;
     while (true) {
@@ -303,8 +303,7 @@ export class FrontendService {
             now: new Date(nowMs),
             introPoints: points,
             flowControl,
-            signingKey: signer.key,
-            certCache: signer.certs,
+            certCache: signer, // and its signing key
           },
           { rng: this.#deps.rng },
         );
@@ -320,12 +319,12 @@ export class FrontendService {
     }
   }
 
-  /** The signing key and certificate cache of `times.period` (made on first use). */
-  #signerFor(times: DescriptorTimes): { key: HsDescSigningKeypair; certs: CertCache } {
+  /** The signing key (with its certificate cache) of `times.period`, made on first use. */
+  #signerFor(times: DescriptorTimes): CertCache {
     const key = `${times.period.number}/${times.period.lengthMinutes}`;
     let signer = this.#signers.get(key);
     if (signer === undefined) {
-      signer = { key: HsDescSigningKeypair.generate(this.#deps.rng), certs: new CertCache() };
+      signer = new CertCache(HsDescSigningKeypair.generate(this.#deps.rng));
       this.#signers.set(key, signer);
       // Periods come in order: the oldest entries are the ones no slot uses any more.
       for (const old of [...this.#signers.keys()].slice(0, -KEPT_SIGNERS)) {

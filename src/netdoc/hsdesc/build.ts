@@ -31,12 +31,9 @@
  * @module
  */
 
-import { toHex } from "../../bytes/mod.ts";
 import {
-  type CertSigner,
   type CertToSign,
   CertType,
-  type Ed25519Cert,
   type Ed25519Identity,
   signEd25519Cert,
 } from "../../cert/mod.ts";
@@ -54,6 +51,7 @@ import { buildAuthClient } from "./client_auth.ts";
 import { encryptLayer } from "./desc_enc.ts";
 import { HsDescTooLargeError } from "./errors.ts";
 import { encodeHsDescInner, type FlowControl, MAX_INTRO_POINTS } from "./inner.ts";
+import type { EncodableCert, IntroPointToEncode } from "./intro_point.ts";
 import {
   DescAuthEphemeralKeypair,
   DescriptorCookie,
@@ -110,44 +108,54 @@ export interface HsDescBuildInput {
   /** The client-auth ephemeral keypair; drawn from the rng when absent. */
   ephemeralKey?: DescAuthEphemeralKeypair;
   /**
-   * Certificates of earlier builds to reuse (with the same `signingKey`, a
-   * republish re-signs only the intro points it has not certified before).
+   * Intro-point certificates of earlier builds to reuse: a republish
+   * re-signs only intro points not certified before. Its signer is the
+   * signing key (`signingKey` must be absent or the same key).
    */
   certCache?: CertCache;
 }
 
 /**
- * Certificates made by earlier builds, for reuse. A certificate is a
- * function of its type, expiry, certified key and signing key alone
- * (ed25519 signatures are deterministic), so a reused one is byte for byte
- * the one signing again would make. tor keeps one descriptor signing key
- * for a descriptor's whole time period and re-encodes the descriptor under
- * it when intro points change; a balancer that does the same
- * (`FrontendService`) re-certifies an unchanged intro point for free.
+ * Intro-point certificates made under one descriptor signing key by earlier
+ * builds, for reuse. A certificate is a function of its type, expiry,
+ * certified key and signing key alone (ed25519 signatures are
+ * deterministic), so a reused one is byte for byte the one signing again
+ * would make. tor keeps one descriptor signing key for a descriptor's whole
+ * time period and re-encodes the descriptor under it when intro points
+ * change; a balancer that does the same (`FrontendService`) re-certifies an
+ * unchanged intro point for free.
  *
- * Holds what the current and the previous round used ({@link nextRound}),
- * so it does not grow with intro points that are gone.
+ * Holds the certificates' bytes only (as one-byte strings: thousands of
+ * frontends keep one each), and only what the current and the previous
+ * round used ({@link nextRound}), so it does not grow with intro points
+ * that are gone.
  *
  * @example
  * ```ts
  * import { CertCache } from "./build.ts";
- * const cache = new CertCache();
+ * import { HsDescSigningKeypair } from "./keys.ts";
+ * const key = HsDescSigningKeypair.fromSeed(new Uint8Array(32));
+ * const cache = new CertCache(key);
  * cache.nextRound(); // before each publish
  * ```
  */
 export class CertCache {
-  #previous = new Map<string, Ed25519Cert>();
-  #current = new Map<string, Ed25519Cert>();
+  /** The signing key every certificate of this cache is made with. */
+  readonly signer: HsDescSigningKeypair;
+  #previous = new Map<string, string>();
+  #current = new Map<string, string>();
 
-  /** `signEd25519Cert(cert, signer)`, or the certificate an earlier call made for the same. */
-  sign(cert: CertToSign, signer: CertSigner): Ed25519Cert {
-    const key = `${cert.certType}/${cert.expirationHours}/${toHex(cert.certifiedKey.toBytes())}/${
-      toHex(signer.public.toBytes())
-    }`;
+  constructor(signer: HsDescSigningKeypair) {
+    this.signer = signer;
+  }
+
+  /** `signEd25519Cert(cert, this.signer)`, or the bytes an earlier call made for the same. */
+  sign(cert: CertToSign): EncodableCert {
+    const key = `${cert.certType}/${cert.expirationHours}/${latin1(cert.certifiedKey.toBytes())}`;
     let made = this.#current.get(key) ?? this.#previous.get(key);
-    if (made === undefined) made = signEd25519Cert(cert, signer);
+    if (made === undefined) made = latin1(signEd25519Cert(cert, this.signer).encode());
     this.#current.set(key, made);
-    return made;
+    return new CachedCert(made);
   }
 
   /** Starts a round: certificates neither this round nor the last one used are dropped. */
@@ -159,6 +167,24 @@ export class CertCache {
   /** Certificates held. */
   get size(): number {
     return new Set([...this.#previous.keys(), ...this.#current.keys()]).size;
+  }
+}
+
+/** Bytes as a one-byte string (compact in V8). */
+function latin1(bytes: Uint8Array): string {
+  return String.fromCharCode(...bytes);
+}
+
+/** A certificate held by a {@link CertCache}. */
+class CachedCert implements EncodableCert {
+  readonly #bytes: string;
+
+  constructor(bytes: string) {
+    this.#bytes = bytes;
+  }
+
+  encode(): Uint8Array {
+    return Uint8Array.from(this.#bytes, (c) => c.charCodeAt(0));
   }
 }
 
@@ -256,7 +282,13 @@ export async function buildHsDesc(
       `Cannot build descriptor: ${input.introPoints.length} introduction points, at most ${MAX_INTRO_POINTS}`,
     );
   }
-  const signingKey = input.signingKey ?? HsDescSigningKeypair.generate(rng);
+  if (input.certCache !== undefined && input.signingKey !== undefined) {
+    if (!input.certCache.signer.public.equals(input.signingKey.public)) {
+      throw new RangeError("Cannot build descriptor: the cert cache is for another signing key");
+    }
+  }
+  const signingKey = input.signingKey ?? input.certCache?.signer ??
+    HsDescSigningKeypair.generate(rng);
   const ephemeral = input.ephemeralKey ?? DescAuthEphemeralKeypair.generate(rng);
   const blinded = blindKeypair(input.identity, input.period);
   const subcred = subcredential(input.identity.public, blinded.public);
@@ -284,9 +316,7 @@ export async function buildHsDesc(
     salt: rng(16),
   });
   // The type-08 cert: KP_hs_desc_sign certified by KP_hs_blind_id, valid 54 h from now.
-  const sign = (cert: CertToSign, signer: CertSigner) =>
-    input.certCache?.sign(cert, signer) ?? signEd25519Cert(cert, signer);
-  const signingKeyCert = sign({
+  const signingKeyCert = signEd25519Cert({
     certType: CertType.HS_DESC_SIGNING,
     expirationHours: Math.ceil(
       (Math.floor(input.now.getTime() / 1000) + CERT_LIFETIME_SECONDS) / 3600,
@@ -315,9 +345,13 @@ export async function buildHsDesc(
 }
 
 /** New type-09 and type-0B certs: same certified keys and expiries, signed by `signingKey`. */
-function recertify(ip: IntroPointSource, signingKey: HsDescSigningKeypair, cache?: CertCache) {
-  const sign = (cert: CertToSign, signer: CertSigner) =>
-    cache?.sign(cert, signer) ?? signEd25519Cert(cert, signer);
+function recertify(
+  ip: IntroPointSource,
+  signingKey: HsDescSigningKeypair,
+  cache?: CertCache,
+): IntroPointToEncode {
+  const sign = (cert: CertToSign, signer: HsDescSigningKeypair): EncodableCert =>
+    cache?.sign(cert) ?? signEd25519Cert(cert, signer);
   return {
     linkSpecifiers: ip.linkSpecifiers,
     onionKey: ip.onionKey,

@@ -247,9 +247,15 @@ function legacyKey(
 export interface IntroPointToEncode {
   readonly linkSpecifiers: LinkSpecifiers;
   readonly onionKey: IntroPtNtorKey;
-  readonly authKeyCert: Ed25519Cert;
+  readonly authKeyCert: EncodableCert;
   readonly encKey: HsSvcNtorKey;
-  readonly encKeyCert: Ed25519Cert;
+  readonly encKeyCert: EncodableCert;
+}
+
+/** What the encoder needs of a certificate: its bytes (an `Ed25519Cert` is one). */
+export interface EncodableCert {
+  /** The encoded certificate. */
+  encode(): Uint8Array;
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { toHex } from "../../../src/bytes/mod.ts";
 import { sha256 } from "../../../src/crypto/mod.ts";
 import { buildHsDesc } from "../../../src/netdoc/mod.ts";
-import { CertCache } from "../../../src/netdoc/hsdesc/mod.ts";
+import { CertCache, HsDescSigningKeypair } from "../../../src/netdoc/hsdesc/mod.ts";
 import { A12, a12Input, a12Rng, noShuffle } from "./_fixtures.ts";
 
 const hash = (text: string) => toHex(sha256(text));
@@ -24,23 +24,29 @@ Deno.test("buildHsDesc() reproduces the A.12 descriptor byte for byte", async ()
 
 Deno.test("buildHsDesc() with a CertCache gives the same bytes, and signs each cert once", async () => {
   const fresh = await buildHsDesc(a12Input(), { rng: a12Rng(), shuffle: noShuffle });
-  const cache = new CertCache();
+  const cache = new CertCache(a12Input().signingKey!);
   cache.nextRound();
   const first = await buildHsDesc({ ...a12Input(), certCache: cache }, {
     rng: a12Rng(),
     shuffle: noShuffle,
   });
   assert.equal(first.text, fresh.text, "A.12 byte for byte through the cache");
-  assert.equal(cache.size, 3, "the type-08 cert and the intro point's two");
+  assert.equal(cache.size, 2, "the intro point's two certs");
   cache.nextRound();
-  const again = await buildHsDesc({ ...a12Input(), certCache: cache }, {
+  const again = await buildHsDesc({ ...a12Input(), signingKey: undefined, certCache: cache }, {
     rng: a12Rng(),
     shuffle: noShuffle,
   });
-  assert.equal(again.text, fresh.text);
-  assert.equal(cache.size, 3);
+  assert.equal(again.text, fresh.text, "the cache's signer is the signing key");
+  assert.equal(cache.size, 2);
   // Two rounds that do not use them drop them.
   cache.nextRound();
   cache.nextRound();
   assert.equal(cache.size, 0);
+  // A cache of another key is refused.
+  const other = new CertCache(HsDescSigningKeypair.fromSeed(new Uint8Array(32).fill(9)));
+  await assert.rejects(
+    () => buildHsDesc({ ...a12Input(), certCache: other }, { rng: a12Rng(), shuffle: noShuffle }),
+    /cert cache is for another signing key/,
+  );
 });
