@@ -77,12 +77,19 @@ function parseWith(
     | { known: ReadonlyMap<string, Microdescriptor>; next: Map<string, Microdescriptor> }
     | undefined,
 ): Microdescriptor[] {
-  const normalized = text.replace(/\r\n/g, "\n");
+  const normalized = text.indexOf("\r") < 0 ? text : text.replace(/\r\n/g, "\n");
   const starts = microdescStarts(normalized);
-  // Encode the whole text once and hash slices of it; character offsets are
-  // byte offsets when the text is ASCII, as tor's microdescriptors are.
-  const bytes = new TextEncoder().encode(normalized);
-  const ascii = bytes.length === normalized.length;
+  // Encode the whole text once (at the first microdescriptor to hash) and hash
+  // slices of it; character offsets are byte offsets when the text is ASCII, as
+  // tor's microdescriptors are.
+  let encoded: { bytes: Uint8Array; ascii: boolean } | undefined;
+  const whole = () => {
+    if (encoded === undefined) {
+      const bytes = new TextEncoder().encode(normalized);
+      encoded = { bytes, ascii: bytes.length === normalized.length };
+    }
+    return encoded;
+  };
   const out: Microdescriptor[] = [];
   for (let i = 0; i < starts.length; i++) {
     const start = starts[i]!;
@@ -99,9 +106,12 @@ function parseWith(
       }
     }
     let digestInput: Uint8Array | string;
-    if (lostNewline) {
-      digestInput = mdText ?? `${normalized.slice(start, end)}\n`; // the lost final newline
+    if (mdText !== undefined) {
+      digestInput = mdText; // a cache miss: hash just this one (its UTF-8, as below)
+    } else if (lostNewline) {
+      digestInput = `${normalized.slice(start, end)}\n`; // the lost final newline
     } else {
+      const { bytes, ascii } = whole();
       digestInput = ascii ? bytes.subarray(start, end) : normalized.slice(start, end);
     }
     const md: Microdescriptor = { digest: toBase64NoPad(sha256(digestInput)) };
