@@ -52,12 +52,22 @@ import { HsTimeline } from "../../src/time/mod.ts";
 /** Name and version of the input-folder format (see `README.md`). */
 export const INPUT_FORMAT = "onionbalance-bench-input";
 /** Version of {@link INPUT_FORMAT}. */
-export const INPUT_VERSION = 1;
+export const INPUT_VERSION = 2;
 
 /** 2030-01-01 13:00:00 UTC: between a time period's start (12:00) and the next SRV (00:00). */
 export const DEFAULT_VALID_AFTER = 1893502800;
 /** The fixed clock: 25 minutes after valid-after. */
 export const CLOCK_OFFSET_SECONDS = 25 * 60;
+/**
+ * How the next hour's consensus differs (the `next:K` stage), in percent of the relays: relays
+ * that left, relays that joined (new identities), relays with a new microdescriptor (a new
+ * ntor onion key; same identities). Every relay's `w Bandwidth=` changes too, so hardly any
+ * router entry is byte-identical to the hour before. Assumed, not measured: a few percent of
+ * relays come and go per hour, and onion keys rotate every 28 days (0.15 % per hour) plus
+ * restarts; the figures here are on the high side for one hour.
+ */
+export const NEXT_HOUR_CHURN = { leftPercent: 2, joinedPercent: 2, newMicrodescPercent: 1 };
+
 /** Backend-set sizes K. */
 export const BACKEND_SETS: readonly number[] = [1, 10, 60];
 
@@ -118,6 +128,19 @@ export interface InputManifest {
    * tor rotated them), for the republish stage.
    */
   rotated: { address: string; descriptor: string };
+  /**
+   * The next hour (the `next:K` stage): its consensus and `md/all` ({@link NEXT_HOUR_CHURN}),
+   * its clock (one hour later), and what changed.
+   */
+  next: {
+    consensus: string;
+    microdescs: string;
+    now: number;
+    relays: number;
+    left: number;
+    joined: number;
+    newMicrodescs: number;
+  };
   /** Shared hosting: frontend i uses backends (n·i + j) mod |backends|, j < n. */
   shared: { frontends: { address: string; key: string }[]; backendsPerFrontend: number };
 }
@@ -293,6 +316,86 @@ export function synthNetwork(
   };
 }
 
+/** The base64 RSA identity (second field of the `r` line) of a router entry, as bytes. */
+function entryRsaId(entry: string): Uint8Array {
+  const field = entry.slice(2, entry.indexOf("\n")).split(" ")[1] ?? "";
+  return Uint8Array.from(
+    atob(field + "=".repeat((4 - (field.length % 4)) % 4)),
+    (c) => c.charCodeAt(0),
+  );
+}
+
+/**
+ * The consensus of the hour after `consensusText` and its microdescriptors:
+ * valid-after one hour later, the same SRVs (same day), {@link NEXT_HOUR_CHURN}
+ * applied, entries sorted by RSA identity. Works on an imported consensus too
+ * (the joining relays are synthetic).
+ */
+export function nextHourNetwork(
+  seed: string,
+  consensusText: string,
+  microdescs: readonly string[],
+  options: { hsDirShare: number },
+): {
+  consensus: string;
+  microdescs: string[];
+  left: number;
+  joined: number;
+  newMicrodescs: number;
+} {
+  const rng = seededRng(`${seed} next hour`);
+  const byDigest = new Map(microdescs.map((md) => [toBase64NoPad(sha256(md)), md]));
+  const firstEntry = consensusText.indexOf("\nr ") + 1;
+  const footerAt = consensusText.indexOf("\ndirectory-footer") + 1;
+  const validAfter = parseMicrodescConsensus(consensusText).validAfter;
+  const next = validAfter + 3600;
+  const header = consensusText.slice(0, firstEntry)
+    .replace(/^valid-after .*$/m, `valid-after ${consensusTime(next)}`)
+    .replace(/^fresh-until .*$/m, `fresh-until ${consensusTime(next + 3600)}`)
+    .replace(/^valid-until .*$/m, `valid-until ${consensusTime(next + 3 * 3600)}`);
+  const entries = consensusText.slice(firstEntry, footerAt).split(/(?=^r )/m);
+  const out: { rsaId: Uint8Array; entry: string; microdesc?: string }[] = [];
+  let left = 0;
+  let newMicrodescs = 0;
+  const percent = () => below(rng, 10_000) / 100;
+  for (const entry of entries) {
+    const roll = percent();
+    if (roll < NEXT_HOUR_CHURN.leftPercent) {
+      left++;
+      continue;
+    }
+    let text = entry.replace(/^w Bandwidth=\d+/m, `w Bandwidth=${1 + below(rng, 60000)}`);
+    const digest = /^m (\S+)/m.exec(entry)?.[1];
+    let microdesc = digest === undefined ? undefined : byDigest.get(digest);
+    if (
+      microdesc !== undefined &&
+      roll < NEXT_HOUR_CHURN.leftPercent + NEXT_HOUR_CHURN.newMicrodescPercent
+    ) {
+      newMicrodescs++;
+      microdesc = microdesc.replace(
+        /^ntor-onion-key \S+$/m,
+        `ntor-onion-key ${toBase64(x25519PublicKey(rng(32)))}`,
+      );
+      text = text.replace(/^m \S+$/m, `m ${toBase64NoPad(sha256(microdesc))}`);
+    }
+    out.push({ rsaId: entryRsaId(text), entry: text, microdesc });
+  }
+  const joined = Math.round((entries.length * NEXT_HOUR_CHURN.joinedPercent) / 100);
+  for (let i = 0; i < joined; i++) {
+    const hsDir = below(rng, 10_000) < options.hsDirShare * 10_000;
+    const relay = synthRelay(rng, entries.length + i, hsDir, next);
+    out.push({ rsaId: relay.rsaId, entry: relay.entry, microdesc: relay.microdesc });
+  }
+  out.sort((a, b) => compareBytes(a.rsaId, b.rsaId));
+  return {
+    consensus: header + out.map((e) => e.entry).join("") + consensusText.slice(footerAt),
+    microdescs: out.flatMap((e) => (e.microdesc === undefined ? [] : [e.microdesc])),
+    left,
+    joined,
+    newMicrodescs,
+  };
+}
+
 /**
  * The microdescriptors of tor's cache files (`cached-microdescs` and its
  * journal `.new`): annotations (`@last-listed …`) dropped, each
@@ -432,6 +535,21 @@ export async function generateInputs(options: GenerateOptions): Promise<Generate
     files.set("backends/00.rotated.desc", built.text);
     return { address: onionAddressLabel(identity.public), descriptor: "backends/00.rotated.desc" };
   })();
+  const nextHour = nextHourNetwork(options.seed, consensusText, microdescs, {
+    hsDirShare: consensus.relays.filter((r) => r.flags.has("HSDir")).length /
+      Math.max(1, consensus.relays.length),
+  });
+  files.set("next/consensus-microdesc.txt", nextHour.consensus);
+  files.set("next/md-all.txt", mdAllText(nextHour.microdescs));
+  const next: InputManifest["next"] = {
+    consensus: "next/consensus-microdesc.txt",
+    microdescs: "next/md-all.txt",
+    now: now + 3600,
+    relays: parseMicrodescConsensus(nextHour.consensus).relays.length,
+    left: nextHour.left,
+    joined: nextHour.joined,
+    newMicrodescs: nextHour.newMicrodescs,
+  };
   const shared: InputManifest["shared"]["frontends"] = [];
   for (let i = 0; i < options.sharedFrontends; i++) {
     const key = HsIdKeypair.fromSeed(seededRng(`${options.seed} shared frontend ${i}`)(32));
@@ -454,6 +572,7 @@ export async function generateInputs(options: GenerateOptions): Promise<Generate
       options.sets.map((k) => [String(k), backends.slice(0, k).map((b) => b.address)]),
     ),
     rotated,
+    next,
     shared: { frontends: shared, backendsPerFrontend: options.sharedBackendsPerFrontend },
   };
   return { manifest, clock, files };
@@ -461,7 +580,9 @@ export async function generateInputs(options: GenerateOptions): Promise<Generate
 
 /** Writes a generated folder to `dir` (created; existing files are overwritten). */
 export async function writeInputs(dir: string, inputs: GeneratedInputs): Promise<void> {
-  for (const sub of ["backends", "shared"]) await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+  for (const sub of ["backends", "shared", "next"]) {
+    await Deno.mkdir(`${dir}/${sub}`, { recursive: true });
+  }
   for (const [path, content] of inputs.files) await Deno.writeTextFile(`${dir}/${path}`, content);
   await Deno.writeTextFile(`${dir}/clock.json`, JSON.stringify(inputs.clock, null, 2) + "\n");
   // The manifest last: its presence marks a complete folder.

@@ -40,6 +40,11 @@ Stages (the names match scripts/bench/ours.ts):
               rotated, clock one second later): register_descriptor +
               publish_all_descriptors() (both descriptors republished; each
               rebuilds its ring twice, in _hsdir_set_changed and for the upload)
+* next:K      after a first publish, the next hour: the next consensus
+              (Consensus.refresh(), as OnionBalance does on NEWCONSENSUS), K
+              descriptors registered again (backend 00's rotated, the others
+              the same text; OnionBalance parses and decrypts each one it
+              receives), publish_all_descriptors(); clock one hour later
 * cycle:K     refresh + register K descriptors + publish_all_descriptors()
 * shared:N    N frontends x 3 backends: refresh + register + publish all
 
@@ -84,9 +89,14 @@ class FileController(stem.control.Controller):
 
     def __init__(self, folder):  # pylint: disable=super-init-not-called
         # No socket: stem's Controller.__init__ would connect.
-        self.consensus_text = read(folder, "consensus-microdesc.txt").decode()
-        self.md_all = read(folder, "md-all.txt")
+        self.folder = folder
         self.posts = []
+        self.use("consensus-microdesc.txt", "md-all.txt")
+
+    def use(self, consensus_path, md_path):
+        """Answers from these files from now on (the next hour's consensus arrives)."""
+        self.consensus_text = read(self.folder, consensus_path).decode()
+        self.md_all = read(self.folder, md_path)
 
     def get_info(self, params, default=stem.control.UNDEFINED, get_bytes=False):
         if params == CONSENSUS_KEY:
@@ -287,6 +297,40 @@ class Bench:
         install_clock(self.now)
         self.facts["republishPosts:%d" % k] = list(self.controller.posts)
 
+    def stage_next(self, k, reps):
+        """After a first publish, the next hour: the next consensus arrives, every backend's
+        descriptor is fetched again (backend 00 rotated its intro points, the others are the
+        same text) and OnionBalance runs publish_all_descriptors()."""
+        addresses = self.manifest["sets"][str(k)]
+        nxt = self.manifest["next"]
+        rotated = self.manifest["rotated"]
+        texts = dict(self.descriptors)
+        texts[rotated["address"]] = read(self.folder, rotated["descriptor"]).decode()
+        for rep in range(reps + 1):
+            install_clock(self.now)
+            self.controller.use("consensus-microdesc.txt", "md-all.txt")
+            service = self.service(self.manifest["frontend"]["key"], addresses)
+            self.fresh_consensus()
+            self.register(service)
+            my_onionbalance.publish_all_descriptors()
+            install_clock(nxt["now"])
+            self.controller.use(nxt["consensus"], nxt["microdescs"])
+            del self.controller.posts[:]
+
+            def next_hour():
+                my_onionbalance.consensus.refresh()
+                for instance in service.instances:
+                    instance.register_descriptor(texts[instance.onion_address],
+                                                 instance.onion_address)
+                my_onionbalance.publish_all_descriptors()
+
+            seconds, _ = timed(next_hour)
+            self.record("next:%d" % k, seconds, rep)
+        self.facts["nextPosts:%d" % k] = list(self.controller.posts)
+        self.facts["nextNodes"] = len(my_onionbalance.consensus.nodes)
+        install_clock(self.now)
+        self.controller.use("consensus-microdesc.txt", "md-all.txt")
+
     def stage_shared(self, n):
         """N frontends x n backends, as N services of one OnionBalance (one cycle)."""
         shared = self.manifest["shared"]
@@ -334,6 +378,8 @@ def main():
         bench.stage_build(k, slow)
     for k in job["sets"]:
         bench.stage_republish(k, slow)
+    for k in job["sets"]:
+        bench.stage_next(k, slow)
     for k in job["sets"]:
         bench.stage_cycle(k, slow)
     if job.get("sharedServices", 0) > 0:

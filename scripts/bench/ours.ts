@@ -11,8 +11,8 @@
  * - `rings`       `view.ring()` for the first and second descriptor, on a fresh view
  * - `blind`       `blindPublicKey` of the frontend key for one period
  * - `responsible` `view.responsible()` for one blinded key (ring already built)
- * - `decode:K`    `decodeHsDesc` + `Backend.accept` for K backend descriptors, as
- *                 `fetchBackend` does (candidate periods: fetch period and neighbours)
+ * - `decode:K`    `checkFetchedDescriptor` + `Backend.accept` for K fresh backends
+ *                 (each descriptor decoded and verified), as `fetchBackend` does
  * - `build:K`     both descriptors of a publish: intro-point choice and plan
  *                 (`selection.ts`), `obRevisionCounter`, `buildHsDesc` per group
  * - `cycle:K`     what one publish does in the daemon: view from the documents,
@@ -21,6 +21,9 @@
  * - `republish:K` after a cycle, one backend rotates its intro points: decode its
  *                 new descriptor and `maintain()` (both descriptors republished;
  *                 the view and its rings are kept, as the daemon keeps them)
+ * - `next:K`      after a cycle, the next hour: the next consensus (view built
+ *                 from the previous one), all K backends fetched again (backend 00
+ *                 rotated, the others unchanged), `maintain()` republishes both
  * - `shared`      (`--shared`, its own process) 1,000 frontends × 3 backends:
  *                 view, decode the 60 shared backends, one `maintain()` per service
  *
@@ -32,7 +35,13 @@
  * @module
  */
 
-import { Backend, FrontendService, NetworkView, type Poster } from "../../src/balancer/mod.ts";
+import {
+  Backend,
+  checkFetchedDescriptor,
+  FrontendService,
+  NetworkView,
+  type Poster,
+} from "../../src/balancer/mod.ts";
 import { chooseIntroPoints, planDescriptors } from "../../src/balancer/selection.ts";
 import { systemRng } from "../../src/crypto/mod.ts";
 import {
@@ -83,6 +92,9 @@ interface Loaded {
   descriptors: Map<string, string>;
   /** The first backend's next descriptor (intro points rotated). */
   rotatedDescriptor: string;
+  /** The next hour's consensus and md/all (the `next:K` stage). */
+  nextConsensus: string;
+  nextMicrodescs: string;
 }
 
 /** The daemon's defaults (config keys of `src/config/schema.ts`). */
@@ -112,6 +124,8 @@ async function load(dir: string): Promise<Loaded> {
     frontendPem,
     descriptors,
     rotatedDescriptor: await Deno.readTextFile(`${dir}/${manifest.rotated.descriptor}`),
+    nextConsensus: await Deno.readTextFile(`${dir}/${manifest.next.consensus}`),
+    nextMicrodescs: await Deno.readTextFile(`${dir}/${manifest.next.microdescs}`),
   };
 }
 
@@ -119,21 +133,23 @@ function viewOf(input: Loaded): NetworkView {
   return NetworkView.fromDocuments(input.consensus, input.microdescs, { isTestingNetwork: false });
 }
 
-/** Decodes and accepts each backend's descriptor, as `fetchBackend` + `Backend.accept` do. */
+/**
+ * Checks and accepts each backend's descriptor, as `fetchBackend` + `Backend.accept` do
+ * (`checkFetchedDescriptor`: a backend that already holds these exact bytes is not decoded
+ * again; fresh backends always are).
+ */
 async function decodeBackends(
   input: Loaded,
   view: NetworkView,
   backends: readonly Backend[],
+  options: { nowMs?: number; textOf?: (backend: Backend) => string | undefined } = {},
 ): Promise<void> {
-  const period = view.timeline.fetch().period;
-  const now = new Date(input.clock.now * 1000);
+  const nowMs = options.nowMs ?? input.clock.now * 1000;
+  const now = new Date(nowMs);
   for (const backend of backends) {
-    const descriptor = await decodeHsDesc(input.descriptors.get(backend.address)!, {
-      identity: backend.identity,
-      periods: [period, period.previous(), period.next()],
-      now,
-    });
-    backend.accept(descriptor, now.getTime());
+    const text = options.textOf?.(backend) ?? input.descriptors.get(backend.address)!;
+    const { descriptor } = await checkFetchedDescriptor(backend, text, view, now);
+    backend.accept(descriptor, nowMs, text);
   }
 }
 
@@ -222,6 +238,39 @@ async function republish(
     now: new Date(nowMs),
   });
   backend.accept(descriptor, nowMs);
+  const before = [...service.published.values()];
+  const results = poster.results;
+  await service.maintain(view, nowMs);
+  const fresh = [...service.published.values()].filter((s) => !before.includes(s));
+  await poster.settled(results + fresh.reduce((n, s) => n + s.uploads.length, 0));
+  return fresh.map((s) => s.reason);
+}
+
+/**
+ * The next hour, as the daemon lives it after a first publish: the next
+ * consensus arrives and the view is built from the one before (`previous`:
+ * unchanged microdescriptors and ring positions are reused); every backend is
+ * fetched again (backend 00 brings its rotated descriptor, the others the
+ * same bytes as an hour ago, which are not decoded again); `maintain()`
+ * republishes both descriptors to the HSDirs of the new consensus.
+ *
+ * @returns The reasons the slots were republished for.
+ */
+async function nextHour(
+  input: Loaded,
+  published: { service: FrontendService; poster: InstantPoster; view: NetworkView },
+): Promise<string[]> {
+  const { service, poster } = published;
+  const nowMs = input.manifest.next.now * 1000;
+  const view = NetworkView.fromDocuments(input.nextConsensus, input.nextMicrodescs, {
+    isTestingNetwork: false,
+    previous: published.view,
+  });
+  const rotated = input.manifest.rotated.address;
+  await decodeBackends(input, view, service.backends, {
+    nowMs,
+    textOf: (b) => (b.address === rotated ? input.rotatedDescriptor : undefined),
+  });
   const before = [...service.published.values()];
   const results = poster.results;
   await service.maintain(view, nowMs);
@@ -355,6 +404,14 @@ export async function runOurStages(
       return { timed: () => republish(input, published) };
     });
     facts[`republished:${k}`] = republished;
+  }
+  for (const k of options.sets) {
+    const addresses = input.manifest.sets[String(k)]!;
+    facts[`next:${k}`] = await repeat(stages, `next:${k}`, reps, async () => {
+      const identity = decodePkcs8Pem(input.frontendPem);
+      const published = await cycle(input, identity, addresses);
+      return { timed: () => nextHour(input, published) };
+    });
   }
   for (const k of options.sets) {
     const addresses = input.manifest.sets[String(k)]!;

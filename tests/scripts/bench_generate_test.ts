@@ -71,3 +71,39 @@ Deno.test("microdescsFromCacheFiles() drops annotations and repeats, as md/all l
   assert.deepEqual(mds, [one, two]);
   assert.equal(mdAllText(mds), one + two.slice(0, -1));
 });
+
+Deno.test("generateInputs() makes the next hour's consensus: one hour later, churned, same SRVs", async () => {
+  const options = { ...TINY, relays: 400, hsDirs: 250 };
+  const { manifest, clock, files } = await generateInputs(options);
+  const opts = { isTestingNetwork: false };
+  const now = NetworkView.fromDocuments(
+    files.get("consensus-microdesc.txt")!,
+    files.get("md-all.txt")!,
+    opts,
+  );
+  const nextText = files.get(manifest.next.consensus)!;
+  const nextMd = files.get(manifest.next.microdescs)!;
+  const next = NetworkView.fromDocuments(nextText, nextMd, opts);
+  assert.equal(manifest.next.now, clock.now + 3600);
+  assert.equal(next.consensus.validAfter, now.consensus.validAfter + 3600);
+  assert.equal(next.relays.length, 400 - manifest.next.left + manifest.next.joined);
+  assert.equal(manifest.next.relays, next.relays.length);
+  assert.equal(next.relaysWithoutMicrodesc, 0, "every m line has its microdescriptor");
+  assert.ok(manifest.next.left > 0 && manifest.next.joined > 0 && manifest.next.newMicrodescs > 0);
+  assert.ok(next.timeline.descriptor("first").srv.equals(now.timeline.descriptor("first").srv));
+  const sorted = next.relays.map((r) => r.fingerprint);
+  assert.deepEqual(sorted, [...sorted].sort(), "entries stay sorted by RSA identity");
+  // The stage's premise: a view built from the one before is the same as a fresh one.
+  const reused = NetworkView.fromDocuments(nextText, nextMd, { ...opts, previous: now });
+  for (const slot of ["first", "second"] as const) {
+    const times = next.timeline.descriptor(slot);
+    assert.deepEqual(
+      reused.ring(times).entries().map((e) => `${e.relay.fingerprint} ${e.index}`),
+      next.ring(times).entries().map((e) => `${e.relay.fingerprint} ${e.index}`),
+    );
+  }
+  assert.equal(
+    await generateInputs(options).then((g) => g.files.get(manifest.next.consensus)),
+    nextText,
+  );
+});
