@@ -363,9 +363,13 @@ export class Balancer {
         );
         s.nextAt = 0; // re-fetch its descriptor now: a restarted backend has new intro points
         if (result.ok) backend.refetchBeforeReturn = true; // back once that fetch ends
-      } else if (!result.ok && (backend.healthFailures ?? 0) > this.health.failures) {
-        // Left out and still failing: fetch again, so that tor's client cache (which the
-        // next check uses) and ours hold whatever the backend published last.
+      } else if (
+        !result.ok && (backend.healthFailures ?? 0) > this.health.failures &&
+        at - (backend.lastFetchAttemptAt ?? 0) >= this.health.intervalSeconds * 1000
+      ) {
+        // Left out and still failing: fetch again (at most once an interval, so a backend
+        // that stays dead does not cost the HSDirs much), so that tor's client cache (which
+        // the next check uses) and ours hold whatever the backend published last.
         s.nextAt = Math.min(s.nextAt, at);
       }
       s.healthAt = at + nextCheckDelayMs(

@@ -14,7 +14,7 @@
  * answer at an intro point, meet us at a rendezvous point and reach its local
  * service.
  *
- * The bound (issue 9): a backend that dies is left out at most two intervals
+ * The bound: a backend that dies is left out at most two intervals
  * after it died, whatever tor does with a check to a dead address (it may try
  * every intro point for many seconds before it gives up). The check after the
  * death starts at most one interval later; it may take half an interval; the
@@ -23,11 +23,13 @@
  * that reaches its deadline counts as failed. The publish follows at once.
  *
  * A backend left out is checked every third of an interval (half an interval
- * deadline), and its descriptor is fetched again after each failed check: a
- * restarted backend publishes new intro points, the fetch (through the same
- * tor) puts them in tor's client cache, so the next check uses them instead
- * of the dead ones; a fetch that brings new intro points triggers a check at
- * once (daemon.ts). A check that passes brings it back, with a publish.
+ * deadline), and its descriptor is fetched again after a failed check (at
+ * most once an interval): a restarted backend publishes new intro points,
+ * the fetch (through the same tor) puts them in tor's client cache, so the
+ * next check uses them instead of the dead ones; a fetch that brings new
+ * intro points triggers a check at once (daemon.ts). A check that passes
+ * brings the backend back, with a publish, once its descriptor has been
+ * fetched again (`Backend.refetchBeforeReturn`).
  *
  * @module
  */
