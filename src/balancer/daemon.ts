@@ -119,6 +119,8 @@ export class Balancer {
   /** The SOCKS port health checks use: undefined = not looked up yet, null = none (checks off). */
   #socks: SocksProxy | null | undefined;
   #healthCounter = 0;
+  /** Whether the control connection is up (state events of the client). */
+  #torConnected = true;
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(
@@ -176,6 +178,7 @@ export class Balancer {
     });
     this.#unsubscribe.push(() => void sub.unsubscribe().catch(() => {}));
     this.#unsubscribe.push(client.onStateChange(({ state }) => {
+      this.#torConnected = state === "connected";
       if (state === "connected") this.resync("the connection to tor is back");
       if (state === "disconnected") {
         log.warning("Lost the connection to tor; waiting for it to come back");
@@ -307,6 +310,9 @@ export class Balancer {
       }
     } finally {
       if (returning) backend.refetchBeforeReturn = false;
+      // A check passed while this fetch was under way (it may have started before the
+      // backend came back): the fetch the backend waits for is the next one, now.
+      else if (backend.refetchBeforeReturn) s.nextAt = Math.min(s.nextAt, clock.now());
       s.inFlight = false;
       s.firstDone = true;
       this.#inFlight--;
@@ -320,7 +326,8 @@ export class Balancer {
   }
 
   async #startHealthChecks(now: number): Promise<void> {
-    if (!this.health.enabled) return;
+    // While tor is away its SOCKS port is too: a check would blame the backends.
+    if (!this.health.enabled || !this.#torConnected) return;
     if (this.#socks === undefined) this.#socks = await this.#findSocksPort();
     const proxy = this.#socks;
     if (proxy === null || proxy === undefined) return;
@@ -347,6 +354,12 @@ export class Balancer {
         now: () => clock.now(),
       });
       const at = clock.now();
+      if (result.proxyDown) {
+        // tor's SOCKS port did not accept the connection: our tor's fault, not the backend's.
+        log.debug(`Health check of ${backend.address}.onion not made: ${result.error}`);
+        s.healthAt = at + Math.min(5_000, this.health.intervalSeconds * 1000);
+        return;
+      }
       const changed = recordHealth(backend, result, { at, threshold: this.health.failures });
       if (!result.ok) {
         log.info(

@@ -52,6 +52,11 @@ export interface HealthResult {
   ok: boolean;
   error?: string;
   durationMs: number;
+  /**
+   * The SOCKS port itself refused the connection (tor is down or
+   * restarting): the check says nothing about the backend and is not counted.
+   */
+  proxyDown?: boolean;
 }
 
 /** Connects once to `backend`'s onion address through `proxy`; never throws. */
@@ -76,7 +81,16 @@ export async function checkBackend(
     const message = error instanceof Socks5Error || error instanceof Error
       ? error.message
       : String(error);
-    return { ok: false, error: message, durationMs: options.now() - started };
+    const durationMs = options.now() - started;
+    if (error instanceof Deno.errors.ConnectionRefused) {
+      return {
+        ok: false,
+        error: `tor's SOCKS port refused: ${message}`,
+        durationMs,
+        proxyDown: true,
+      };
+    }
+    return { ok: false, error: message, durationMs };
   }
 }
 
@@ -131,6 +145,7 @@ export function recordHealth(
   result: HealthResult,
   options: { at: number; threshold: number },
 ): boolean {
+  if (result.proxyDown) return false; // not the backend's fault: nothing learnt
   const before = backend.healthFailures ?? 0;
   backend.lastHealthCheck = { at: options.at, ok: result.ok, error: result.error };
   backend.healthFailures = result.ok ? 0 : before + 1;

@@ -93,7 +93,7 @@ export function daemon(count: number, consensus: string | null = DOCS.consensus)
   for (const { backend } of backends) {
     const accept = backend.accept.bind(backend);
     const fetchFailed = backend.fetchFailed.bind(backend);
-    backend.accept = (descriptor, now) => (results++, accept(descriptor, now));
+    backend.accept = (descriptor, now, text) => (results++, accept(descriptor, now, text));
     backend.fetchFailed = (reason) => (results++, fetchFailed(reason));
   }
   const service = new FrontendService(

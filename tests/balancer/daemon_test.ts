@@ -191,3 +191,24 @@ Deno.test("Balancer.run() re-reads the consensus when one arrives and resyncs af
   await fetchesDone(d);
   assert.deepEqual(d.tor.subscribedTypes, [], "run() unsubscribed on its way out");
 });
+
+Deno.test("Balancer fetches a returning backend again when the fetch under way started before it passed", async () => {
+  const d = daemon(1);
+  const first = deferred<FetchAnswer>();
+  d.tor.onFetch = () => first.promise;
+  await d.at(NOW);
+  await until(() => d.tor.fetched.length === 1, "the first HSFETCH");
+  // A health check passes while that fetch is under way: the backend waits for a fetch
+  // that starts after the pass (a restarted backend has new intro points).
+  const backend = d.backends[0]!.backend;
+  backend.refetchBeforeReturn = true;
+  first.resolve(await answer(d.backends[0]!, 1));
+  await fetchesDone(d);
+  assert.equal(backend.refetchBeforeReturn, true, "still waiting: that fetch began before");
+  d.tor.onFetch = () => answer(d.backends[0]!, 2);
+  await d.at(NOW + 1000); // far below the fetch interval
+  await until(() => d.tor.fetched.length === 2, "a second HSFETCH at once");
+  await fetchesDone(d);
+  assert.equal(backend.refetchBeforeReturn, false);
+  assert.equal(backend.descriptor?.outer.revisionCounter, 2n);
+});

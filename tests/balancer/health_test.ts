@@ -126,3 +126,23 @@ Deno.test("parseSocksAddress() reads tor's listener forms and rejects others", (
   assert.equal(parseSocksAddress("127.0.0.1:0"), undefined);
   assert.equal(parseSocksAddress("unix:/run/tor/socks"), undefined);
 });
+
+Deno.test("checkBackend() says when tor's SOCKS port itself is closed, and recordHealth() does not blame the backend", async () => {
+  const { backend } = fixtureBackend("health");
+  // A port that was open a moment ago and is closed now (tor killed or restarting).
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  const result = await checkBackend(backend, { hostname: "127.0.0.1", port }, {
+    port: 80,
+    timeoutMs: 2_000,
+    isolation: "t3",
+    now: () => performance.now(),
+  });
+  assert.equal(result.ok, false);
+  assert.equal(result.proxyDown, true);
+  assert.match(result.error!, /SOCKS port refused/);
+  backend.healthFailures = 2;
+  assert.equal(recordHealth(backend, result, { at: 0, threshold: 3 }), false);
+  assert.equal(backend.healthFailures, 2, "not counted");
+});
