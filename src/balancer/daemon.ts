@@ -389,6 +389,7 @@ export class Balancer {
         backend.healthFailures ?? 0,
         this.health.intervalSeconds * 1000,
         this.health.failures,
+        result.durationMs,
       );
     } finally {
       s.healthInFlight = false;

@@ -18,9 +18,12 @@
  * after it died, whatever tor does with a check to a dead address (it may try
  * every intro point for many seconds before it gives up). The check after the
  * death starts at most one interval later; it may take half an interval; the
- * `failures - 1` confirming checks that follow (each `CONFIRM_GAP_MS` after
- * the previous one) share the other half ({@link checkDeadlineMs}). A check
- * that reaches its deadline counts as failed. The publish follows at once.
+ * `failures - 1` confirming checks that follow get one slot each of the other
+ * half ({@link checkDeadlineMs}), and start one slot apart even when they fail
+ * at once ({@link nextCheckDelayMs}), so a fault of a few seconds (a lost
+ * circuit, a descriptor tor is still fetching) is not confirmed by three fast
+ * failures in a row. A check that reaches its deadline counts as failed. The
+ * publish follows at once.
  *
  * A backend left out is checked every third of an interval (half an interval
  * deadline), and its descriptor is fetched again after a failed check (at
@@ -100,14 +103,31 @@ export const CONFIRM_GAP_MS = 250;
 /** No check gets a shorter deadline than this, whatever the interval. */
 export const MIN_DEADLINE_MS = 1_000;
 
+/** The slot of one confirming check: half an interval shared by `threshold - 1` checks. */
+function confirmSlotMs(intervalMs: number, threshold: number): number {
+  return intervalMs / 2 / Math.max(1, threshold - 1);
+}
+
 /**
- * Delay before the next check of a backend: the interval when it passed,
- * {@link CONFIRM_GAP_MS} while a failure streak is being confirmed, a third
- * of the interval once the backend is left out (to notice its return).
+ * Delay, from the end of a check, before the next check of a backend: the
+ * interval when it passed; while a failure streak is being confirmed, what
+ * makes the next check start one confirmation slot after the last one
+ * started (at least {@link CONFIRM_GAP_MS}); a third of the interval once the
+ * backend is left out (to notice its return).
+ *
+ * @param lastDurationMs How long the check that just ended took.
  */
-export function nextCheckDelayMs(failures: number, intervalMs: number, threshold: number): number {
+export function nextCheckDelayMs(
+  failures: number,
+  intervalMs: number,
+  threshold: number,
+  lastDurationMs = 0,
+): number {
   if (failures === 0) return intervalMs;
-  if (failures < threshold) return Math.min(CONFIRM_GAP_MS, intervalMs);
+  if (failures < threshold) {
+    const gap = Math.min(CONFIRM_GAP_MS, intervalMs);
+    return Math.max(gap, Math.floor(confirmSlotMs(intervalMs, threshold) - lastDurationMs));
+  }
   return Math.max(1_000, Math.round(intervalMs / 3));
 }
 
@@ -131,7 +151,7 @@ export function checkDeadlineMs(
   if (failures >= threshold) {
     return Math.floor(Math.min(timeoutMs, Math.max(MIN_DEADLINE_MS, half)));
   }
-  const share = failures === 0 ? half : half / (threshold - 1) - CONFIRM_GAP_MS;
+  const share = failures === 0 ? half : confirmSlotMs(intervalMs, threshold) - CONFIRM_GAP_MS;
   return Math.floor(Math.min(timeoutMs, Math.max(MIN_DEADLINE_MS, share)));
 }
 

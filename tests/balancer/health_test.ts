@@ -10,16 +10,18 @@ import {
 import { CONFIRM_GAP_MS, MIN_DEADLINE_MS } from "../../src/balancer/health.ts";
 import { fixtureBackend } from "./_fixtures.ts";
 
-Deno.test("nextCheckDelayMs(): interval when healthy, a short gap while confirming, interval/3 when left out", () => {
+Deno.test("nextCheckDelayMs(): interval when healthy, one slot start to start while confirming, interval/3 when left out", () => {
   assert.equal(nextCheckDelayMs(0, 30_000, 3), 30_000);
-  assert.equal(nextCheckDelayMs(1, 30_000, 3), CONFIRM_GAP_MS);
-  assert.equal(nextCheckDelayMs(2, 30_000, 3), CONFIRM_GAP_MS);
+  // 3 failures, interval 30 s: confirmation slots of 7.5 s, start to start.
+  assert.equal(nextCheckDelayMs(1, 30_000, 3, 200), 7_300, "a fast failure waits for its slot");
+  assert.equal(nextCheckDelayMs(2, 30_000, 3, 7_000), 500);
+  assert.equal(nextCheckDelayMs(1, 30_000, 3, 15_000), CONFIRM_GAP_MS, "a slow first check");
   assert.equal(nextCheckDelayMs(3, 30_000, 3), 10_000);
   assert.equal(nextCheckDelayMs(9, 1_500, 3), 1_000);
 });
 
-Deno.test("checkDeadlineMs(): half an interval to start a streak, the other half shared by the confirmations", () => {
-  // interval 10 s, 3 failures: 5 s, then two checks of 2.25 s each after a 0.25 s gap.
+Deno.test("checkDeadlineMs(): half an interval to start a streak, one slot for each confirmation", () => {
+  // interval 10 s, 3 failures: 5 s, then two slots of 2.5 s: 2.25 s deadlines.
   assert.equal(checkDeadlineMs(0, 10_000, 15_000, 3), 5_000);
   assert.equal(checkDeadlineMs(1, 10_000, 15_000, 3), 2_250);
   assert.equal(checkDeadlineMs(2, 10_000, 15_000, 3), 2_250);
@@ -36,24 +38,72 @@ Deno.test("checkDeadlineMs(): half an interval to start a streak, the other half
   assert.equal(checkDeadlineMs(1, 1_000, 15_000, 5), MIN_DEADLINE_MS);
 });
 
-Deno.test("checkDeadlineMs(): a dead backend is left out within two intervals of its death", () => {
+/** The settings and the checks' durations (fractions of their deadlines) of one streak. */
+interface Streak {
+  threshold: number;
+  intervalS: number;
+  timeoutS: number;
+  fractions: number[];
+}
+
+/** Durations of the checks of one streak: each a fraction of its deadline. */
+const streak: fc.Arbitrary<Streak> = fc.record({
+  threshold: fc.integer({ min: 1, max: 100 }),
+  intervalS: fc.integer({ min: 1, max: 86_400 }),
+  timeoutS: fc.integer({ min: 1, max: 600 }),
+  fractions: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), {
+    minLength: 100,
+    maxLength: 100,
+  }),
+});
+
+/** When the streak of a backend that died right after passing a check ends, and its checks' starts. */
+function leftOutAt(
+  { threshold, intervalS, timeoutS, fractions }: Streak,
+): { end: number; starts: number[] } {
+  const interval = intervalS * 1000;
+  let t = nextCheckDelayMs(0, interval, threshold);
+  const starts: number[] = [];
+  for (let failures = 0; failures < threshold; failures++) {
+    starts.push(t);
+    const duration = Math.floor(
+      fractions[failures]! * checkDeadlineMs(failures, interval, timeoutS * 1000, threshold),
+    );
+    t += duration;
+    if (failures + 1 < threshold) {
+      t += nextCheckDelayMs(failures + 1, interval, threshold, duration);
+    }
+  }
+  return { end: t, starts };
+}
+
+Deno.test("checkDeadlineMs() + nextCheckDelayMs(): a dead backend is left out within two intervals of its death", () => {
   fc.assert(
-    fc.property(
-      fc.integer({ min: 1, max: 100 }),
-      fc.integer({ min: 1, max: 86_400 }),
-      fc.integer({ min: 1, max: 600 }),
-      (threshold, intervalS, timeoutS) => {
-        const interval = intervalS * 1000;
-        // Worst case: died just after a check passed. Every later check runs to its deadline.
-        let t = nextCheckDelayMs(0, interval, threshold);
-        for (let failures = 0; failures < threshold; failures++) {
-          if (failures > 0) t += nextCheckDelayMs(failures, interval, threshold);
-          t += checkDeadlineMs(failures, interval, timeoutS * 1000, threshold);
-        }
-        const guaranteed = interval >= 2 * (threshold - 1) * (MIN_DEADLINE_MS + CONFIRM_GAP_MS);
-        if (guaranteed) assert.ok(t <= 2 * interval, `left out after ${t} ms`);
-      },
-    ),
+    fc.property(streak, (s) => {
+      const interval = s.intervalS * 1000;
+      const guaranteed = interval >= 2 * (s.threshold - 1) * (MIN_DEADLINE_MS + CONFIRM_GAP_MS);
+      const { end } = leftOutAt(s);
+      if (guaranteed) assert.ok(end <= 2 * interval, `left out after ${end} ms`);
+    }),
+    { numRuns: 2_000 },
+  );
+});
+
+Deno.test("nextCheckDelayMs(): confirming checks start at least a slot apart, however fast they fail", () => {
+  fc.assert(
+    fc.property(streak, (s) => {
+      const interval = s.intervalS * 1000;
+      const { starts } = leftOutAt(s);
+      const slot = interval / 2 / Math.max(1, s.threshold - 1);
+      for (let i = 2; i < starts.length; i++) {
+        assert.ok(starts[i]! - starts[i - 1]! >= Math.min(slot, CONFIRM_GAP_MS) - 1);
+        assert.ok(starts[i]! - starts[i - 1]! >= Math.floor(slot) - 1 || slot < CONFIRM_GAP_MS);
+      }
+      // The streak takes at least (threshold - 2) slots after the first confirmation.
+      if (s.threshold >= 3) {
+        assert.ok(starts.at(-1)! - starts[1]! >= (s.threshold - 2) * (Math.floor(slot) - 1));
+      }
+    }),
     { numRuns: 2_000 },
   );
 });
