@@ -53,6 +53,8 @@ export interface StatusJson {
     instances: {
       onionAddress: string;
       state: string;
+      /** Why it is unusable, or null. */
+      reason?: string | null;
       introPointsNum?: number;
       /** Auth keys of the intro points of the backend descriptor the balancer holds. */
       introPointKeys: string[];

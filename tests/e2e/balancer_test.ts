@@ -138,7 +138,12 @@ Deno.test({
       const status = await daemon.status();
       const published = status.services[0]!.descriptors;
       for (const slot of ["first", "second"] as const) {
-        assert.deepEqual(published[slot]!.introPoints, [perBackend * all.length]);
+        assert.deepEqual(
+          published[slot]!.introPoints,
+          [perBackend * all.length],
+          JSON.stringify(status.services[0]!.instances.map((i) => [i.state, i.reason])) + "\n" +
+            daemon.lines.slice(mark).join("\n"),
+        );
       }
       await newnym();
       for (const [name, count] of await within(300_000, "fetches", reachBackends(12))) {
