@@ -116,7 +116,7 @@ export class Backend {
       held.outer.signingKeyCert,
       ...held.inner.introPoints.flatMap((ip) => [ip.authKeyCert, ip.encKeyCert]),
     ];
-    if (certs.some((cert) => cert.expiresAt.getTime() < now.getTime())) return undefined;
+    if (certs.some((cert) => cert.isExpiredAt(now))) return undefined;
     return held;
   }
 

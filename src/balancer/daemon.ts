@@ -74,6 +74,8 @@ const VIEW_RETRY_MS = 5_000;
 const VIEW_MAX_AGE_MS = 15 * 60_000;
 const FETCH_CONCURRENCY = 8;
 const FETCH_RETRY_INITIAL_MS = 5_000;
+/** Next health check of a backend after tor's SOCKS port refused the connection (at most). */
+const PROXY_DOWN_RETRY_MS = 5_000;
 
 /** What the daemon works with. */
 export interface BalancerDeps {
@@ -357,7 +359,7 @@ export class Balancer {
       if (result.proxyDown) {
         // tor's SOCKS port did not accept the connection: our tor's fault, not the backend's.
         log.debug(`Health check of ${backend.address}.onion not made: ${result.error}`);
-        s.healthAt = at + Math.min(5_000, this.health.intervalSeconds * 1000);
+        s.healthAt = at + Math.min(PROXY_DOWN_RETRY_MS, this.health.intervalSeconds * 1000);
         return;
       }
       const changed = recordHealth(backend, result, { at, threshold: this.health.failures });

@@ -214,7 +214,7 @@ export class UncheckedEd25519Cert implements Ed25519CertFields {
         "Invalid cert: signed-with-key extension names another key",
       );
     }
-    if (options.now.getTime() > this.expirationHours * 3600 * 1000) {
+    if (expiredAt(this.expirationHours, options.now)) {
       throw new CertError(
         "Expired",
         `Invalid cert: expired at ${this.expiresAt.toISOString()}`,
@@ -258,10 +258,20 @@ export class Ed25519Cert implements Ed25519CertFields {
     return new Date(this.expirationHours * 3600 * 1000);
   }
 
+  /** Whether the cert has expired at `now` (what {@link UncheckedEd25519Cert.check} refuses). */
+  isExpiredAt(now: Date): boolean {
+    return expiredAt(this.expirationHours, now);
+  }
+
   /** The encoded certificate (a copy). */
   encode(): Uint8Array {
     return this.#encoded.slice();
   }
+}
+
+/** The expiry rule of every check: expired once `now` is past `EXPIRATION_DATE` hours. */
+function expiredAt(expirationHours: number, now: Date): boolean {
+  return now.getTime() > expirationHours * 3600 * 1000;
 }
 
 function hex2(n: number): string {

@@ -61,7 +61,11 @@ export interface MicrodescConsensus {
 }
 
 /** Parses `YYYY-MM-DD HH:MM:SS` (UTC) into Unix seconds. */
-function parseTime(date: string | undefined, time: string | undefined, line: number): number {
+export function parseTime(
+  date: string | undefined,
+  time: string | undefined,
+  line: number,
+): number {
   const text = `${date ?? ""} ${time ?? ""}`;
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);
   if (m === null) throw syntaxError("BadArgument", `bad time "${text}"`, line);
@@ -89,7 +93,8 @@ export function parseProtocols(words: readonly string[], line?: number): Map<str
   return out;
 }
 
-function parseSrv(words: readonly string[], line: number): SharedRandomValue {
+/** A `shared-rand-*-value` line's value (its words). */
+export function parseSrv(words: readonly string[], line: number): SharedRandomValue {
   // shared-rand-current-value <NumReveals> <Value>
   try {
     const value = fromBase64(words[2] ?? "");
@@ -105,7 +110,7 @@ function parseSrv(words: readonly string[], line: number): SharedRandomValue {
 }
 
 /** The keywords {@link parseMicrodescConsensus} reads; every other line is skipped. */
-const KEYWORDS: ReadonlySet<string> = new Set([
+export const KEYWORDS: ReadonlySet<string> = new Set([
   "valid-after",
   "fresh-until",
   "valid-until",
@@ -264,7 +269,7 @@ export function parseMicrodescConsensus(text: string): MicrodescConsensus {
     if (relay !== undefined || (first === 0x72 && text.charCodeAt(at + 1) === 0x20)) {
       // The lines of a router entry, in the form tor writes them: read their arguments
       // straight from the text (a cache hit costs one slice); any other form, or a miss,
-      // goes the general way below.
+      // goes the general way below, which fills the caches (keyed by the same arguments).
       const second = text.charCodeAt(at + 1);
       const pr = first === 0x70 && second === 0x72 && text.charCodeAt(at + 2) === 0x20;
       if (second === 0x20 || pr) {
@@ -311,29 +316,6 @@ export function parseMicrodescConsensus(text: string): MicrodescConsensus {
     const line = text.slice(at, end);
     const { keyword, space } = keywordOf(line);
     if (!KEYWORDS.has(keyword)) continue;
-    if (relay !== undefined && space > 0) {
-      // The arguments as written are the cache key; a miss parses them below.
-      const args = line.slice(space + 1);
-      if (keyword === "s") {
-        const flags = flagSets.get(args);
-        if (flags !== undefined) {
-          relay.flags = flags;
-          continue;
-        }
-      } else if (keyword === "pr") {
-        const protocols = protocolMaps.get(args);
-        if (protocols !== undefined) {
-          relay.protocols = protocols;
-          continue;
-        }
-      } else if (keyword === "v") {
-        const version = versions.get(args);
-        if (version !== undefined) {
-          relay.version = version;
-          continue;
-        }
-      }
-    }
     const words = line.split(" ").filter((w) => w !== "");
     switch (keyword) {
       case "valid-after":

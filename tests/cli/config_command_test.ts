@@ -542,8 +542,8 @@ Deno.test({
   permissions: { ...TMP, run: ["deno"] },
   fn: async () => {
     const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-config-bare-" });
-    try {
-      const { code, stderr } = await new Deno.Command("deno", {
+    const bareConfig = () =>
+      new Deno.Command("deno", {
         args: [
           "run",
           "--quiet",
@@ -558,24 +558,12 @@ Deno.test({
         cwd: tmp,
         stdin: "null",
       }).output();
+    try {
+      const { code, stderr } = await bareConfig();
       assert.equal(code, 0, new TextDecoder().decode(stderr));
       const [service] = await readDeployment(`${tmp}/config`);
       assert.deepEqual(service!.instances.map(([n]) => n), ["node1", "node2"]);
-      const again = await new Deno.Command("deno", {
-        args: [
-          "run",
-          "--quiet",
-          "--no-prompt",
-          "--config",
-          DENO_JSON,
-          "--allow-read=/tmp",
-          "--allow-write=/tmp",
-          MAIN,
-          "config",
-        ],
-        cwd: tmp,
-        stdin: "null",
-      }).output();
+      const again = await bareConfig();
       assert.equal(again.code, ExitCode.Failure);
       assert.match(
         new TextDecoder().decode(again.stderr),

@@ -22,7 +22,7 @@ Deno.test("buildHsDesc() reproduces the A.12 descriptor byte for byte", async ()
   assert.equal(hash(built.text), A12.descSha256);
 });
 
-Deno.test("buildHsDesc() with a CertCache gives the same bytes, and signs each cert once", async () => {
+Deno.test("buildHsDesc() with a CertCache gives the same bytes, and the cache keeps what the last two rounds used", async () => {
   const fresh = await buildHsDesc(a12Input(), { rng: a12Rng(), shuffle: noShuffle });
   const cache = new CertCache(a12Input().signingKey!);
   cache.nextRound();
