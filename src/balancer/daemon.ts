@@ -53,7 +53,7 @@ import {
   recordHealth,
 } from "./health.ts";
 import type { NetworkView } from "./network.ts";
-import { fetchBackend, isTestingNetwork, loadNetworkView } from "./tor.ts";
+import { describeConsensusWait, fetchBackend, isTestingNetwork, loadNetworkView } from "./tor.ts";
 
 /** Timings of the daemon. */
 export interface BalancerTimings {
@@ -71,6 +71,8 @@ export interface BalancerTimings {
 export const DEFAULT_FETCH_TIMEOUT_MS = 60_000;
 export const STARTUP_GRACE_MS = 30_000;
 const VIEW_RETRY_MS = 5_000;
+/** How often a wait that lasts is logged again. */
+const WAITING_REPEAT_MS = 60_000;
 const VIEW_MAX_AGE_MS = 15 * 60_000;
 const FETCH_CONCURRENCY = 8;
 const FETCH_RETRY_INITIAL_MS = 5_000;
@@ -118,6 +120,7 @@ export class Balancer {
   #wake: (() => void) | undefined;
   #woken = false;
   #waitingFor = "";
+  #saidAt = 0;
   /** The SOCKS port health checks use: undefined = not looked up yet, null = none (checks off). */
   #socks: SocksProxy | null | undefined;
   #healthCounter = 0;
@@ -206,7 +209,7 @@ export class Balancer {
     const view = this.#view;
     if (view === undefined) return;
     if (!view.isLive(Math.floor(now / 1000))) {
-      this.#say("a live consensus (the one tor has is more than 24 h out of date)");
+      this.#say("a live consensus (the one tor has is more than 24 h out of date)", now);
       return;
     }
     this.#startFetches(view, now);
@@ -221,7 +224,7 @@ export class Balancer {
         this.#deps.log.error(`Cannot publish ${service.address}.onion: ${describe(error)}`);
       }
     }
-    if (!anyUsable) this.#say("a usable backend descriptor");
+    if (!anyUsable) this.#say("a usable backend descriptor", now);
     else this.#waitingFor = "";
   }
 
@@ -245,7 +248,8 @@ export class Balancer {
       );
     } catch (error) {
       this.#viewRetryAt = now + VIEW_RETRY_MS;
-      this.#say(`tor's consensus (${describe(error)})`);
+      log.debug(`Cannot read tor's consensus: ${describe(error)}`);
+      this.#say(`tor's consensus: ${await describeConsensusWait(client, error)}`, now);
     }
   }
 
@@ -478,10 +482,11 @@ export class Balancer {
     this.#woken = false;
   }
 
-  /** Logs what the daemon waits for, once per change. */
-  #say(what: string): void {
-    if (this.#waitingFor === what) return;
+  /** Logs what the daemon waits for: at each change, and every minute while it lasts. */
+  #say(what: string, now: number): void {
+    if (this.#waitingFor === what && now - this.#saidAt < WAITING_REPEAT_MS) return;
     this.#waitingFor = what;
+    this.#saidAt = now;
     this.#deps.log.warning(`Waiting for ${what}`);
   }
 }

@@ -3,8 +3,8 @@
  * whether tor runs a testing network, and fetch and check one backend's
  * descriptor.
  *
- * Spec: control-spec 3.9 GETINFO, 3.3 GETCONF, 3.26 HSFETCH; tor-v3-spec.md
- * §7.5–§7.7. tor's client decodes a fetched descriptor before it emits
+ * Spec: control-spec 3.9 GETINFO, 3.3 GETCONF, 3.26 HSFETCH; rend-spec-v3
+ * [DESC-OUTER] and [HS-DESC-ENCRYPTION-KEYS]. tor's client decodes a fetched descriptor before it emits
  * `HS_DESC_CONTENT`; we decode and verify it again ourselves (signatures,
  * certificates, both layers), because the balancer re-publishes what it
  * takes from it.
@@ -13,8 +13,10 @@
  */
 
 import {
+  ControlOperationFailed,
   type ControlRequester,
   getAllMicrodescs,
+  getBootstrapPhase,
   getMicrodescConsensus,
   type HsClient,
   hsFetch,
@@ -30,6 +32,40 @@ import { NetworkView, type NetworkViewOptions } from "./network.ts";
 export async function isTestingNetwork(client: ControlRequester): Promise<boolean> {
   const reply = await client.request("GETCONF TestingTorNetwork");
   return reply.lines.some((line) => /^TestingTorNetwork=1$/i.test(line.text));
+}
+
+/**
+ * Why tor cannot hand over a consensus, in an operator's words: `DisableNetwork 1`, or its
+ * bootstrap phase (`GETINFO status/bootstrap-phase`, with tor's last warning). tor's own answer
+ * to `GETINFO dir/status-vote/current/consensus-microdesc` without a consensus ("551 Could not
+ * open cached consensus. Make sure FetchUselessDescriptors is set to 1.") is its hint for
+ * another problem, so it is not shown. Any other failure is described as it is.
+ *
+ * @param client The control connection.
+ * @param error Why loading the view failed.
+ */
+export async function describeConsensusWait(
+  client: ControlRequester,
+  error: unknown,
+): Promise<string> {
+  if (!(error instanceof ControlOperationFailed && error.code === 551)) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  try {
+    const reply = await client.request("GETCONF DisableNetwork", { timeoutMs: 10_000 });
+    if (reply.lines.some((line) => /^DisableNetwork=1$/i.test(line.text))) {
+      return "tor has no consensus: DisableNetwork is 1, so it does not connect to the network " +
+        "(set DisableNetwork 0 in its torrc, or SETCONF DisableNetwork=0)";
+    }
+    const phase = await getBootstrapPhase(client, { timeoutMs: 10_000 });
+    const warning = phase.arguments.get("WARNING");
+    return `tor has no consensus yet: bootstrapped ${phase.progress}% (${phase.tag}): ` +
+      phase.summary + (warning === undefined ? "" : `; tor's last problem: ${warning}`);
+  } catch (cause) {
+    return `tor has no consensus yet (and cannot say why: ${
+      cause instanceof Error ? cause.message : String(cause)
+    })`;
+  }
 }
 
 /** Reads the microdesc consensus and every microdescriptor, and builds the view. */

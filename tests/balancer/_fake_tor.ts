@@ -72,6 +72,10 @@ export class FakeTor implements HsClient {
   microdescs = "";
   /** `GETCONF TestingTorNetwork`. */
   testingNetwork = false;
+  /** `GETCONF DisableNetwork`. */
+  disableNetwork = false;
+  /** `GETINFO status/bootstrap-phase`. */
+  bootstrapPhase = 'NOTICE BOOTSTRAP PROGRESS=100 TAG=done SUMMARY="Done"';
   /** `GETINFO net/listeners/socks` (none: health checks switch off). */
   socksListeners: string[] = [];
   /** The HSDir named in HSFETCH events unless an answer names one (`$FP~nick`). */
@@ -103,15 +107,13 @@ export class FakeTor implements HsClient {
     this.commands.push(command);
     const [verb, ...args] = command.split(" ");
     switch (verb) {
-      case "GETCONF":
+      case "GETCONF": {
+        const value = args[0] === "DisableNetwork" ? this.disableNetwork : this.testingNetwork;
         return Promise.resolve({
           status: 250,
-          lines: [{
-            status: 250,
-            divider: " ",
-            text: `TestingTorNetwork=${this.testingNetwork ? 1 : 0}`,
-          }],
+          lines: [{ status: 250, divider: " ", text: `${args[0]}=${value ? 1 : 0}` }],
         });
+      }
       case "GETINFO":
         return this.#getInfo(args[0] ?? "");
       case "SIGNAL":
@@ -135,6 +137,14 @@ export class FakeTor implements HsClient {
         return Promise.resolve(dataReply(key, this.consensus));
       case "md/all":
         return Promise.resolve(dataReply(key, this.microdescs));
+      case "status/bootstrap-phase":
+        return Promise.resolve({
+          status: 250,
+          lines: [
+            { status: 250, divider: "-", text: `${key}=${this.bootstrapPhase}` },
+            { status: 250, divider: " ", text: "OK" },
+          ],
+        });
       case "net/listeners/socks":
         return Promise.resolve({
           status: 250,

@@ -152,7 +152,11 @@ Deno.test("Balancer.tick() waits for tor's consensus and asks again after 5 s", 
   await d.at(NOW);
   assert.equal(asked(), 1);
   assert.equal(d.balancer.view, undefined);
-  assert.match(d.log.text(), /Waiting for tor's consensus \(No consensus\)/);
+  assert.match(
+    d.log.text(),
+    /Waiting for tor's consensus: tor has no consensus yet: bootstrapped 100% \(done\): Done/,
+  );
+  assert.doesNotMatch(d.log.text(), /Waiting for[^\n]*(FetchUselessDescriptors|No consensus)/);
   await d.at(NOW + 4_999);
   assert.equal(asked(), 1);
   d.tor.consensus = DOCS.consensus;
@@ -211,4 +215,25 @@ Deno.test("Balancer fetches a returning backend again when the fetch under way s
   await fetchesDone(d);
   assert.equal(backend.refetchBeforeReturn, false);
   assert.equal(backend.descriptor?.outer.revisionCounter, 2n);
+});
+
+Deno.test("Balancer.tick() says what tor is doing while it has no consensus, every minute", async () => {
+  const d = daemon(1, null);
+  d.tor.bootstrapPhase =
+    'WARN BOOTSTRAP PROGRESS=14 TAG=handshake SUMMARY="Handshaking with a relay" ' +
+    'WARNING="Connection refused" REASON=CONNECTREFUSED COUNT=3 RECOMMENDATION=warn';
+  const waits = () => d.log.text().match(/Waiting for tor's consensus[^\n]*/g) ?? [];
+  await d.at(NOW);
+  assert.deepEqual(waits(), [
+    "Waiting for tor's consensus: tor has no consensus yet: bootstrapped 14% (handshake): " +
+    "Handshaking with a relay; tor's last problem: Connection refused",
+  ]);
+  await d.at(NOW + 30_000);
+  assert.equal(waits().length, 1, "not again within a minute");
+  await d.at(NOW + 60_000);
+  assert.equal(waits().length, 2, "again after a minute");
+  d.tor.disableNetwork = true;
+  await d.at(NOW + 65_000);
+  assert.match(waits().at(-1)!, /DisableNetwork is 1, so it does not connect to the network/);
+  assert.equal(waits().length, 3, "at once when it changes");
 });
