@@ -8,18 +8,36 @@
 import { runCli } from "./src/cli/program.ts";
 import { ExitCode, UsageError } from "./src/cli/exit_codes.ts";
 import { argsForExecutable } from "./src/cli/config_command.ts";
+import { scopeErrorIn } from "./src/cli/scope.ts";
+
+const encoder = new TextEncoder();
+
+/** Writes to a standard stream; a closed stream drops the text instead of ending the process. */
+function writeTo(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  try {
+    stream.writeSync(encoder.encode(text));
+  } catch {
+    // EPIPE or EBADF: nobody reads it any more.
+  }
+}
 
 /** Runs the command line and returns the process exit code. */
 export async function main(args: readonly string[]): Promise<number> {
-  const encoder = new TextEncoder();
   const io = {
-    out: (text: string) => void Deno.stdout.writeSync(encoder.encode(text)),
-    err: (text: string) => void Deno.stderr.writeSync(encoder.encode(text)),
+    out: (text: string) => writeTo(Deno.stdout, text),
+    err: (text: string) => writeTo(Deno.stderr, text),
   };
   try {
     const outcome = await runCli(args, io);
     return outcome.exitCode;
   } catch (error) {
+    // Outside the permissions this process runs with (a compiled binary): one line, never
+    // Deno's advice to pass a flag that a compiled binary cannot take.
+    const denied = scopeErrorIn(error);
+    if (denied !== undefined) {
+      io.err(`onionbalance: ${denied.message}\n`);
+      return ExitCode.Failure;
+    }
     if (error instanceof UsageError) {
       io.err(`onionbalance: ${error.message}\n`);
       return error.exitCode;

@@ -3,13 +3,18 @@
  * OnionBalance 0.2.x users type): flags and environment as OnionBalance
  * 0.2.x, then the daemon until SIGTERM/SIGINT; SIGHUP reloads the config.
  *
- * OnionBalance's flags (onionbalance-anchor.md §2.1): `-c/--config`
+ * OnionBalance 0.2.x's flags: `-c/--config`
  * (`$ONIONBALANCE_CONFIG`, default `config.yaml`), `-i/--ip` (127.0.0.1),
  * `-p/--port` (9051), `-s/--socket` (`$ONIONBALANCE_TOR_CONTROL_SOCKET`,
  * default `/var/run/tor/control`; tried first, then TCP), `-v/--verbosity`
  * (`$ONIONBALANCE_LOG_LEVEL`), `--is-testnet`, `--hs-version v3`.
  * Added: `--password-file` (HashedControlPassword; never a password on the
- * command line) and `--unsafe-logging` (show onion addresses in info lines).
+ * command line; `$ONIONBALANCE_CONTROL_PASSWORD` is the other way) and
+ * `--unsafe-logging` (show onion addresses in info lines).
+ *
+ * Signals are installed first of all (`daemon_signals.ts`); a connection that
+ * the process's permissions do not allow fails at once (`scope.ts`) instead of
+ * being retried as "tor is not there".
  *
  * @module
  */
@@ -26,6 +31,7 @@ import {
   ControlVersionError,
   describeEndpoint,
   hsPost,
+  type PasswordSource,
 } from "../control/mod.ts";
 import { systemRng } from "../crypto/mod.ts";
 import { Logger, type LogLevel, parseLogLevel } from "../log/mod.ts";
@@ -43,6 +49,13 @@ import {
 import { systemClock } from "../time/mod.ts";
 import { ExitCode, UsageError } from "./exit_codes.ts";
 import type { CliIo } from "./program.ts";
+import { DaemonSignals } from "./daemon_signals.ts";
+import { requireGranted, scopeErrorOf } from "./scope.ts";
+
+/** tor's control socket on Debian (OnionBalance's default). */
+const DEFAULT_CONTROL_SOCKET = "/var/run/tor/control";
+/** The environment variable that may hold the control password. */
+const PASSWORD_ENV = "ONIONBALANCE_CONTROL_PASSWORD";
 
 /** Options of the `run` command, as commander parses them. */
 export interface RunOptions {
@@ -82,13 +95,14 @@ export function registerRunCommand(program: Command, io: CliIo, env: Deno.Env = 
     .option("--hs-version <version>", "onion service version (only v3 exists)", "v3")
     .option(
       "--password-file <path>",
-      "file holding the control-port password (HashedControlPassword)",
+      "file holding the control-port password (HashedControlPassword; " +
+        "or $ONIONBALANCE_CONTROL_PASSWORD)",
     )
     .option("--unsafe-logging", "show onion addresses in info-level log lines")
     .action(async (options: RunOptions) => {
       // The environment is read only when the daemon runs, so `--help` needs no permission.
       options.config ??= env.get("ONIONBALANCE_CONFIG") || "config.yaml";
-      options.socket ??= env.get("ONIONBALANCE_TOR_CONTROL_SOCKET") || "/var/run/tor/control";
+      options.socket ??= env.get("ONIONBALANCE_TOR_CONTROL_SOCKET") || DEFAULT_CONTROL_SOCKET;
       const code = await runDaemon(options, io, env);
       if (code !== ExitCode.Ok) {
         throw new UsageError("The daemon stopped", { exitCode: code as ExitCode });
@@ -104,18 +118,33 @@ function makeLogger(options: RunOptions, env: Deno.Env, format: "text" | "json")
   } catch (cause) {
     throw new UsageError(`Unknown log level "${name}" (ONIONBALANCE_LOG_LEVEL)`, { cause });
   }
-  const encoder = new TextEncoder();
   return new Logger({
     level,
     safeLogging: options.unsafeLogging !== true,
     sink: format === "json"
       ? (_line, r) =>
-        void Deno.stderr.writeSync(encoder.encode(
+        writeStderr(
           `${JSON.stringify({ time: r.time.toISOString(), level: r.level, message: r.message })}\n`,
-        ))
-      : undefined,
+        )
+      : (line) => writeStderr(`${line}\n`),
   });
 }
+
+const encoder = new TextEncoder();
+
+/**
+ * Writes to standard error, dropping what cannot be written: a daemon whose standard error was
+ * closed (its reader went away) keeps running without its log.
+ */
+function writeStderr(text: string): void {
+  try {
+    Deno.stderr.writeSync(encoder.encode(text));
+  } catch {
+    // EPIPE or EBADF: nobody reads the log any more.
+  }
+}
+
+type Loaded = Awaited<ReturnType<typeof loadAll>>;
 
 async function loadAll(path: string) {
   const loaded = await loadConfig(path);
@@ -123,54 +152,84 @@ async function loadAll(path: string) {
   return { ...loaded, keys };
 }
 
-/** Runs the daemon; returns the exit code. */
-export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): Promise<number> {
-  if (options.hsVersion !== "v3") {
-    throw new UsageError(
-      `Cannot use --hs-version ${options.hsVersion}: Tor removed v2 onion services in 0.4.6; only v3 exists`,
-    );
-  }
-  let loaded: Awaited<ReturnType<typeof loadAll>>;
+/** Reads the config and the keys; a config error ends the daemon at start. */
+async function loadAtStart(path: string): Promise<Loaded> {
   try {
-    loaded = await loadAll(configPath(options));
+    return await loadAll(path);
   } catch (error) {
     if (error instanceof ConfigError) {
       throw new UsageError(error.message, { exitCode: ExitCode.Failure });
     }
     throw error;
   }
+}
+
+/** Reads the config again; on an error, logs it and returns undefined (the old one stays). */
+async function reloadOrKeep(path: string, log: Logger): Promise<Loaded | undefined> {
+  try {
+    const next = await loadAll(path);
+    for (const w of next.warnings) log.warning(`${formatLocation(w.location)}: ${w.message}`);
+    return next;
+  } catch (error) {
+    log.error(`Keeping the running configuration: cannot reload ${path}: ${describe(error)}`);
+    return undefined;
+  }
+}
+
+/** Runs the daemon; returns the exit code. */
+export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): Promise<number> {
+  // First, before anything can wait: a SIGHUP from here on never ends the process.
+  const signals = new DaemonSignals();
+  if (options.hsVersion !== "v3") {
+    throw new UsageError(
+      `Cannot use --hs-version ${options.hsVersion}: Tor removed v2 onion services in 0.4.6; only v3 exists`,
+    );
+  }
+  const path = configPath(options);
+  let loaded = await loadAtStart(path);
   const log = makeLogger(options, env, loaded.config.logFormat);
   for (const w of loaded.warnings) log.warning(`${formatLocation(w.location)}: ${w.message}`);
-  const stop = new AbortController();
-  const signals: [Deno.Signal, () => void][] = [
-    ["SIGTERM", () => stop.abort()],
-    ["SIGINT", () => stop.abort()],
-  ];
-  for (const [sig, fn] of signals) Deno.addSignalListener(sig, fn);
+  // Until tor answers, a reload only re-reads the file: the newest one is used once it does.
+  signals.onReload(async () => {
+    const next = await reloadOrKeep(path, log);
+    if (next === undefined) return;
+    loaded = next;
+    log.warning(`Reloaded ${path} while waiting for tor`);
+  });
   try {
-    const client = await connectWithRetry(options, log, stop.signal);
+    const client = await connectWithRetry(options, env, log, signals.stop.signal);
     if (client === undefined) return ExitCode.Ok;
-    return await serve(client, loaded, { options, log, env, stop, io });
+    await signals.settled();
+    return await serve(client, loaded, { options, log, env, signals, io });
   } catch (error) {
     if (
       error instanceof ControlAuthError || error instanceof ControlVersionError ||
       error instanceof ControlProtocolError
     ) {
-      log.critical(error.message);
+      log.critical(authAdvice(error));
       return ExitCode.Failure;
     }
     throw error;
   } finally {
-    for (const [sig, fn] of signals) Deno.removeSignalListener(sig, fn);
+    signals.onReload(() => Promise.resolve(log.warning("Ignoring SIGHUP: the daemon is stopping")));
   }
+}
+
+/** The error's message, with the ways to give a password when tor asks for one. */
+function authAdvice(error: Error): string {
+  if (error instanceof ControlAuthError && error.kind === "PasswordRequired") {
+    return "Cannot authenticate: tor requires a password (HashedControlPassword); give it in a " +
+      `file with --password-file FILE or in the environment variable ${PASSWORD_ENV}`;
+  }
+  return error.message;
 }
 
 async function serve(
   client: ControlClient,
-  loaded: Awaited<ReturnType<typeof loadAll>>,
-  ctx: { options: RunOptions; log: Logger; env: Deno.Env; stop: AbortController; io: CliIo },
+  loaded: Loaded,
+  ctx: { options: RunOptions; log: Logger; env: Deno.Env; signals: DaemonSignals; io: CliIo },
 ): Promise<number> {
-  const { log, stop, options, env } = ctx;
+  const { log, signals, options, env } = ctx;
   const deps: FrontendDeps = {
     rng: systemRng,
     log,
@@ -189,49 +248,73 @@ async function serve(
   for (const s of services) {
     log.info(`Loaded frontend ${s.address}.onion with ${s.backends.length} backends`);
   }
-  const statusPath = env.get("ONIONBALANCE_STATUS_SOCKET_LOCATION") ||
-    loaded.config.statusSocketLocation;
-  let status: StatusServer | undefined;
-  if (statusPath !== undefined) {
+  const status = await listenStatus(balancer, loaded.config, env, log);
+  const path = configPath(options);
+  signals.onReload(async () => {
+    const next = await reloadOrKeep(path, log);
+    if (next === undefined) return;
     try {
-      status = await StatusServer.listen(
-        statusPath,
-        () => pythonJson(statusReport(balancer, systemClock.now())),
-      );
-    } catch (error) {
-      log.error(
-        `Cannot serve status on ${statusPath}: ${error instanceof Error ? error.message : error}`,
-      );
-    }
-  }
-  const reload = async () => {
-    try {
-      const next = await loadAll(configPath(options));
-      for (const w of next.warnings) log.warning(`${formatLocation(w.location)}: ${w.message}`);
       const rebuilt = buildServices(next.config, next.keys, deps, balancer.services);
       balancer.services = rebuilt;
       balancer.timings = timings(next.config);
       balancer.health = next.config.healthCheck;
-      log.warning(`Reloaded ${options.config}: ${rebuilt.length} frontend service(s)`);
+      log.warning(`Reloaded ${path}: ${rebuilt.length} frontend service(s)`);
       balancer.wake();
     } catch (error) {
-      log.error(
-        `Keeping the running configuration: cannot reload ${options.config}: ` +
-          (error instanceof Error ? error.message : String(error)),
-      );
+      log.error(`Keeping the running configuration: cannot reload ${path}: ${describe(error)}`);
     }
-  };
-  const onHup = () => void reload();
-  Deno.addSignalListener("SIGHUP", onHup);
+  });
   try {
-    await balancer.run(stop.signal);
+    await balancer.run(signals.stop.signal);
   } finally {
-    Deno.removeSignalListener("SIGHUP", onHup);
+    signals.onReload(() => Promise.resolve(log.warning("Ignoring SIGHUP: the daemon is stopping")));
+    await signals.settled();
     await status?.close();
     await client.close();
     log.warning("Stopped");
   }
   return ExitCode.Ok;
+}
+
+/** Serves the status JSON when a socket is configured; a failure is logged, not fatal. */
+async function listenStatus(
+  balancer: Balancer,
+  config: BalancerConfig,
+  env: Deno.Env,
+  log: Logger,
+): Promise<StatusServer | undefined> {
+  const statusPath = env.get("ONIONBALANCE_STATUS_SOCKET_LOCATION") ||
+    config.statusSocketLocation;
+  if (statusPath === undefined) return undefined;
+  try {
+    await requireGranted({ name: "net", host: `unix:${statusPath}` });
+    await makeRuntimeFolder(statusPath);
+    return await StatusServer.listen(
+      statusPath,
+      () => pythonJson(statusReport(balancer, systemClock.now())),
+    );
+  } catch (error) {
+    log.error(`Cannot serve status on ${statusPath}: ${describe(scopeErrorOf(error) ?? error)}`);
+    return undefined;
+  }
+}
+
+/**
+ * Creates the status socket's folder (0750) when it is missing, as systemd's
+ * `RuntimeDirectory=` does for the shipped unit; its parent must exist.
+ */
+async function makeRuntimeFolder(socketPath: string): Promise<void> {
+  const folder = socketPath.slice(0, socketPath.lastIndexOf("/"));
+  if (folder === "") return;
+  try {
+    await Deno.mkdir(folder, { mode: 0o750 });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function configPath(options: RunOptions): string {
@@ -247,40 +330,66 @@ function timings(config: BalancerConfig) {
   };
 }
 
-/** The endpoints to try: the Unix socket when it exists, then TCP. */
-async function endpoints(options: RunOptions): Promise<ControlEndpoint[]> {
+/**
+ * The endpoints to try: the Unix socket when it exists, then TCP. An endpoint outside this
+ * process's permissions is a {@link ScopeError} (final), except the default socket path, which
+ * is only skipped: the operator did not ask for it.
+ */
+async function endpoints(options: RunOptions, explicitSocket: boolean): Promise<ControlEndpoint[]> {
   const out: ControlEndpoint[] = [];
-  try {
-    const path = options.socket ?? "/var/run/tor/control";
-    const info = await Deno.stat(path);
-    if (info.isSocket) out.push({ transport: "unix", path });
-  } catch {
-    // No socket there: TCP only.
+  const path = options.socket ?? DEFAULT_CONTROL_SOCKET;
+  if (await isSocket(path)) {
+    try {
+      await requireGranted({ name: "net", host: `unix:${path}` });
+      out.push({ transport: "unix", path });
+    } catch (error) {
+      if (explicitSocket) throw error;
+    }
   }
   const port = Number(options.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UsageError(`Cannot use control port "${options.port}": not a port number`);
   }
-  out.push({ transport: "tcp", hostname: options.ip, port });
+  const hostname = options.ip;
+  await requireGranted({
+    name: "net",
+    host: `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+  });
+  out.push({ transport: "tcp", hostname, port });
   return out;
+}
+
+async function isSocket(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isSocket === true;
+  } catch {
+    return false; // No socket there (or not readable): TCP only.
+  }
+}
+
+/** The control password's source: `--password-file`, else `$ONIONBALANCE_CONTROL_PASSWORD`. */
+function passwordSource(options: RunOptions, env: Deno.Env): PasswordSource | undefined {
+  if (options.passwordFile !== undefined) return { passwordFile: options.passwordFile };
+  return env.get(PASSWORD_ENV) === undefined ? undefined : { passwordEnv: PASSWORD_ENV };
 }
 
 /**
  * Connects to tor, waiting with backoff while it is not there (a daemon that
- * starts before tor keeps trying). Authentication, version and "not a tor
- * control port" errors are final. Returns undefined when stopped first.
+ * starts before tor keeps trying). Authentication, version, "not a tor
+ * control port" and permission-scope errors are final. Returns undefined when
+ * stopped first.
  */
 async function connectWithRetry(
   options: RunOptions,
+  env: Deno.Env,
   log: Logger,
   signal: AbortSignal,
 ): Promise<ControlClient | undefined> {
-  const password = options.passwordFile === undefined
-    ? undefined
-    : { passwordFile: options.passwordFile };
+  const password = passwordSource(options, env);
+  const explicitSocket = options.socket !== DEFAULT_CONTROL_SOCKET;
   for (let attempt = 1; !signal.aborted; attempt++) {
     const tried: string[] = [];
-    for (const endpoint of await endpoints(options)) {
+    for (const endpoint of await endpoints(options, explicitSocket)) {
       try {
         const client = await connectControl({
           endpoint,
@@ -294,20 +403,26 @@ async function connectWithRetry(
           error instanceof ControlAuthError || error instanceof ControlVersionError ||
           error instanceof ControlProtocolError
         ) throw error;
-        tried.push(
-          `${describeEndpoint(endpoint)}: ${error instanceof Error ? error.message : error}`,
-        );
+        const denied = scopeErrorOf(error);
+        if (denied !== undefined) throw denied;
+        tried.push(`${describeEndpoint(endpoint)}: ${describe(error)}`);
       }
     }
     const delay = backoffDelay(attempt, Math.random, { initialDelayMs: 1000, maxDelayMs: 30_000 });
     log.warning(`Waiting for tor (${tried.join("; ")}); retry in ${Math.round(delay / 1000)} s`);
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, delay);
-      signal.addEventListener("abort", () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+    await abortableSleep(delay, signal);
   }
   return undefined;
+}
+
+function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
