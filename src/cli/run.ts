@@ -307,6 +307,14 @@ async function makeRuntimeFolder(socketPath: string): Promise<void> {
   const folder = socketPath.slice(0, socketPath.lastIndexOf("/"));
   if (folder === "") return;
   try {
+    // An existing folder needs no write permission on it (a daemon may be granted only the
+    // socket's own path); any other answer than "missing" is left for the listen to report.
+    await Deno.stat(folder);
+    return;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) return;
+  }
+  try {
     await Deno.mkdir(folder, { mode: 0o750 });
   } catch (error) {
     if (!(error instanceof Deno.errors.AlreadyExists)) throw error;
