@@ -48,7 +48,12 @@ export {
   planDescriptors,
   roundRobin,
 } from "./selection.ts";
-export { buildServices, frontendOptions, loadServiceKeys } from "./services.ts";
+export {
+  buildServices,
+  checkServiceAddresses,
+  frontendOptions,
+  loadServiceKeys,
+} from "./services.ts";
 export { type Json, pythonJson, statusReport, StatusServer, statusTime } from "./status.ts";
 export {
   checkFetchedDescriptor,

@@ -23,7 +23,14 @@ export function frontendOptions(config: BalancerConfig): FrontendOptions {
   };
 }
 
-/** Loads each service's key (detecting its format per key). */
+/**
+ * Loads each service's key (detecting its format per key) and checks what only
+ * the keys reveal, so that the daemon refuses such a config at start and on
+ * reload, before it talks to tor.
+ *
+ * @throws {ConfigError} When a key cannot be loaded, a service lists its own
+ *   address as an instance, or two services have the same key.
+ */
 export async function loadServiceKeys(config: BalancerConfig): Promise<HsIdKeypair[]> {
   const keys: HsIdKeypair[] = [];
   for (const service of config.services) {
@@ -40,29 +47,24 @@ export async function loadServiceKeys(config: BalancerConfig): Promise<HsIdKeypa
       );
     }
   }
+  checkServiceAddresses(config, keys);
   return keys;
 }
 
 /**
- * Builds the services of `config`, reusing `previous` services (same key) and
- * backends (same address) so that a reload keeps their state.
+ * Checks the services' addresses (`keys[i]` is the key of service i): no two
+ * services share a key, and no service lists its own address as an instance
+ * (its descriptor would point at itself and clients would loop).
  *
- * @throws {ConfigError} When a service lists its own address as an instance,
- *   or two services have the same key.
+ * @throws {ConfigError} Naming the place in the file of the offending entry.
  */
-export function buildServices(
+export function checkServiceAddresses(
   config: BalancerConfig,
   keys: readonly HsIdKeypair[],
-  deps: FrontendDeps,
-  previous: readonly FrontendService[] = [],
-): FrontendService[] {
-  const backends = new Map<string, Backend>();
-  for (const old of previous) for (const b of old.backends) backends.set(b.address, b);
-  const options = frontendOptions(config);
+): void {
   const seen = new Set<string>();
-  return config.services.map((serviceConfig: ServiceConfig, i) => {
-    const identity = keys[i]!;
-    const address = onionAddressLabel(identity.public);
+  config.services.forEach((serviceConfig, i) => {
+    const address = onionAddressLabel(keys[i]!.public);
     if (seen.has(address)) {
       throw new ConfigError(serviceConfig.location, `Service ${address}.onion is configured twice`);
     }
@@ -74,6 +76,29 @@ export function buildServices(
         `The frontend's own address ${address}.onion is listed as an instance of itself`,
       );
     }
+  });
+}
+
+/**
+ * Builds the services of `config`, reusing `previous` services (same key) and
+ * backends (same address) so that a reload keeps their state.
+ *
+ * @throws {ConfigError} As {@link checkServiceAddresses} (the daemon has
+ *   already checked, through {@link loadServiceKeys}).
+ */
+export function buildServices(
+  config: BalancerConfig,
+  keys: readonly HsIdKeypair[],
+  deps: FrontendDeps,
+  previous: readonly FrontendService[] = [],
+): FrontendService[] {
+  const backends = new Map<string, Backend>();
+  for (const old of previous) for (const b of old.backends) backends.set(b.address, b);
+  const options = frontendOptions(config);
+  checkServiceAddresses(config, keys);
+  return config.services.map((serviceConfig: ServiceConfig, i) => {
+    const identity = keys[i]!;
+    const address = onionAddressLabel(identity.public);
     const serviceBackends = serviceConfig.instances.map((inst) => {
       let backend = backends.get(inst.address);
       if (backend === undefined) {

@@ -137,7 +137,7 @@ Deno.test({
     const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-services-" });
     try {
       await writeIdentityKeyPem(`${dir}/a.key`, A);
-      await Deno.writeTextFile(`${dir}/bad.key`, "not a key\n");
+      await Deno.writeTextFile(`${dir}/bad.key`, "not a key\n", { mode: 0o600 });
       const parse = (keys: string[]) =>
         parseConfig(
           "services:\n" +
@@ -164,6 +164,34 @@ Deno.test({
       await assert.rejects(loadServiceKeys(parse(["bad.key"])), (error) => {
         assert.ok(error instanceof ConfigError);
         assert.match(error.message, /^config\.yaml:2:5: Cannot load the key of this service: /);
+        return true;
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "loadServiceKeys() refuses the frontend's own address as an instance, before tor is asked",
+  permissions: { ...YAML_ENV, read: ["/tmp"], write: ["/tmp"] },
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-services-" });
+    try {
+      await writeIdentityKeyPem(`${dir}/a.key`, A);
+      const own = onionAddressLabel(A.public);
+      const cfg = parseConfig(
+        `services:\n  - key: a.key\n    instances:\n      - address: ${b0}.onion\n` +
+          `      - address: ${own}.onion\n`,
+        { path: "config.yaml", baseDir: dir },
+      ).config;
+      await assert.rejects(loadServiceKeys(cfg), (error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(
+          error.message,
+          `config.yaml:5:9: The frontend's own address ${own}.onion is listed as an instance ` +
+            "of itself",
+        );
         return true;
       });
     } finally {

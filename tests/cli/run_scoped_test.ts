@@ -141,6 +141,28 @@ Deno.test("a control socket outside the release scope fails at once with one lin
   assert.doesNotMatch(out.stderr, /--allow|run again|Waiting for tor/);
 });
 
+Deno.test("the frontend's own address as an instance is a config error at start, before tor", async () => {
+  assert.equal((await deployed).code, 0);
+  const text = await Deno.readTextFile(config);
+  const address = text.match(/key: ([a-z2-7]{56})\.key/)![1]!;
+  const lines = text.split("\n");
+  const at = lines.findIndex((line) => line.trim() === "instances:") + 1;
+  lines.splice(at, 0, `      - address: ${address}.onion`);
+  const own = `${deploy}/own.yaml`;
+  await Deno.writeTextFile(own, lines.join("\n"), { mode: 0o600 });
+  // Nothing listens on port 9: before the keys were checked at load time, the daemon waited
+  // for tor here, and crashed with an internal error once tor answered.
+  const started = Date.now();
+  const out = await runScoped("compile:onionbalance", ["-c", own, "-p", "9"]);
+  assert.equal(out.code, 1, out.stderr);
+  assert.ok(Date.now() - started < 30_000);
+  assert.match(
+    out.stderr,
+    new RegExp(`own\\.yaml:${at + 1}:9: The frontend's own address \\S+ is listed as an instance`),
+  );
+  assert.doesNotMatch(out.stderr, /Waiting for tor|internal error|\n\s+at /);
+});
+
 Deno.test("the daemon binary refuses to write a deployment, naming the binary that does", async () => {
   const out = await runScoped("compile:onionbalance", [
     "config",
