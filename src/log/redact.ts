@@ -7,7 +7,10 @@
  * Role: {@link Logger} calls {@link redactOnionAddresses} on every message at info level and above
  * unless safe logging is off. Like arti, the redacted form keeps only the last three characters of
  * the address ("???sid.onion"): those carry 7 bits of the key, and showing the *start* would reveal
- * vanity prefixes. Pure string code, no I/O.
+ * vanity prefixes. File paths are the exception: an address inside a path (a key file named after
+ * its address, a HiddenServiceDir) stays whole, because the operator must recognise which file an
+ * error names, and the path is theirs already; URLs are not paths and are redacted. Pure string
+ * code, no I/O.
  *
  * @module
  */
@@ -18,9 +21,18 @@
  */
 const ONION_ADDRESS = /(?<![a-z2-7])([a-z2-7]{53})([a-z2-7]{3})(\.onion)?(?![a-z2-7])/gi;
 
+/** A word of a message: the characters between blanks, quotes and brackets. */
+const WORD = /[^\s"'`()<>[\]{},;]+/g;
+
+/** Whether `word` is a file path (it has a slash and is not a URL such as `http://x.onion/`). */
+function isPath(word: string): boolean {
+  return word.includes("/") && !word.includes("://");
+}
+
 /**
  * Replaces every v3 onion address in `text` with its redacted form, `???` followed by the last
- * three characters (and `.onion` when the address had it), as arti's `HsId` does.
+ * three characters (and `.onion` when the address had it), as arti's `HsId` does. Addresses
+ * inside file paths are kept (see the module notes).
  *
  * @param text Any log message.
  * @returns `text` with the addresses redacted.
@@ -35,9 +47,10 @@ const ONION_ADDRESS = /(?<![a-z2-7])([a-z2-7]{53})([a-z2-7]{3})(\.onion)?(?![a-z
  * ```
  */
 export function redactOnionAddresses(text: string): string {
-  return text.replace(
-    ONION_ADDRESS,
-    (_match, _head: string, tail: string, suffix: string | undefined) =>
-      `???${tail}${suffix ?? ""}`,
-  );
+  return text.replace(WORD, (word) =>
+    isPath(word) ? word : word.replace(
+      ONION_ADDRESS,
+      (_match, _head: string, tail: string, suffix: string | undefined) =>
+        `???${tail}${suffix ?? ""}`,
+    ));
 }

@@ -25,3 +25,24 @@ Deno.test("redactOnionAddresses() leaves shorter or longer base32 runs and hex a
   assert.equal(redactOnionAddresses(long), long);
   assert.equal(redactOnionAddresses(hex), hex);
 });
+
+Deno.test("redactOnionAddresses() keeps file paths whole, so the operator sees which file is meant", () => {
+  const key = `/etc/onionbalance/run2/${ADDRESS}.key`;
+  assert.equal(
+    redactOnionAddresses(`Cannot read key file "${key}": No such file`),
+    `Cannot read key file "${key}": No such file`,
+  );
+  assert.equal(redactOnionAddresses(`(${key})`), `(${key})`);
+  assert.equal(redactOnionAddresses(`./${ADDRESS}.key missing`), `./${ADDRESS}.key missing`);
+  assert.equal(
+    redactOnionAddresses(`Loaded ${key} for ${ADDRESS}.onion`),
+    `Loaded ${key} for ???sid.onion`,
+  );
+});
+
+Deno.test("redactOnionAddresses() redacts addresses in URLs, which are not paths", () => {
+  assert.equal(
+    redactOnionAddresses(`GET "http://${ADDRESS}.onion/index.html"`),
+    `GET "http://???sid.onion/index.html"`,
+  );
+});
