@@ -17,13 +17,14 @@
  */
 
 import type { Command } from "commander";
-import { type HsIdKey, KeyError, parseOnionAddress } from "../keys/mod.ts";
+import { blindPublicKey, type HsIdKey, KeyError, parseOnionAddress } from "../keys/mod.ts";
 import {
   decodeHsDesc,
   type HsClientDescEncKeypair,
   type HsDesc,
   HsDescError,
   parseClientAuthKeyFile,
+  parseHsDescOuter,
 } from "../netdoc/mod.ts";
 import { DEFAULT_PERIOD_LENGTH_MINUTES, TimePeriod } from "../time/mod.ts";
 import { formatDescriptorSummary, summarizeDescriptor } from "./descriptor_summary.ts";
@@ -121,10 +122,61 @@ export async function descriptorDecode(
     const cause = error.cause instanceof Error && !error.message.includes(error.cause.message)
       ? `: ${error.cause.message}`
       : "";
-    throw new UsageError(`${error.message}${cause}`, { exitCode: ExitCode.Failure, cause: error });
+    const when = error.kind === "WrongBlindedKey" || error.kind === "BadCert"
+      ? madeAt(text, identity, length, now)
+      : "";
+    throw new UsageError(`${error.message}${cause}${when}`, {
+      exitCode: ExitCode.Failure,
+      cause: error,
+    });
   }
   const summary = summarizeDescriptor(desc, options.address);
   return options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatDescriptorSummary(summary);
+}
+
+/** `HS_DESC_CERT_LIFETIME`: tor's signing-key cert expires 54 h after the descriptor is built. */
+const CERT_LIFETIME_SECONDS = 54 * 3600;
+
+/**
+ * When a descriptor that failed to check as of `now` was made, read from its
+ * (unverified) signing-key cert, which tor and this tool issue for 54 hours
+ * from the time they build the descriptor (rounded up to the hour); and, when
+ * the cert's blinded key belongs to `identity` in a period around that time,
+ * the `--at` that decodes it. Empty when the descriptor says nothing usable.
+ */
+function madeAt(text: string, identity: HsIdKey, lengthMinutes: number, now: Date): string {
+  let expiry: number;
+  let claimed;
+  try {
+    const outer = parseHsDescOuter(text);
+    expiry = outer.signingKeyCert.expirationHours * 3600;
+    claimed = outer.claimedBlindedKey;
+  } catch {
+    return "";
+  }
+  const made = new Date((expiry - CERT_LIFETIME_SECONDS) * 1000);
+  const stamp = isoSeconds(made);
+  let periods: TimePeriod[];
+  try {
+    periods = candidatePeriods(made, lengthMinutes);
+  } catch {
+    return "";
+  }
+  const period = periods.find((p) => blindPublicKey(identity, p).equals(claimed));
+  const age = made.getTime() <= now.getTime() ? "it was made" : "it was made later,";
+  if (period === undefined) {
+    return `; ${age} about ${stamp} (its signing-key cert expires ${
+      new Date(expiry * 1000).toISOString()
+    }), and it is not for this address in the time periods around then either`;
+  }
+  return `; ${age} about ${stamp} (its signing-key cert expires ${
+    isoSeconds(new Date(expiry * 1000))
+  }), in ${period}: decode it with --at ${stamp}`;
+}
+
+/** `2030-01-01T13:00:00Z`: ISO 8601 without milliseconds. */
+function isoSeconds(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /**
