@@ -7,8 +7,9 @@
  *
  * Role: called by the handshake in `connect.ts` on every new connection (so a reconnect re-reads
  * the cookie, which tor rewrites when it restarts). Secret handling: the password comes only from
- * a file or an environment variable named by the operator, never from argv; cookie, password and
- * HMACs are sent to tor and never logged or put in error messages. SAFECOOKIE verifies tor's
+ * a file (refused, unread, if group or others may access it) or an environment variable named by
+ * the operator, never from argv; cookie, password and HMACs are sent to tor and never logged or put
+ * in error messages. SAFECOOKIE verifies tor's
  * SERVERHASH (in constant time) before answering, so a process that merely listens on the port
  * cannot learn a value it could replay.
  *
@@ -19,6 +20,7 @@
 
 import { fromHex, toHex } from "../bytes/mod.ts";
 import { constantTimeEqual, hmacSha256, type Rng, systemRng } from "../crypto/mod.ts";
+import { readSecretFile, SecretFileError } from "../keys/mod.ts";
 import type { ControlRequester } from "./connection.ts";
 import { ControlAuthError, ControlOperationFailed, ControlProtocolError } from "./errors.ts";
 import type { ProtocolInfo } from "./protocol_info.ts";
@@ -134,9 +136,16 @@ export function chooseAuthMethod(
 /**
  * Reads the control password from its source. A file's trailing line break is removed.
  *
+ * Like tor and ssh with their secrets, refuses a password file that group or others may access
+ * (any of the bits 0o077), before reading it. The check is made on the open file, so it is the
+ * file actually read (after symlinks) that counts; where the platform has no Unix modes (`mode` is
+ * null, Windows) there is nothing to check.
+ *
  * @param source The file path or environment variable name.
  * @returns The password.
- * @throws {ControlAuthError} `PasswordUnreadable` if the file cannot be read or the variable is unset.
+ * @throws {ControlAuthError} `PasswordUnreadable` if the file cannot be read or the variable is
+ *   unset; `PasswordFileInsecure` if group or others may access the file (the message names the
+ *   file and the `chmod` that fixes it).
  */
 export async function readPassword(source: PasswordSource): Promise<string> {
   if ("passwordEnv" in source) {
@@ -149,14 +158,28 @@ export async function readPassword(source: PasswordSource): Promise<string> {
     }
     return value;
   }
+  const path = source.passwordFile;
+  let bytes: Uint8Array;
   try {
-    return (await Deno.readTextFile(source.passwordFile)).replace(/\r?\n$/, "");
+    bytes = await readSecretFile(path);
   } catch (error) {
+    if (!(error instanceof SecretFileError)) throw error;
+    if (error.kind === "Insecure") {
+      throw new ControlAuthError(
+        "PasswordFileInsecure",
+        `Control password file ${path} ${error.message}`,
+      );
+    }
     throw new ControlAuthError(
       "PasswordUnreadable",
-      `Cannot read the control password file "${source.passwordFile}": ${reason(error)}`,
-      { cause: error },
+      `Cannot read the control password file "${path}": ${reason(error.cause)}`,
+      { cause: error.cause },
     );
+  }
+  try {
+    return new TextDecoder().decode(bytes).replace(/\r?\n$/, "");
+  } finally {
+    bytes.fill(0);
   }
 }
 

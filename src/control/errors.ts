@@ -110,6 +110,7 @@ export type ControlAuthErrorKind =
   | "NoUsableMethod"
   | "PasswordRequired"
   | "PasswordUnreadable"
+  | "PasswordFileInsecure"
   | "CookieUnreadable"
   | "CookieWrongSize"
   | "ServerHashMismatch"

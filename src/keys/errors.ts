@@ -30,6 +30,8 @@ export type KeyErrorKind =
   | "UnknownKeyFormat"
   /** A key file that cannot be read (missing, no permission); the cause says why. */
   | "Unreadable"
+  /** A secret key file that group or others may access (mode & 0o077); it was not read. */
+  | "InsecurePermissions"
   /** A relay identity (RSA fingerprint, ed25519 id) that is malformed. */
   | "BadRelayId";
 

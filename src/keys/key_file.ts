@@ -12,7 +12,8 @@
  * format is recognised from the first bytes and only that decoder runs, so its
  * error is the one the user sees. Errors name the file and never contain key
  * material. Secret files are written with mode 0600 and, unless asked,
- * never overwrite an existing file.
+ * never overwrite an existing file; a key file that group or others may
+ * access is refused, unread.
  *
  * @module
  */
@@ -20,6 +21,7 @@
 import { KeyError } from "./errors.ts";
 import type { HsIdKeypair } from "./identity.ts";
 import { decodePkcs8Pem, encodePkcs8Pem } from "./pem.ts";
+import { readSecretFile, SecretFileError } from "./secret_file.ts";
 import {
   decodeTorSecretKeyFile,
   encodeHostnameFile,
@@ -99,24 +101,40 @@ export function decodeIdentityKey(
 /**
  * Reads an identity key file in either format.
  *
- * @throws {KeyError} `Unreadable` when the file cannot be read (the cause
- *   says why), or any error of {@link decodeIdentityKey}.
+ * Like ssh and tor, refuses a key file that group or others may access (any of
+ * the bits 0o077), before reading a byte of it. The check is made on the open
+ * file, so it is the file actually read (after symlinks) that counts. Where the
+ * platform has no Unix modes (`mode` is null, Windows) there is nothing to check.
+ *
+ * @throws {KeyError} `InsecurePermissions` when group or others may access the
+ *   file (the message names the file and the `chmod` that fixes it),
+ *   `Unreadable` when the file cannot be read (the cause says why), or any
+ *   error of {@link decodeIdentityKey}.
  */
 export async function loadIdentityKey(path: string): Promise<LoadedIdentityKey> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await Deno.readFile(path);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new KeyError("Unreadable", `Cannot read key file "${path}": ${reason}`, {
-      cause,
-      file: path,
-    });
-  }
+  const bytes = await readKeyFile(path);
   try {
     return decodeIdentityKey(bytes, { file: path });
   } finally {
     bytes.fill(0);
+  }
+}
+
+/** Reads a key file through {@link readSecretFile}, as a {@link KeyError}. */
+async function readKeyFile(path: string): Promise<Uint8Array> {
+  try {
+    return await readSecretFile(path);
+  } catch (cause) {
+    if (!(cause instanceof SecretFileError)) throw cause;
+    if (cause.kind === "Insecure") {
+      throw new KeyError("InsecurePermissions", `Key file ${path} ${cause.message}`, {
+        file: path,
+      });
+    }
+    throw new KeyError("Unreadable", `Cannot read key file "${path}": ${cause.message}`, {
+      cause: cause.cause,
+      file: path,
+    });
   }
 }
 

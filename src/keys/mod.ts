@@ -8,7 +8,7 @@
  * §6 [ONIONADDRESS], Appendix F [HIDSERVDIR-FORMAT].
  *
  * Role: secrets stay inside {@link HsIdKeypair} / {@link HsBlindIdKeypair},
- * which never print them. Only `key_file.ts` does file I/O.
+ * which never print them. Only `key_file.ts` and `secret_file.ts` do file I/O.
  *
  * @example
  * ```ts
@@ -59,6 +59,7 @@ export {
   type WriteKeyOptions,
   writeTorKeyFiles,
 } from "./key_file.ts";
+export { readSecretFile, SecretFileError } from "./secret_file.ts";
 export {
   obRevisionCounter,
   type ObRevisionCounterOptions,

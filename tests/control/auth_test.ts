@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  authenticate,
   chooseAuthMethod,
   ControlAuthError,
   ControlProtocolError,
@@ -105,7 +106,7 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-auth-" });
     try {
-      await Deno.writeTextFile(`${dir}/password`, "s3cret pass\n");
+      await Deno.writeTextFile(`${dir}/password`, "s3cret pass\n", { mode: 0o600 });
       assert.equal(await readPassword({ passwordFile: `${dir}/password` }), "s3cret pass");
       Deno.env.set("OB_TEST_AUTH_PASSWORD", "from env");
       assert.equal(await readPassword({ passwordEnv: "OB_TEST_AUTH_PASSWORD" }), "from env");
@@ -119,6 +120,81 @@ Deno.test({
         (error) =>
           assertAuthError("PasswordUnreadable")(error) && /no such file/.test(String(error)),
       );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "readPassword() refuses a password file readable by group or others (0644, 0640)",
+  permissions: { read: ["/tmp"], write: ["/tmp"] },
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-auth-" });
+    try {
+      const path = `${dir}/control password`;
+      await Deno.writeTextFile(path, "s3cret pass\n", { mode: 0o600 });
+      for (const mode of [0o644, 0o640]) {
+        await Deno.chmod(path, mode);
+        await assert.rejects(readPassword({ passwordFile: path }), (error) => {
+          assertAuthError("PasswordFileInsecure")(error);
+          assert.equal(
+            (error as Error).message,
+            `Control password file ${path} is readable by group or others (mode 0${
+              mode.toString(8)
+            }); run: chmod 600 '${path}'`,
+          );
+          assert.ok(!(error as Error).message.includes("s3cret"));
+          return true;
+        });
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "readPassword() accepts a password file only its owner can read (0600, 0400)",
+  permissions: { read: ["/tmp"], write: ["/tmp"] },
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-auth-" });
+    try {
+      const path = `${dir}/password`;
+      await Deno.writeTextFile(path, "s3cret pass\r\n", { mode: 0o600 });
+      await Deno.chmod(path, 0o600);
+      assert.equal(await readPassword({ passwordFile: path }), "s3cret pass");
+      await Deno.chmod(path, 0o400);
+      assert.equal(await readPassword({ passwordFile: path }), "s3cret pass");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "authenticate() sends nothing to tor when the password file is refused",
+  permissions: { read: ["/tmp"], write: ["/tmp"] },
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-auth-" });
+    try {
+      const path = `${dir}/password`;
+      await Deno.writeTextFile(path, "s3cret pass\n", { mode: 0o644 });
+      await Deno.chmod(path, 0o644);
+      const sent: string[] = [];
+      const conn = {
+        request: (command: string) => {
+          sent.push(command);
+          return Promise.reject(new Error("unexpected request"));
+        },
+      };
+      await assert.rejects(
+        authenticate(conn, info(["HASHEDPASSWORD"]), { password: { passwordFile: path } }),
+        (error) =>
+          assertAuthError("PasswordFileInsecure")(error) &&
+          (error as Error).message.includes(`Control password file ${path} is readable`),
+      );
+      assert.deepEqual(sent, []);
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

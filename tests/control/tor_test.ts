@@ -209,7 +209,7 @@ Deno.test({
       );
       await step("a wrong password is rejected with ControlAuthError", async () => {
         const wrong = `${protectedTor.dir}/wrong-password`;
-        await Deno.writeTextFile(wrong, "not the password\n");
+        await Deno.writeTextFile(wrong, "not the password\n", { mode: 0o600 });
         await assert.rejects(
           connectTcp(protectedTor, { password: { passwordFile: wrong } }),
           (error) => {

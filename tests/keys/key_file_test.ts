@@ -131,3 +131,89 @@ Deno.test({
     }
   },
 });
+
+/** Asserts that loading `path` is refused for its mode, with the message naming the file and the fix. */
+async function assertRefused(path: string, mode: string, chmodArgument = path): Promise<void> {
+  await assert.rejects(loadIdentityKey(path), (e: unknown) => {
+    assert.ok(e instanceof KeyError, String(e));
+    assert.equal(e.kind, "InsecurePermissions");
+    assert.equal(e.file, path);
+    assert.equal(
+      e.message,
+      `Key file ${path} is readable by group or others (mode ${mode}); run: chmod 600 ${chmodArgument}`,
+    );
+    return true;
+  });
+}
+
+Deno.test({
+  name: "loadIdentityKey() refuses a key file readable by group or others (0644, 0640)",
+  permissions: TMP,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ob-keys-" });
+    try {
+      const path = `${dir}/frontend.key`;
+      await writeIdentityKeyPem(path, HsIdKeypair.generate(seededRng("mode-0644")));
+      await Deno.chmod(path, 0o644);
+      await assertRefused(path, "0644");
+      await Deno.chmod(path, 0o640);
+      await assertRefused(path, "0640");
+      // tor's format is refused the same way.
+      await writeTorKeyFiles(dir, HsIdKeypair.generate(seededRng("mode-tor")));
+      await Deno.chmod(`${dir}/${TOR_KEY_FILE_NAMES.secret}`, 0o604);
+      await assertRefused(`${dir}/${TOR_KEY_FILE_NAMES.secret}`, "0604");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "loadIdentityKey() accepts a key file only its owner can read (0600, 0400)",
+  permissions: TMP,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ob-keys-" });
+    try {
+      const keypair = HsIdKeypair.generate(seededRng("mode-0600"));
+      const path = `${dir}/frontend.key`;
+      await writeIdentityKeyPem(path, keypair);
+      await Deno.chmod(path, 0o600);
+      assert.ok((await loadIdentityKey(path)).keypair.public.equals(keypair.public));
+      await Deno.chmod(path, 0o400);
+      assert.ok((await loadIdentityKey(path)).keypair.public.equals(keypair.public));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "loadIdentityKey() names the refused file in full and does not read it",
+  permissions: TMP,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ob-keys-" });
+    try {
+      const deep = `${dir}/etc/onion balance/${"x".repeat(56)}`;
+      await Deno.mkdir(deep, { recursive: true });
+      // Not a key: had it been read and decoded, the error would be UnknownKeyFormat.
+      const path = `${deep}/frontend.key`;
+      await Deno.writeTextFile(path, "not a key\n", { mode: 0o644 });
+      await Deno.chmod(path, 0o644);
+      await assertRefused(path, "0644", `'${path}'`);
+      await assert.rejects(loadIdentityKey(path), (e: unknown) => {
+        assert.ok(e instanceof KeyError && e.message.includes(`Key file ${path} is `));
+        assert.ok(e.message.endsWith(`chmod 600 '${path}'`));
+        return true;
+      });
+      // Group- or other-writable only is refused too.
+      await Deno.chmod(path, 0o620);
+      await assert.rejects(loadIdentityKey(path), (e: unknown) => {
+        assert.ok(e instanceof KeyError && e.kind === "InsecurePermissions");
+        assert.match(e.message, /is accessible by group or others \(mode 0620\)/);
+        return true;
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
