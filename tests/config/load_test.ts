@@ -45,12 +45,13 @@ status-socket-location: /run/onionbalance/control
 });
 
 Deno.test("parseConfig() reports unknown keys with their line and column", () => {
+  // "comment" is close to no known key, so it is a warning ("adress" is an error: see below).
   const text =
-    `services:\n- key: k\n  instances:\n  - address: ${A}\n    adress: typo\nREFRESH_INTERVAL: 10\n`;
+    `services:\n- key: k\n  instances:\n  - address: ${A}\n    comment: x\nREFRESH_INTERVAL: 10\n`;
   const { warnings } = parseConfig(text, OPTIONS);
   assert.equal(warnings.length, 2);
   assert.deepEqual(warnings[0]!.location, { file: "config.yaml", line: 5, column: 5 });
-  assert.match(warnings[0]!.message, /Unknown key "adress" in instance 1 of service 1/);
+  assert.match(warnings[0]!.message, /Unknown key "comment" in instance 1 of service 1 is ignored/);
   assert.deepEqual(warnings[1]!.location, { file: "config.yaml", line: 6, column: 1 });
   assert.match(warnings[1]!.message, /Unknown key "REFRESH_INTERVAL"/);
 });
@@ -136,3 +137,96 @@ Deno.test("loadConfig() resolves relative key paths against the config file's fo
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+// Each case is its own test, so that each shows failing or passing on its own.
+const TYPOS: [string, string, string][] = [
+  [
+    "servcies: (top level)",
+    `servcies:\n- key: k\n  instances:\n  - address: ${A}\n`,
+    `config.yaml:1:1: Unknown key "servcies" in the top level; did you mean "services"?`,
+  ],
+  [
+    "instancs: (in a service)",
+    `services:\n- key: k\n  instancs:\n  - address: ${A}\n`,
+    `config.yaml:3:3: Unknown key "instancs" in service 1; did you mean "instances"?`,
+  ],
+  [
+    "Key: (case)",
+    `services:\n- Key: k\n  instances:\n  - address: ${A}\n`,
+    `config.yaml:2:3: Unknown key "Key" in service 1; did you mean "key"?`,
+  ],
+  [
+    "adress: (in an instance)",
+    `services:\n- key: k\n  instances:\n  - address: ${A}\n    adress: typo\n`,
+    `config.yaml:5:5: Unknown key "adress" in instance 1 of service 1; did you mean "address"?`,
+  ],
+  [
+    "soskc: (transposed letters, in health-check)",
+    `services:\n- key: k\n  instances:\n  - address: ${A}\nhealth-check:\n  soskc: auto\n`,
+    `config.yaml:6:3: Unknown key "soskc" in "health-check"; did you mean "socks"?`,
+  ],
+];
+for (const [name, text, message] of TYPOS) {
+  Deno.test(`parseConfig() names a misspelt key and suggests the known one: ${name}`, () => {
+    assert.equal(configError(() => parseConfig(text, OPTIONS)).message, message);
+  });
+}
+
+Deno.test("parseConfig() still loads a config with an unrelated extra key, with a warning", () => {
+  const text = `comment: x\nservices:\n- key: k\n  instances:\n  - address: ${A}\n`;
+  const { config, warnings } = parseConfig(text, OPTIONS);
+  assert.equal(config.services[0]!.instances[0]!.address, A);
+  assert.equal(warnings.length, 1);
+  assert.deepEqual(warnings[0]!.location, { file: "config.yaml", line: 1, column: 1 });
+  assert.match(warnings[0]!.message, /^Unknown key "comment" in the top level is ignored/);
+});
+
+Deno.test("parseConfig() loads OnionBalance v2-era upper-case settings with a warning, never an error", () => {
+  // STATUS_SOCKET_LOCATION is close to our status-socket-location, but 0.2.x files may carry it.
+  const text = `REFRESH_INTERVAL: 600\nSTATUS_SOCKET_LOCATION: /run/ob.sock\n` +
+    `services:\n- key: k\n  instances:\n  - address: ${A}\n`;
+  const { config, warnings } = parseConfig(text, OPTIONS);
+  assert.equal(config.services[0]!.instances[0]!.address, A);
+  assert.deepEqual(warnings.map((w) => w.message.split(" is ignored")[0]), [
+    'Unknown key "REFRESH_INTERVAL" in the top level',
+    'Unknown key "STATUS_SOCKET_LOCATION" in the top level',
+  ]);
+});
+
+const WRONG_TYPES: [string, string, string][] = [
+  [
+    `instances: "notalist"`,
+    `services:\n- key: k\n  instances: "notalist"\n`,
+    `config.yaml:3:14: "instances" must be a list of {address, name}, found a string`,
+  ],
+  [
+    "services: {}",
+    `services: {}\n`,
+    `config.yaml:1:11: "services" must be a list of {key, instances}, found a mapping`,
+  ],
+  [
+    "address: 5",
+    `services:\n- key: k\n  instances:\n  - address: 5\n`,
+    `config.yaml:4:14: "address" must be a string (the backend's onion address), found a number`,
+  ],
+  [
+    "key: [1]",
+    `services:\n- key: [1]\n  instances:\n  - address: ${A}\n`,
+    `config.yaml:2:8: "key" must be a string (the key file's path), found a list`,
+  ],
+  [
+    "an instance that is a bare address",
+    `services:\n- key: k\n  instances:\n  - ${A}\n`,
+    `config.yaml:4:5: Instance 1 of service 1 must be a mapping {address, name}, found a string`,
+  ],
+  [
+    "distinct-descriptors: yes",
+    `services:\n- key: k\n  instances:\n  - address: ${A}\ndistinct-descriptors: yes\n`,
+    `config.yaml:5:23: "distinct-descriptors" must be true or false, found a string`,
+  ],
+];
+for (const [name, text, message] of WRONG_TYPES) {
+  Deno.test(`parseConfig() names the expected type and what was found: ${name}`, () => {
+    assert.equal(configError(() => parseConfig(text, OPTIONS)).message, message);
+  });
+}
