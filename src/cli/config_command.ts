@@ -13,7 +13,8 @@
  * into `src/deploy` inputs, plans, writes, and prints a summary through the
  * `io` writers. Errors reach `main.ts` as
  * {@link UsageError}: exit 2 for a bad flag or answer, 1 when a key cannot be
- * read or a file exists. Differences from OnionBalance 0.2.x:
+ * read or a file exists, 130 (`InterruptedError`) when Ctrl-C or the end
+ * of the input stops the questions. Differences from OnionBalance 0.2.x:
  * - Backends are generated (keys, `hostname`, `ob_config`, torrc), or adopted
  *   by address with `--instance [<service>:]<address>` (repeatable; without a
  *   prefix, for every service). With adopted backends `-n` defaults to 0.
@@ -26,7 +27,10 @@
  * - Existing files are never replaced without `--force` (OnionBalance only
  *   refuses an existing `config.yaml`).
  * - `--interactive` asks even when standard input is not a terminal, reading
- *   one answer per line (for scripts and tests).
+ *   one answer per line (for scripts and tests); an empty line takes the
+ *   default.
+ * - Ctrl-C or the end of the input at any question aborts with exit code 130
+ *   and writes nothing.
  *
  * @module
  */
@@ -219,7 +223,8 @@ export interface RunConfigOptions {
  * @param options The parsed flags.
  * @param run Which flags were given, the writers and the outside world.
  * @throws {UsageError} On a bad flag or answer (exit 2), an unreadable key or
- *   an existing file (exit 1).
+ *   an existing file (exit 1); an `InterruptedError` (exit 130, nothing
+ *   written) on Ctrl-C or the end of the input at a question.
  */
 export async function runConfig(
   options: ConfigCommandOptions,

@@ -3,7 +3,9 @@
  * (`config_generator.py`, same wording and order where they exist) plus those
  * for what OnionBalance 0.2.x does not generate (existing backends, the
  * backends' port, target and folder, the key format). Every question has a
- * default, shown in brackets; an empty answer or the end of input takes it.
+ * default, shown in brackets; an empty answer takes it. Ctrl-C or the end of
+ * the input at any question aborts with {@link InterruptedError}, before
+ * anything is written.
  *
  * Spec: onionbalance-anchor.md §2.2 ("Interactive prompts (v3)").
  *
@@ -28,7 +30,7 @@ import {
 } from "../deploy/mod.ts";
 import { KeyError, type LoadedIdentityKey } from "../keys/mod.ts";
 import { type ConfigFlags, parseBackendAddress, parseKeyFormat } from "./config_flags.ts";
-import { ExitCode, UsageError } from "./exit_codes.ts";
+import { InterruptedError, UsageError } from "./exit_codes.ts";
 import type { Prompter } from "./prompter.ts";
 
 /** Unusable answers to one question before giving up. */
@@ -53,7 +55,10 @@ export interface Answers {
   inputs: DeploymentInputs;
 }
 
-/** Asks one question until the answer parses; an empty answer or the end of input gives `fallback`. */
+/**
+ * Asks one question until the answer parses; an empty answer gives `fallback`.
+ * No answer (Ctrl-C, end of input) throws {@link InterruptedError}.
+ */
 async function ask<T>(
   context: QuestionContext,
   question: string,
@@ -62,8 +67,9 @@ async function ask<T>(
 ): Promise<T> {
   for (let tries = 0; tries < MAX_TRIES; tries++) {
     const answer = (await context.prompter(question))?.trim();
+    if (answer === undefined) throw new InterruptedError();
     try {
-      return answer === undefined || answer === "" ? await fallback() : await parse(answer);
+      return answer === "" ? await fallback() : await parse(answer);
     } catch (error) {
       if (
         !(error instanceof DeployError || error instanceof KeyError || error instanceof UsageError)
@@ -71,18 +77,9 @@ async function ask<T>(
         throw error;
       }
       context.err(`${error.message}\n`);
-      if (answer === undefined) throw asUsage(error);
     }
   }
   throw new UsageError(`Cannot go on: ${MAX_TRIES} unusable answers to "${question}"`);
-}
-
-function asUsage(error: DeployError | KeyError | UsageError): UsageError {
-  if (error instanceof UsageError) return error;
-  const exitCode = error instanceof DeployError && error.kind === "BadInput"
-    ? ExitCode.Usage
-    : ExitCode.Failure;
-  return new UsageError(error.message, { exitCode, cause: error });
 }
 
 async function askService(
@@ -134,8 +131,8 @@ async function askService(
  *
  * @param context The prompter, the defaults from the flags, and the loaders.
  * @returns The output folder and the inputs.
- * @throws {UsageError} When an answer stays unusable, or a default is unusable
- *   and the input has ended.
+ * @throws {InterruptedError} On Ctrl-C or the end of the input, at any question.
+ * @throws {UsageError} When an answer stays unusable.
  */
 export async function askQuestions(context: QuestionContext): Promise<Answers> {
   const output = await ask(

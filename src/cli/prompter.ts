@@ -13,12 +13,16 @@
  * @module
  */
 
-/** Asks one question and resolves to the answer, or null when there is no more input. */
+/**
+ * Asks one question and resolves to the answer (an empty line is an answer), or
+ * null when the operator pressed Ctrl-C or the input ended: the caller aborts.
+ */
 export type Prompter = (question: string) => Promise<string | null>;
 
 /**
- * A prompter on Deno's `prompt()` (for a terminal). The question should not
- * end with a space: `prompt()` adds one.
+ * A prompter on Deno's `prompt()` (for a terminal), which returns null on
+ * Ctrl-C (the terminal is in raw mode, so no SIGINT is raised) and on Ctrl-D.
+ * The question should not end with a space: `prompt()` adds one.
  *
  * @param ask The prompt function (default: the global `prompt`).
  */

@@ -454,10 +454,11 @@ tmpTest("A bare onionbalance config on a terminal asks OnionBalance's questions"
   );
 });
 
-tmpTest("The interactive mode takes the defaults when the input ends", async (tmp) => {
+tmpTest("The interactive mode takes the default on each empty answer", async (tmp) => {
+  // The output folder, then an empty answer to each of the other nine questions.
   const r = await run(["config", "-v", "info"], {
     stdinIsTerminal: () => true,
-    terminalPrompter: () => scripted([`${tmp}/out`]),
+    terminalPrompter: () => scripted([`${tmp}/out`, ...Array(9).fill("")]),
   });
   assert.equal(r.code, 0, r.stderr);
   const [service] = await readDeployment(`${tmp}/out`);
