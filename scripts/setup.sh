@@ -26,6 +26,7 @@ command -v tor-gencert >/dev/null 2>&1 || missing+=(tor)
 /usr/bin/python3 -c 'import stem' >/dev/null 2>&1 || missing+=(python3-stem)
 [ -x /usr/bin/onionbalance ] || missing+=(onionbalance)
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || missing+=(procps)
+command -v groff >/dev/null 2>&1 || missing+=(groff-base)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive
