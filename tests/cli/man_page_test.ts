@@ -193,7 +193,8 @@ Deno.test("man page: formats without a warning (groff -man -ww, as man-db runs i
   try {
     await Deno.writeTextFile(file, page);
     const output = await new Deno.Command("groff", {
-      args: ["-man", "-Tutf8", "-ww", file],
+      // -P -cbou: plain text, no overstriking or escape sequences for bold and underline.
+      args: ["-man", "-Tutf8", "-ww", "-P", "-cbou", file],
       stdout: "piped",
       stderr: "piped",
       env: { LANG: "C.UTF-8" },
@@ -201,8 +202,7 @@ Deno.test("man page: formats without a warning (groff -man -ww, as man-db runs i
     const stderr = new TextDecoder().decode(output.stderr);
     assert.equal(output.code, 0, stderr);
     assert.equal(stderr, "", `groff warns:\n${stderr}`);
-    // Strip overstriking (bold and underline) before reading the text.
-    const text = new TextDecoder().decode(output.stdout).replace(/.\x08/g, "");
+    const text = new TextDecoder().decode(output.stdout);
     assert.match(text, /EXIT STATUS/);
     assert.match(text, /--config path/);
   } finally {
