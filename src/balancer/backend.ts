@@ -54,8 +54,16 @@ export class Backend {
   descriptorReceivedAt?: number;
   /** When the revision counter last advanced (ms). */
   revisionAdvancedAt?: number;
-  /** When the intro-point set last changed (ms). */
+  /** When the intro-point set last changed (ms), the first descriptor included. */
   introSetModifiedAt?: number;
+  /**
+   * When a held intro-point set was last replaced by a different one (ms): the
+   * backend retired or replaced intro points (busy, restarted, or a period
+   * rotation). A backend that did so recently is fetched more often.
+   */
+  introSetReplacedAt?: number;
+  /** When each held intro point (auth key) was first seen in a fetched descriptor (ms). */
+  readonly #introSeenAt = new Map<string, number>();
   /** When the last fetch was started (ms). */
   lastFetchAttemptAt?: number;
   /** Failed fetches in a row. */
@@ -148,9 +156,25 @@ export class Backend {
     this.#descriptor = descriptor;
     this.#descriptorText = text;
     this.descriptorReceivedAt = nowMs;
+    const seen = new Map(this.#introSeenAt);
+    this.#introSeenAt.clear();
+    for (const p of this.introPoints) {
+      const id = p.authKey.toString();
+      this.#introSeenAt.set(id, seen.get(id) ?? nowMs);
+    }
     if (before === introSetKey(this.introPoints) && before !== "") return "updated";
+    if (before !== "") this.introSetReplacedAt = nowMs;
     this.introSetModifiedAt = nowMs;
     return "new";
+  }
+
+  /**
+   * When the intro point with auth key `id` was first seen in this backend's
+   * descriptors, or undefined when the held descriptor does not list it (the
+   * backend closed it).
+   */
+  introPointSeenAt(id: string): number | undefined {
+    return this.#introSeenAt.get(id);
   }
 
   /** Records a failed fetch. */

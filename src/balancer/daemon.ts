@@ -42,7 +42,7 @@ import {
 import type { HealthCheckConfig } from "../config/mod.ts";
 import type { SocksProxy } from "../socks/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import type { Clock } from "../time/mod.ts";
+import { type Clock, SR_ROUNDS_PER_RUN } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import type { FrontendService } from "./frontend.ts";
 import {
@@ -59,6 +59,8 @@ import { describeConsensusWait, fetchBackend, isTestingNetwork, loadNetworkView 
 export interface BalancerTimings {
   /** Between fetches of one backend (ms). */
   fetchIntervalMs: number;
+  /** Between fetches of a backend whose intro points changed in the last hour (ms). */
+  busyFetchIntervalMs: number;
   /** Between publish checks (ms). */
   publishCheckIntervalMs: number;
   /** Deadline of one HSFETCH (ms). */
@@ -76,6 +78,14 @@ const WAITING_REPEAT_MS = 60_000;
 const VIEW_MAX_AGE_MS = 15 * 60_000;
 const FETCH_CONCURRENCY = 8;
 const FETCH_RETRY_INITIAL_MS = 5_000;
+/** A backend whose intro points changed this recently is fetched every busy-fetch-interval. */
+const BUSY_WINDOW_MS = 3600_000;
+/** Retry delay, at most, while a backend's descriptor for a new time period is awaited. */
+const PERIOD_RETRY_MS = 10_000;
+/** The pre-rotation pass runs this long before the services rotate (at most a quarter of the wait). */
+const BEFORE_ROTATION_MS = 60_000;
+/** A failed health check re-fetches the backend's descriptor, at most this often. */
+const CHECK_REFETCH_MS = 10_000;
 /** Next health check of a backend after tor's SOCKS port refused the connection (at most). */
 const PROXY_DOWN_RETRY_MS = 5_000;
 
@@ -94,6 +104,15 @@ export interface BalancerDeps {
 /** Per-backend scheduling state. */
 interface FetchSchedule {
   nextAt: number;
+  /**
+   * The time period whose descriptor is awaited after a period change: fetches
+   * are retried (at most every 10 s) until one for it is in, the backend is left
+   * out, or `wantUntil` (the services' rotation) passes.
+   */
+  wantPeriod?: number;
+  wantUntil?: number;
+  /** The HSDir the last fetch asked, when it failed: the next fetch asks another. */
+  failedHsDir?: string;
   inFlight: boolean;
   firstDone: boolean;
   healthAt: number;
@@ -111,6 +130,8 @@ export class Balancer {
   #viewLoadedAt = 0;
   #viewStale = true;
   #viewRetryAt = 0;
+  /** When to re-fetch every backend before the services rotate their descriptors (ms). */
+  #rotationFetchAt: number | undefined;
   #testnet?: boolean;
   readonly #schedule = new Map<string, FetchSchedule>();
   #inFlight = 0;
@@ -212,6 +233,10 @@ export class Balancer {
       this.#say("a live consensus (the one tor has is more than 24 h out of date)", now);
       return;
     }
+    if (this.#rotationFetchAt !== undefined && now >= this.#rotationFetchAt) {
+      this.#rotationFetchAt = undefined;
+      this.#refetchAll(view, now, "the services rotate their descriptors soon");
+    }
     this.#startFetches(view, now);
     await this.#startHealthChecks(now);
     if (!this.#startupSettled(now)) return;
@@ -236,9 +261,13 @@ export class Balancer {
         isTestingNetwork: this.#testnet,
         previous: this.#view,
       });
+      const before = this.#view?.timeline.currentPeriod.number;
       this.#view = view;
       this.#viewLoadedAt = now;
       this.#viewStale = false;
+      if (before !== undefined && view.timeline.currentPeriod.number > before) {
+        this.#followPeriodChange(view, now);
+      }
       log.info(
         `Consensus valid-after ${new Date(view.consensus.validAfter * 1000).toISOString()}: ` +
           `${view.relays.length} relays, ${view.hsDirs.length} v3 HSDirs, current ${view.timeline.currentPeriod}` +
@@ -251,6 +280,46 @@ export class Balancer {
       log.debug(`Cannot read tor's consensus: ${describe(error)}`);
       this.#say(`tor's consensus: ${await describeConsensusWait(client, error)}`, now);
     }
+  }
+
+  /**
+   * A new time period began (per tor's consensus): clients now fetch the
+   * frontend descriptor of this period, and each backend's descriptor for it
+   * carries the intro points its tor keeps open across the coming rotation
+   * (`rotate_service_descriptors()` at the next shared-random run closes the
+   * previous period's ones). Fetch every backend now, and again shortly
+   * before that rotation. See docs/timeline.md.
+   */
+  #followPeriodChange(view: NetworkView, now: number): void {
+    const t = view.timeline;
+    const runSeconds = SR_ROUNDS_PER_RUN * t.votingIntervalSeconds;
+    const rotationAt = t.inTpToSrv ? (t.srvRunStart + runSeconds) * 1000 : undefined;
+    this.#refetchAll(view, now, `time period ${t.currentPeriod.number} began`, rotationAt);
+    if (rotationAt !== undefined && rotationAt > now) {
+      this.#rotationFetchAt = rotationAt - Math.min(BEFORE_ROTATION_MS, (rotationAt - now) / 4);
+    }
+  }
+
+  /** Fetches every backend now, each until its descriptor for the current period is in. */
+  #refetchAll(view: NetworkView, now: number, why: string, until?: number): void {
+    const period = view.timeline.currentPeriod.number;
+    this.#deps.log.info(`Re-fetching every backend's descriptor: ${why}`);
+    for (const backend of this.backends()) {
+      const s = this.#scheduleOf(backend);
+      s.nextAt = Math.min(s.nextAt, now);
+      if (backend.descriptor?.period.number !== period || until !== undefined) {
+        s.wantPeriod = period;
+        s.wantUntil = until ?? now + PERIOD_RETRY_MS * 6;
+      }
+    }
+  }
+
+  /** The interval until a backend's next routine fetch. */
+  #intervalFor(backend: Backend, now: number): number {
+    const { fetchIntervalMs, busyFetchIntervalMs } = this.timings;
+    const replaced = backend.introSetReplacedAt;
+    const busy = replaced !== undefined && now - replaced < BUSY_WINDOW_MS;
+    return busy ? Math.min(fetchIntervalMs, busyFetchIntervalMs) : fetchIntervalMs;
   }
 
   #startFetches(view: NetworkView, now: number): void {
@@ -280,7 +349,9 @@ export class Balancer {
       const outcome = await fetchBackend(client, backend, view, {
         now: new Date(clock.now()),
         timeoutMs: this.timings.fetchTimeoutMs,
-      }).catch((error) => ({ ok: false as const, reason: describe(error) }));
+        avoid: s.failedHsDir,
+      }).catch((error) => ({ ok: false as const, reason: describe(error), hsDir: undefined }));
+      s.failedHsDir = outcome.ok ? undefined : outcome.hsDir;
       const now = clock.now();
       if (outcome.ok) {
         const result = backend.accept(outcome.descriptor, now, outcome.text);
@@ -301,13 +372,21 @@ export class Balancer {
               `(${d.inner.introPoints.length} intro points, revision ${d.outer.revisionCounter}, ${d.period})`,
           );
         }
-        s.nextAt = now + this.timings.fetchIntervalMs;
+        s.nextAt = now + this.#intervalFor(backend, now);
+        if (s.wantPeriod !== undefined) {
+          if (result !== "rollback" && d.period.number >= s.wantPeriod) {
+            s.wantPeriod = s.wantUntil = undefined;
+          } else if (this.#awaitingPeriod(backend, s, now)) {
+            s.nextAt = Math.min(s.nextAt, now + PERIOD_RETRY_MS);
+          }
+        }
       } else {
         backend.fetchFailed(outcome.reason);
-        const delay = Math.min(
+        let delay = Math.min(
           this.timings.fetchIntervalMs,
           FETCH_RETRY_INITIAL_MS * 2 ** Math.min(10, backend.fetchFailures - 1),
         );
+        if (this.#awaitingPeriod(backend, s, now)) delay = Math.min(delay, PERIOD_RETRY_MS);
         s.nextAt = now + delay;
         log.warning(
           `Cannot fetch backend ${backend.address}.onion (failure ${backend.fetchFailures}): ` +
@@ -324,6 +403,16 @@ export class Balancer {
       this.#inFlight--;
       this.wake();
     }
+  }
+
+  /** Whether a new period's descriptor is still awaited for `backend` (see {@link FetchSchedule}). */
+  #awaitingPeriod(backend: Backend, s: FetchSchedule, now: number): boolean {
+    if (s.wantPeriod === undefined) return false;
+    if (now >= (s.wantUntil ?? 0) || this.#isLeftOut(backend)) {
+      s.wantPeriod = s.wantUntil = undefined;
+      return false;
+    }
+    return true;
   }
 
   /** Whether health checks currently leave `backend` out. */
@@ -382,6 +471,13 @@ export class Balancer {
         );
         s.nextAt = 0; // re-fetch its descriptor now: a restarted backend has new intro points
         if (result.ok) backend.refetchBeforeReturn = true; // back once that fetch ends
+      } else if (
+        !result.ok && (backend.healthFailures ?? 0) < this.health.failures &&
+        at - (backend.lastFetchAttemptAt ?? 0) >= CHECK_REFETCH_MS
+      ) {
+        // A failed check while still in: its intro points may have changed (retired or
+        // restarted); fetch its descriptor now rather than at the next routine fetch.
+        s.nextAt = Math.min(s.nextAt, at);
       } else if (
         !result.ok && (backend.healthFailures ?? 0) > this.health.failures &&
         at - (backend.lastFetchAttemptAt ?? 0) >= this.health.intervalSeconds * 1000
@@ -457,6 +553,7 @@ export class Balancer {
     }
     for (const service of this.services) due = Math.min(due, service.nextDueAt() ?? due);
     if (this.#viewStale) due = Math.min(due, this.#viewRetryAt);
+    if (this.#rotationFetchAt !== undefined) due = Math.min(due, this.#rotationFetchAt);
     if (!this.#startupSettled(now)) {
       due = Math.min(due, (this.#startedAt ?? now) + this.timings.startupGraceMs);
     }

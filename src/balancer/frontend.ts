@@ -55,6 +55,8 @@ export interface PublishedSlot {
   readonly groups: readonly (readonly string[])[];
   /** Intro points in each published descriptor. */
   readonly introPointCounts: readonly number[];
+  /** Per published intro point (auth key): its backend, and when the balancer first saw it (ms). */
+  readonly sources: ReadonlyMap<string, { readonly backend: string; readonly seenAt: number }>;
   /** The descriptor text per group. */
   readonly descriptors: readonly string[];
   /** The revision counter written. */
@@ -229,9 +231,16 @@ export class FrontendService {
     const counter = await this.#nextRevisionCounter(times, nowMs);
     const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));
     const backendOf = new Map<string, string>();
+    const sources = new Map<string, { backend: string; seenAt: number }>();
     for (const b of usable) {
-      for (const p of b.introPoints) backendOf.set(p.authKey.toString(), b.address);
+      for (const p of b.introPoints) {
+        const id = p.authKey.toString();
+        backendOf.set(id, b.address);
+        sources.set(id, { backend: b.address, seenAt: b.introPointSeenAt(id) ?? nowMs });
+      }
     }
+    const published = new Set(plan.groupIds.flat());
+    for (const id of [...sources.keys()]) if (!published.has(id)) sources.delete(id);
     const descriptors: string[] = [];
     const introPointCounts: number[] = [];
     const signer = this.#signerFor(times);
@@ -264,24 +273,25 @@ export class FrontendService {
       status: "pending",
       attempts: 0,
     }));
-    const published: PublishedSlot = {
+    const slotState: PublishedSlot = {
       times,
       groups,
       introPointCounts,
+      sources,
       descriptors,
       revisionCounter: counter,
       builtAt: nowMs,
       reason,
       uploads,
     };
-    this.published.set(slot, published);
+    this.published.set(slot, slotState);
     this.lastAttemptAt.set(slot, nowMs);
     this.#deps.log.info(
       `Publishing the ${slot} descriptor of ${this.address}.onion (${times.period}, revision ${counter}) ` +
         `to ${hsDirs.length} HSDirs: ${reason}; ${descriptors.length} descriptor(s) with ` +
         `${introPointCounts.join("+")} intro points`,
     );
-    for (const upload of uploads) this.#upload(published, upload, nowMs);
+    for (const upload of uploads) this.#upload(slotState, upload, nowMs);
   }
 
   async #build(

@@ -15,6 +15,7 @@
  */
 
 import type { DescriptorSlot } from "../time/mod.ts";
+import type { Backend } from "./backend.ts";
 import type { Balancer } from "./daemon.ts";
 import type { FrontendService } from "./frontend.ts";
 
@@ -104,6 +105,7 @@ function serviceStatus(service: FrontendService, nowMs: number): Json {
       base.fetchFailures = backend.fetchFailures;
       base.revisionCounter = backend.descriptor?.outer.revisionCounter.toString() ?? null;
       base.introPointKeys = backend.introPoints.map((p) => p.authKey.toString());
+      base.published = publishedFor(service, backend, nowMs);
       base.health = backend.lastHealthCheck === undefined ? null : {
         lastCheck: statusTime(backend.lastHealthCheck.at),
         ok: backend.lastHealthCheck.ok,
@@ -113,6 +115,29 @@ function serviceStatus(service: FrontendService, nowMs: number): Json {
       if (backend.name !== undefined) base.name = backend.name;
       return base;
     }),
+  };
+}
+
+/**
+ * The intro points of `backend` in the descriptors last published (both slots):
+ * how many, how old the oldest is (from when the balancer first saw it), and how
+ * many the backend still lists in its newest descriptor (the others are closed).
+ */
+function publishedFor(service: FrontendService, backend: Backend, nowMs: number): Json {
+  const seen = new Map<string, number>();
+  for (const slot of service.published.values()) {
+    for (const [id, source] of slot.sources) {
+      if (source.backend === backend.address) seen.set(id, source.seenAt);
+    }
+  }
+  if (seen.size === 0) return null;
+  const oldest = Math.min(...seen.values());
+  const open = [...seen.keys()].filter((id) => backend.introPointSeenAt(id) !== undefined);
+  return {
+    introPoints: seen.size,
+    oldestSeen: statusTime(oldest),
+    ageSeconds: Math.max(0, Math.round((nowMs - oldest) / 1000)),
+    inNewestDescriptor: open.length,
   };
 }
 

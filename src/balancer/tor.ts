@@ -22,6 +22,8 @@ import {
   hsFetch,
 } from "../control/mod.ts";
 import { decodeHsDesc, type HsDesc } from "../netdoc/hsdesc/mod.ts";
+import { type Rng, systemRng } from "../crypto/mod.ts";
+import { blindPublicKey } from "../keys/mod.ts";
 import type { Backend } from "./backend.ts";
 import { NetworkView, type NetworkViewOptions } from "./network.ts";
 
@@ -89,19 +91,37 @@ export type FetchOutcome =
     /** True when it is the descriptor the backend already held (not decoded again). */
     unchanged: boolean;
   }
-  | { ok: false; reason: string };
+  | {
+    ok: false;
+    reason: string;
+    /** The HSDir asked (fingerprint), when the balancer named one. */
+    hsDir?: string;
+  };
 
 /**
- * `HSFETCH`es a backend's descriptor (tor picks the HSDir, as a client would)
- * and decodes it for the current time period or a neighbour.
+ * `HSFETCH`es a backend's descriptor from one of the HSDirs a client would
+ * ask (a random one of the `hsdir_spread_fetch` per replica for the current
+ * period, [CLIENTFETCH]), named with `SERVER=`, and decodes it for the current
+ * time period or a neighbour.
+ *
+ * Naming the HSDir matters for how often a backend can be fetched: without
+ * `SERVER=`, tor picks one it has not asked about that backend in the last
+ * 15 minutes (`hs_pick_hsdir()`, `hs_hsdir_requery_period()`), and once it has
+ * asked all of them it drops the fetch without an event, so a balancer polling
+ * more often than every couple of minutes would see timeouts on the real
+ * network. `avoid` (the HSDir of a failed fetch) is skipped when another is left.
  */
 export async function fetchBackend(
   client: HsClient,
   backend: Backend,
   view: NetworkView,
-  options: { now: Date; timeoutMs: number },
+  options: { now: Date; timeoutMs: number; rng?: Rng; avoid?: string },
 ): Promise<FetchOutcome> {
-  const result = await hsFetch(client, backend.address, { timeoutMs: options.timeoutMs });
+  const server = pickFetchHsDir(backend, view, options.rng ?? systemRng, options.avoid);
+  const result = await hsFetch(client, backend.address, {
+    timeoutMs: options.timeoutMs,
+    servers: server === undefined ? undefined : [server],
+  });
   const reasons: string[] = [];
   for (const outcome of result.outcomes) {
     if (!outcome.ok) {
@@ -116,7 +136,23 @@ export async function fetchBackend(
       reasons.push(`HSDir ${outcome.hsDir}: ${error instanceof Error ? error.message : error}`);
     }
   }
-  return { ok: false, reason: reasons.join("; ") || "no HSDir answered" };
+  return { ok: false, reason: reasons.join("; ") || "no HSDir answered", hsDir: server };
+}
+
+/** A random HSDir clients fetch `backend` from now (fingerprint), or undefined when none is known. */
+export function pickFetchHsDir(
+  backend: Backend,
+  view: NetworkView,
+  rng: Rng,
+  avoid?: string,
+): string | undefined {
+  const times = view.timeline.fetch();
+  const dirs = view.responsible(blindPublicKey(backend.identity, times.period), times, "fetch")
+    .map((r) => r.fingerprint);
+  const choices = dirs.length > 1 ? dirs.filter((d) => d !== avoid) : dirs;
+  if (choices.length === 0) return undefined;
+  const [a, b, c, d] = rng(4);
+  return choices[(((a! << 24) | (b! << 16) | (c! << 8) | d!) >>> 0) % choices.length];
 }
 
 /**

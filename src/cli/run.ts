@@ -332,6 +332,7 @@ function configPath(options: RunOptions): string {
 function timings(config: BalancerConfig) {
   return {
     fetchIntervalMs: config.tuning.fetchIntervalSeconds * 1000,
+    busyFetchIntervalMs: config.tuning.busyFetchIntervalSeconds * 1000,
     publishCheckIntervalMs: config.tuning.publishCheckIntervalSeconds * 1000,
     fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
     startupGraceMs: STARTUP_GRACE_MS,

@@ -101,6 +101,20 @@ function health(value: unknown): string {
   return `failed ×${cell(h.consecutiveFailures)} (${cell(h.lastCheck)})${error}`;
 }
 
+/**
+ * The backend's intro points in the published descriptors: `2 (age 95 s)`, with
+ * `, 1 closed` when some are no longer in its newest descriptor; "-" when none.
+ */
+function published(value: unknown): string {
+  const p = obj(value);
+  if (p === undefined) return "-";
+  const total = Number(p.introPoints);
+  const closed = total - Number(p.inNewestDescriptor);
+  return `${cell(p.introPoints)} (age ${cell(p.ageSeconds)} s${
+    closed > 0 ? `, ${closed} closed` : ""
+  })`;
+}
+
 function backendRows(instances: unknown[]): string[][] {
   return instances.map(obj).filter((i) => i !== undefined).map((i) => {
     const fetched = i.lastFetch ?? i.descriptorReceived ?? i.received;
@@ -110,6 +124,7 @@ function backendRows(instances: unknown[]): string[][] {
       cell(i.name),
       cell(state),
       cell(i.introPointsNum),
+      published(i.published),
       cell(i.introSetModified),
       cell(fetched),
       cell(i.fetchFailures),
@@ -153,6 +168,7 @@ function serviceLines(service: Obj): string[] {
           "NAME",
           "STATE",
           "INTRO POINTS",
+          "PUBLISHED",
           "INTRO SET CHANGED",
           "LAST FETCH",
           "FETCH FAILURES",

@@ -150,6 +150,7 @@ const TOP_KEYS = [
   "status-socket-location",
   "log-format",
   "fetch-interval",
+  "busy-fetch-interval",
   "publish-check-interval",
   "republish-interval",
   "instance-stale-after",
@@ -343,6 +344,12 @@ function readTuning(r: Reader, top: YAMLMap): TuningConfig {
   const day = 86400;
   return {
     fetchIntervalSeconds: r.number(top, "fetch-interval", [5, day], d.fetchIntervalSeconds),
+    busyFetchIntervalSeconds: r.number(
+      top,
+      "busy-fetch-interval",
+      [5, day],
+      d.busyFetchIntervalSeconds,
+    ),
     publishCheckIntervalSeconds: r.number(
       top,
       "publish-check-interval",

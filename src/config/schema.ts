@@ -61,6 +61,11 @@ export interface HealthCheckConfig {
 export interface TuningConfig {
   /** Seconds between fetches of every backend descriptor. */
   fetchIntervalSeconds: number;
+  /**
+   * Seconds between fetches of a backend whose intro points changed in the last
+   * hour (a busy backend retiring them, a restarted one); at most `fetchIntervalSeconds`.
+   */
+  busyFetchIntervalSeconds: number;
   /** Seconds between checks of whether to republish. */
   publishCheckIntervalSeconds: number;
   /** Republish a descriptor at least this often (seconds); tor HSDirs drop it after 3 h. */
@@ -95,6 +100,11 @@ export const DEFAULT_TUNING: Readonly<TuningConfig> = {
   // pick new intro points when theirs expire; 300 s halves the time a stale intro
   // point can stay published, for one HSFETCH per backend every 5 minutes.
   fetchIntervalSeconds: 300,
+  // A tor service retires an intro point after 16384–32768 introductions (consensus
+  // hs_intro_min/max_introduce2): minutes for a busy service. Fetching such a backend
+  // every 30 s keeps a retired intro point published for about 30–40 s at most, for
+  // 120 HSFETCHes per busy backend per hour; quiet backends stay at fetch-interval.
+  busyFetchIntervalSeconds: 30,
   // OnionBalance checks every 300 s; the check is local and cheap.
   publishCheckIntervalSeconds: 60,
   // Same as OnionBalance (3600 s): well inside the 3 h HSDir lifetime.

@@ -34,6 +34,7 @@ import {
 export const NOW = (VALID_AFTER + 300) * 1000;
 export const TIMINGS: BalancerTimings = {
   fetchIntervalMs: 300_000,
+  busyFetchIntervalMs: 30_000,
   publishCheckIntervalMs: 60_000,
   fetchTimeoutMs: 60_000,
   startupGraceMs: STARTUP_GRACE_MS,

@@ -118,9 +118,11 @@ export class FakeTor implements HsClient {
         return this.#getInfo(args[0] ?? "");
       case "SIGNAL":
         return Promise.resolve(OK);
-      case "HSFETCH":
-        this.#fetch(args[0] ?? "");
+      case "HSFETCH": {
+        const server = args.find((a) => a.startsWith("SERVER="))?.slice("SERVER=".length);
+        this.#fetch(args[0] ?? "", server);
         return Promise.resolve(OK);
+      }
       default:
         return Promise.reject(new Error(`FakeTor: unexpected command ${JSON.stringify(command)}`));
     }
@@ -162,13 +164,14 @@ export class FakeTor implements HsClient {
     }
   }
 
-  #fetch(address: string): void {
+  /** Answers an HSFETCH; with `server` (its `SERVER=`), the events name that HSDir. */
+  #fetch(address: string, server?: string): void {
     this.#fetchesInFlight++;
     void (async () => {
       try {
         const answer = await this.onFetch(address);
         await Promise.resolve(); // after the 250 OK, as tor does
-        const hsDir = answer.hsDir ?? this.defaultHsDir;
+        const hsDir = server === undefined ? answer.hsDir ?? this.defaultHsDir : `$${server}`;
         const id = answer.descriptorId ?? "x".repeat(43);
         this.emitLine(`HS_DESC REQUESTED ${address} NO_AUTH ${hsDir} ${id}`);
         if ("failed" in answer) {

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { fetchBackend, isTestingNetwork, loadNetworkView } from "../../src/balancer/mod.ts";
+import { seededRng } from "../../src/crypto/mod.ts";
+import { blindPublicKey } from "../../src/keys/mod.ts";
 import { FakeTor } from "./_fake_tor.ts";
 import { answer, DOCS, NOW } from "./_daemon.ts";
 import { fixtureBackend, networkView } from "./_fixtures.ts";
@@ -73,8 +75,31 @@ Deno.test("fetchBackend() reports tor's failure reason", async () => {
   const b = fixtureBackend("tor test");
   tor.onFetch = () => ({ failed: "QUERY_NO_HSDIR" });
   const outcome = await fetchBackend(tor, b.backend, VIEW, OPTIONS);
+  assert.ok(!outcome.ok && outcome.hsDir !== undefined);
   assert.deepEqual(outcome, {
     ok: false,
-    reason: `HSDir ${"AB".repeat(20)}: QUERY_NO_HSDIR`,
+    reason: `HSDir ${outcome.hsDir}: QUERY_NO_HSDIR`,
+    hsDir: outcome.hsDir,
   });
+});
+
+Deno.test("fetchBackend() names one of the HSDirs clients fetch from (SERVER=), spreads over them, and avoids a failed one", async () => {
+  const tor = new FakeTor();
+  const b = fixtureBackend("tor test");
+  tor.onFetch = () => answer(b, 7);
+  const times = VIEW.timeline.fetch();
+  const dirs = VIEW.responsible(blindPublicKey(b.identity.public, times.period), times, "fetch")
+    .map((r) => r.fingerprint);
+  assert.equal(dirs.length, 6, "2 replicas × hsdir_spread_fetch 3");
+  const rng = seededRng("pick");
+  const asked = new Set<string>();
+  for (let i = 0; i < 60; i++) {
+    const outcome = await fetchBackend(tor, b.backend, VIEW, { ...OPTIONS, rng, avoid: dirs[0] });
+    assert.ok(outcome.ok);
+    asked.add(outcome.hsDir);
+  }
+  for (const command of tor.commands.filter((c) => c.startsWith("HSFETCH"))) {
+    assert.match(command, new RegExp(`^HSFETCH ${b.address} SERVER=[0-9A-F]{40}$`));
+  }
+  assert.deepEqual([...asked].sort(), dirs.slice(1).sort(), "every other one, never the avoided");
 });

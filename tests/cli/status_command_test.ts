@@ -76,6 +76,12 @@ const SAMPLE = {
         lastFetch: "2030-01-01 13:05:00",
         fetchFailures: 0,
         revisionCounter: "1",
+        published: {
+          introPoints: 2,
+          oldestSeen: "2030-01-01 13:04:00",
+          ageSeconds: 61,
+          inNewestDescriptor: 1,
+        },
         health: { lastCheck: T, ok: false, consecutiveFailures: 1, error: "host unreachable" },
       },
       {
@@ -111,9 +117,9 @@ Service ${FRONT}
     59405A9CA0CA255313F560DA3555624285C9DDA4  relay26   1     uploaded  1      ${T}  -
 
   Backends (2):
-    BACKEND                                                         NAME   STATE     INTRO POINTS  INTRO SET CHANGED    LAST FETCH           FETCH FAILURES  HEALTH                                             REASON
-    ${B1}  web-1  usable    3             2030-01-01 13:05:00  2030-01-01 13:05:00  0               failed ×1 (${T}): host unreachable  -
-    ${B2}  -      unusable  -             -                    -                    1               -                                                  no descriptor yet
+    BACKEND                                                         NAME   STATE     INTRO POINTS  PUBLISHED               INTRO SET CHANGED    LAST FETCH           FETCH FAILURES  HEALTH                                             REASON
+    ${B1}  web-1  usable    3             2 (age 61 s, 1 closed)  2030-01-01 13:05:00  2030-01-01 13:05:00  0               failed ×1 (${T}): host unreachable  -
+    ${B2}  -      unusable  -             -                       -                    -                    1               -                                                  no descriptor yet
 `,
   );
 });
@@ -143,9 +149,9 @@ Deno.test("formatStatus() formats OnionBalance 0.2.2's own status document", () 
   Last successful publish: -
 
   Backends (2):
-    BACKEND                                                         NAME  STATE          INTRO POINTS  INTRO SET CHANGED    LAST FETCH           FETCH FAILURES  HEALTH  REASON
-    ${B1}  -     -              3             2030-01-01 12:45:00  2030-01-01 13:05:00  -               -       -
-    ${B2}  -     no descriptor  -             -                    -                    -               -       -
+    BACKEND                                                         NAME  STATE          INTRO POINTS  PUBLISHED  INTRO SET CHANGED    LAST FETCH           FETCH FAILURES  HEALTH  REASON
+    ${B1}  -     -              3             -          2030-01-01 12:45:00  2030-01-01 13:05:00  -               -       -
+    ${B2}  -     no descriptor  -             -          -                    -                    -               -       -
 `,
   );
 });

@@ -1,0 +1,175 @@
+/**
+ * The daemon follows the backends' intro points on tor's timeline: every
+ * backend is re-fetched right after a time-period change (until its descriptor
+ * for the new period is in) and again shortly before the services rotate their
+ * descriptors; a backend whose intro points changed recently is fetched every
+ * busy-fetch-interval; the status says how old the published intro points are
+ * and whether the backend still lists them.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import { statusReport } from "../../src/balancer/mod.ts";
+import { toBase64NoPad } from "../../src/bytes/mod.ts";
+import { blindPublicKey } from "../../src/keys/mod.ts";
+import type { TimePeriod } from "../../src/time/mod.ts";
+import type { FetchAnswer } from "./_fake_tor.ts";
+import {
+  backendDescriptor,
+  expiryAfter,
+  type FixtureBackend,
+  introLabels,
+  introPoint,
+  networkDocuments,
+  networkView,
+  VALID_AFTER,
+} from "./_fixtures.ts";
+import { answer, daemon, DOCS, fetchesDone, NOW, TIMINGS } from "./_daemon.ts";
+
+const HOUR = 3600_000;
+const VIEW = networkView();
+/** The next time period and when it starts (12:00 UTC: the fixture consensus is 13:00). */
+const NEXT: TimePeriod = VIEW.timeline.currentPeriod.next();
+const NEXT_START = NEXT.start();
+/** The services rotate at the next shared-random run, 12 h after the period starts. */
+const ROTATION = (NEXT_START + 12 * 3600) * 1000;
+
+/** Backend `b`'s descriptor for `period` (its own intro points for that period). */
+async function answerFor(b: FixtureBackend, period: TimePeriod, rev: number): Promise<FetchAnswer> {
+  const text = await backendDescriptor(b.identity, {
+    period,
+    revisionCounter: BigInt(rev),
+    now: new Date(NEXT_START * 1000),
+    introPoints: introLabels(`${b.address}/${period.number}`, 3).map((l) =>
+      introPoint(l, expiryAfter(NEXT_START))
+    ),
+  });
+  const relay = DOCS.relays[0]!;
+  return {
+    descriptor: text,
+    descriptorId: toBase64NoPad(blindPublicKey(b.identity.public, period).toBytes()),
+    hsDir: `$${relay.fingerprint}~${relay.nickname}`,
+  };
+}
+
+Deno.test("the daemon re-fetches every backend right after a time-period change, until each new descriptor is in, and again before the rotation", async () => {
+  assert.equal(NEXT_START - VALID_AFTER, 23 * 3600, "fixture: the period starts 23 h later");
+  const d = daemon(2);
+  // Routine fetches far apart, so that every fetch below is one the timeline asked for.
+  d.balancer.timings = { ...TIMINGS, fetchIntervalMs: 13 * HOUR, busyFetchIntervalMs: 13 * HOUR };
+  d.tor.onFetch = (address) => answer(d.backends.find((b) => b.address === address)!, 1);
+  await d.at(NOW);
+  await fetchesDone(d);
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [1, 1]);
+
+  // tor's consensus crosses into the next period; the daemon reads it (here: its view aged).
+  const next = networkDocuments({ validAfter: NEXT_START });
+  d.tor.consensus = next.consensus;
+  const t1 = NEXT_START * 1000 + 10_000;
+  await d.at(t1);
+  await fetchesDone(d);
+  assert.equal(d.balancer.view!.timeline.currentPeriod.number, NEXT.number);
+  assert.match(
+    d.log.text(),
+    new RegExp(`Re-fetching every backend's descriptor: time period ${NEXT.number} began`),
+  );
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [2, 2], "both fetched at once");
+
+  // Backend 0's descriptor for the new period is not on the HSDirs yet (tor still finds the
+  // old one or none): it is asked again within 10 s; backend 1 answers with the new one.
+  d.tor.onFetch = (address) => {
+    const b = d.backends.find((x) => x.address === address)!;
+    return b === d.backends[0] ? { failed: "NOT_FOUND" } : answerFor(b, NEXT, 5);
+  };
+  await d.at(t1 + 10_000);
+  await fetchesDone(d);
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [3, 3]);
+  assert.equal(d.backends[1]!.backend.descriptor?.period.number, NEXT.number);
+  d.tor.onFetch = (address) => answerFor(d.backends.find((x) => x.address === address)!, NEXT, 5);
+  await d.at(t1 + 20_000);
+  await fetchesDone(d);
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [4, 3], "only the one still missing");
+  assert.equal(d.backends[0]!.backend.descriptor?.period.number, NEXT.number);
+  await d.at(t1 + 60_000);
+  await fetchesDone(d);
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [4, 3], "nothing more until the rotation");
+
+  // One minute before the services rotate (the next shared-random run): every backend again.
+  await d.at(ROTATION - 61_000);
+  await fetchesDone(d);
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [4, 3]);
+  await d.at(ROTATION - 60_000);
+  await fetchesDone(d);
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [5, 4]);
+  assert.match(d.log.text(), /Re-fetching every backend's descriptor: the services rotate/);
+});
+
+Deno.test("a backend whose intro points changed is fetched every busy-fetch-interval, a quiet one every fetch-interval", async () => {
+  const d = daemon(2);
+  const revs = [1, 1];
+  d.tor.onFetch = (address) => {
+    const i = d.backends.findIndex((b) => b.address === address);
+    return answer(d.backends[i]!, revs[i]!);
+  };
+  await d.at(NOW);
+  await fetchesDone(d);
+  // Backend 0 retires its intro points (a new revision with new ones); backend 1 stays.
+  revs[0] = 2;
+  await d.at(NOW + TIMINGS.fetchIntervalMs);
+  await fetchesDone(d);
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [2, 2]);
+  assert.ok(d.backends[0]!.backend.introSetReplacedAt !== undefined);
+  assert.equal(d.backends[1]!.backend.introSetReplacedAt, undefined);
+  await d.at(NOW + TIMINGS.fetchIntervalMs + TIMINGS.busyFetchIntervalMs);
+  await fetchesDone(d);
+  assert.deepEqual([d.fetches(0), d.fetches(1)], [3, 2], "the busy one after 30 s");
+  // An hour without a change: back to fetch-interval.
+  const quietFrom = NOW + TIMINGS.fetchIntervalMs;
+  let t = quietFrom + TIMINGS.busyFetchIntervalMs;
+  while (t < quietFrom + HOUR) {
+    t += TIMINGS.busyFetchIntervalMs;
+    await d.at(t);
+    await fetchesDone(d);
+  }
+  const busyFetches = d.fetches(0);
+  assert.ok(busyFetches >= 100, `fetched every 30 s for an hour (${busyFetches})`);
+  await d.at(t + TIMINGS.busyFetchIntervalMs * 2);
+  await fetchesDone(d);
+  assert.equal(d.fetches(0), busyFetches, "quiet for an hour: fetch-interval again");
+});
+
+Deno.test("status shows per backend the age of its published intro points and how many it still lists", async () => {
+  const d = daemon(2);
+  const revs = [1, 1];
+  d.tor.onFetch = (address) => {
+    const i = d.backends.findIndex((b) => b.address === address);
+    return answer(d.backends[i]!, revs[i]!);
+  };
+  await d.at(NOW);
+  await fetchesDone(d);
+  await d.at(NOW + 30_000);
+  await d.poster.settle();
+  const published = (report: unknown, i: number) =>
+    // deno-lint-ignore no-explicit-any
+    (report as any).services[0].instances[i].published;
+  let report = statusReport(d.balancer, NOW + 90_000);
+  assert.deepEqual(published(report, 0), {
+    introPoints: 2,
+    oldestSeen: published(report, 0).oldestSeen,
+    ageSeconds: 90,
+    inNewestDescriptor: 2,
+  });
+  // Backend 0 replaces its intro points; until the republish, the two published are closed.
+  revs[0] = 2;
+  await d.at(NOW + TIMINGS.fetchIntervalMs);
+  await fetchesDone(d);
+  report = statusReport(d.balancer, NOW + TIMINGS.fetchIntervalMs);
+  assert.equal(published(report, 0).inNewestDescriptor, 0);
+  assert.equal(published(report, 1).inNewestDescriptor, 2);
+  await d.at(NOW + TIMINGS.fetchIntervalMs + 1);
+  await d.poster.settle();
+  report = statusReport(d.balancer, NOW + TIMINGS.fetchIntervalMs + 1);
+  assert.equal(published(report, 0).inNewestDescriptor, 2);
+  assert.equal(published(report, 0).ageSeconds, 0);
+});
