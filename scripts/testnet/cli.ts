@@ -72,12 +72,19 @@ function buildProgram(): Command {
       param,
       {},
     )
+    .option(
+      "--voting-interval <seconds>",
+      "V3AuthVotingInterval: 20 (8-minute time periods) or 10 (4 minutes)",
+      integer,
+      20,
+    )
     .option("-t, --timeout <seconds>", "bound of the boot", integer, 120)
     .action(async (o) => {
       const net = await startNetwork(absolute(o.dir), {
         basePort: o.basePort,
         relays: o.relays,
         consensusParams: o.param,
+        votingIntervalSeconds: o.votingInterval,
         timeoutMs: o.timeout * 1000,
         onProgress: progress,
       });

@@ -60,6 +60,8 @@ export interface StartNetworkOptions {
   relays?: number;
   /** Consensus parameters voted by the authorities, e.g. `{ hsdir_spread_store: 3 }`. */
   consensusParams?: Readonly<Record<string, number>>;
+  /** `V3AuthVotingInterval` in seconds: 20 (default, 8-minute time periods) or 10 (4 minutes). */
+  votingIntervalSeconds?: number;
   /** Bound of the whole boot. Default 120 000 ms. */
   timeoutMs?: number;
   /** Keep the launch clear of the authorities' next vote (step 2). Default true. */

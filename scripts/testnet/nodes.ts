@@ -26,6 +26,8 @@ export const AUTHORITIES = 3;
 export interface MakeNodesOptions {
   relays: number;
   consensusParams?: Readonly<Record<string, number>>;
+  /** `V3AuthVotingInterval` in seconds (default 20). */
+  votingIntervalSeconds?: number;
   ownerPid?: number;
 }
 
@@ -60,6 +62,7 @@ export async function makeNodes(
       ...common(a.nickname),
       ports: ports.authority(i),
       consensusParams: options.consensusParams,
+      votingIntervalSeconds: options.votingIntervalSeconds,
     }),
   }));
   // Relays make their own keys when they start: nobody needs their fingerprints beforehand.
