@@ -55,6 +55,8 @@ export interface PublishedSlot {
   readonly groups: readonly (readonly string[])[];
   /** Intro points in each published descriptor. */
   readonly introPointCounts: readonly number[];
+  /** The auth keys of the intro points in each published descriptor, as built. */
+  readonly introPointKeys: readonly (readonly string[])[];
   /** Per published intro point (auth key): its backend, and when the balancer first saw it (ms). */
   readonly sources: ReadonlyMap<string, { readonly backend: string; readonly seenAt: number }>;
   /** The descriptor text per group. */
@@ -243,6 +245,7 @@ export class FrontendService {
     for (const id of [...sources.keys()]) if (!published.has(id)) sources.delete(id);
     const descriptors: string[] = [];
     const introPointCounts: number[] = [];
+    const introPointKeys: string[][] = [];
     const signer = this.#signerFor(times);
     signer.nextRound();
     for (const group of plan.groups) {
@@ -257,6 +260,7 @@ export class FrontendService {
       const built = await this.#build(times, counter, ordered, flowControl, nowMs, signer);
       descriptors.push(built.text);
       introPointCounts.push(built.introPoints.length);
+      introPointKeys.push(built.introPoints.map((p) => p.authKey.toString()));
     }
     const groups = plan.groupIds;
     // The HSDirs clients pick from (not always the first spread_fetch of each replica).
@@ -277,6 +281,7 @@ export class FrontendService {
       times,
       groups,
       introPointCounts,
+      introPointKeys,
       sources,
       descriptors,
       revisionCounter: counter,

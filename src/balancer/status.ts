@@ -151,6 +151,7 @@ function slotStatus(service: FrontendService, slot: DescriptorSlot): Json {
     reason: p.reason,
     descriptors: p.descriptors.length,
     introPoints: [...p.introPointCounts],
+    introPointKeys: [...new Set(p.introPointKeys.flat())],
     hsDirs: p.uploads.map((u) => ({
       fingerprint: u.relay.fingerprint,
       nickname: u.relay.nickname,

@@ -386,6 +386,7 @@ function publishedSlot(times: DescriptorTimes, hsDirs: Relay[], groups: string[]
     times,
     groups,
     introPointCounts: groups.map((g) => g.length),
+    introPointKeys: groups,
     sources: new Map(),
     descriptors: groups.map(() => "descriptor"),
     revisionCounter: 1n,
