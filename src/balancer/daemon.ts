@@ -59,7 +59,7 @@ import { describeConsensusWait, fetchBackend, isTestingNetwork, loadNetworkView 
 export interface BalancerTimings {
   /** Between fetches of one backend (ms). */
   fetchIntervalMs: number;
-  /** Between fetches of a backend whose intro points changed in the last hour (ms). */
+  /** Between fetches of a backend until its intro points stayed the same for an hour (ms). */
   busyFetchIntervalMs: number;
   /** Between publish checks (ms). */
   publishCheckIntervalMs: number;
@@ -78,7 +78,7 @@ const WAITING_REPEAT_MS = 60_000;
 const VIEW_MAX_AGE_MS = 15 * 60_000;
 const FETCH_CONCURRENCY = 8;
 const FETCH_RETRY_INITIAL_MS = 5_000;
-/** A backend whose intro points changed this recently is fetched every busy-fetch-interval. */
+/** A backend whose intro points changed (or first came) this recently is fetched every busy-fetch-interval. */
 const BUSY_WINDOW_MS = 3600_000;
 /** Retry delay, at most, while a backend's descriptor for a new time period is awaited. */
 const PERIOD_RETRY_MS = 10_000;
@@ -314,11 +314,15 @@ export class Balancer {
     }
   }
 
-  /** The interval until a backend's next routine fetch. */
+  /**
+   * The interval until a backend's next routine fetch: busy-fetch-interval until
+   * its intro points have stayed the same for an hour (after its first
+   * descriptor, and after every change), fetch-interval then.
+   */
   #intervalFor(backend: Backend, now: number): number {
     const { fetchIntervalMs, busyFetchIntervalMs } = this.timings;
-    const replaced = backend.introSetReplacedAt;
-    const busy = replaced !== undefined && now - replaced < BUSY_WINDOW_MS;
+    const changed = backend.introSetModifiedAt;
+    const busy = changed !== undefined && now - changed < BUSY_WINDOW_MS;
     return busy ? Math.min(fetchIntervalMs, busyFetchIntervalMs) : fetchIntervalMs;
   }
 

@@ -62,8 +62,9 @@ export interface TuningConfig {
   /** Seconds between fetches of every backend descriptor. */
   fetchIntervalSeconds: number;
   /**
-   * Seconds between fetches of a backend whose intro points changed in the last
-   * hour (a busy backend retiring them, a restarted one); at most `fetchIntervalSeconds`.
+   * Seconds between fetches of a backend until its intro points have stayed the
+   * same for an hour (a busy backend retires them; a new or restarted one has not
+   * shown yet that it is quiet); at most `fetchIntervalSeconds`.
    */
   busyFetchIntervalSeconds: number;
   /** Seconds between checks of whether to republish. */
@@ -101,9 +102,10 @@ export const DEFAULT_TUNING: Readonly<TuningConfig> = {
   // point can stay published, for one HSFETCH per backend every 5 minutes.
   fetchIntervalSeconds: 300,
   // A tor service retires an intro point after 16384–32768 introductions (consensus
-  // hs_intro_min/max_introduce2): minutes for a busy service. Fetching such a backend
-  // every 30 s keeps a retired intro point published for about 30–40 s at most, for
-  // 120 HSFETCHes per busy backend per hour; quiet backends stay at fetch-interval.
+  // hs_intro_min/max_introduce2): minutes for a busy service. Fetching a backend every
+  // 30 s until its intro points have been stable for an hour keeps a retired intro point
+  // published for about 30–40 s, for 120 HSFETCHes per busy backend per hour; a backend
+  // quiet for an hour goes back to fetch-interval.
   busyFetchIntervalSeconds: 30,
   // OnionBalance checks every 300 s; the check is local and cheap.
   publishCheckIntervalSeconds: 60,

@@ -105,38 +105,57 @@ Deno.test("the daemon re-fetches every backend right after a time-period change,
   assert.match(d.log.text(), /Re-fetching every backend's descriptor: the services rotate/);
 });
 
-Deno.test("a backend whose intro points changed is fetched every busy-fetch-interval, a quiet one every fetch-interval", async () => {
+Deno.test("a backend is fetched every busy-fetch-interval until its intro points stayed the same for an hour, then every fetch-interval", async () => {
   const d = daemon(2);
   const revs = [1, 1];
   d.tor.onFetch = (address) => {
     const i = d.backends.findIndex((b) => b.address === address);
     return answer(d.backends[i]!, revs[i]!);
   };
+  const busy = 30_000;
+  d.balancer.timings = { ...TIMINGS, busyFetchIntervalMs: busy };
   await d.at(NOW);
   await fetchesDone(d);
-  // Backend 0 retires its intro points (a new revision with new ones); backend 1 stays.
-  revs[0] = 2;
-  await d.at(NOW + TIMINGS.fetchIntervalMs);
+  // New backends have not shown yet that they are quiet: both every 30 s.
+  await d.at(NOW + busy);
   await fetchesDone(d);
   assert.deepEqual([d.fetches(0), d.fetches(1)], [2, 2]);
-  assert.ok(d.backends[0]!.backend.introSetReplacedAt !== undefined);
-  assert.equal(d.backends[1]!.backend.introSetReplacedAt, undefined);
-  await d.at(NOW + TIMINGS.fetchIntervalMs + TIMINGS.busyFetchIntervalMs);
-  await fetchesDone(d);
-  assert.deepEqual([d.fetches(0), d.fetches(1)], [3, 2], "the busy one after 30 s");
-  // An hour without a change: back to fetch-interval.
-  const quietFrom = NOW + TIMINGS.fetchIntervalMs;
-  let t = quietFrom + TIMINGS.busyFetchIntervalMs;
-  while (t < quietFrom + HOUR) {
-    t += TIMINGS.busyFetchIntervalMs;
+  // Backend 0 retires its intro points (a new revision with new ones) after 30 minutes.
+  let t = NOW + busy;
+  while (t < NOW + HOUR / 2) {
+    t += busy;
     await d.at(t);
     await fetchesDone(d);
   }
-  const busyFetches = d.fetches(0);
-  assert.ok(busyFetches >= 100, `fetched every 30 s for an hour (${busyFetches})`);
-  await d.at(t + TIMINGS.busyFetchIntervalMs * 2);
+  revs[0] = 2;
+  const changedAt = t + busy;
+  t = changedAt;
+  await d.at(t);
   await fetchesDone(d);
-  assert.equal(d.fetches(0), busyFetches, "quiet for an hour: fetch-interval again");
+  assert.ok(d.backends[0]!.backend.introSetReplacedAt === changedAt);
+  assert.equal(d.backends[1]!.backend.introSetReplacedAt, undefined);
+  // An hour after its first descriptor, backend 1 is quiet: fetch-interval; backend 0 is not.
+  while (t < NOW + HOUR + busy) {
+    t += busy;
+    await d.at(t);
+    await fetchesDone(d);
+  }
+  const [zero, one] = [d.fetches(0), d.fetches(1)];
+  t += busy * 2;
+  await d.at(t);
+  await fetchesDone(d);
+  assert.equal(d.fetches(1), one, "the quiet one waits for fetch-interval");
+  assert.equal(d.fetches(0), zero + 1, "the one that changed 30 minutes ago: still every 30 s");
+  // An hour after its change, backend 0 is quiet too.
+  while (t < changedAt + HOUR + busy) {
+    t += busy;
+    await d.at(t);
+    await fetchesDone(d);
+  }
+  const zeroQuiet = d.fetches(0);
+  await d.at(t + busy * 2);
+  await fetchesDone(d);
+  assert.equal(d.fetches(0), zeroQuiet, "quiet for an hour: fetch-interval again");
 });
 
 Deno.test("status shows per backend the age of its published intro points and how many it still lists", async () => {

@@ -47,6 +47,8 @@ export interface StatusJson {
         timePeriod: number;
         revisionCounter: string;
         introPoints: number[];
+        /** Auth keys of the intro points in the descriptors built for this slot. */
+        introPointKeys: string[];
         hsDirs: { fingerprint: string; nickname: string; status: string; descriptor: number }[];
       } | null
     >;
@@ -74,8 +76,12 @@ export async function writeConfig(shared: SharedNetwork, extra = ""): Promise<vo
 /**
  * Spawns the balancer for the shared network with the generated `config.yaml`; the status
  * socket comes from `ONIONBALANCE_STATUS_SOCKET_LOCATION`, as an operator may set it.
+ * `main` runs another checkout's `main.ts` (the benchmarks compare against an earlier commit).
  */
-export function startDaemon(shared: SharedNetwork): DaemonProcess {
+export function startDaemon(
+  shared: SharedNetwork,
+  options: { main?: string } = {},
+): DaemonProcess {
   const configPath = shared.configPath;
   const { net } = shared;
   const statusPath = `${net.dir}/status.sock`;
@@ -86,7 +92,7 @@ export function startDaemon(shared: SharedNetwork): DaemonProcess {
       `--allow-write=${statusPath}`,
       `--allow-net=127.0.0.1,unix:${statusPath}`,
       "--allow-env",
-      MAIN,
+      options.main ?? MAIN,
       "-c",
       configPath,
       "-p",

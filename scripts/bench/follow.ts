@@ -1,0 +1,242 @@
+// deno-lint-ignore-file no-console -- a benchmark prints its figures
+/**
+ * Measures how well a balancer build follows its backends' intro points, on a
+ * private Tor network of its own, and prints the figures:
+ *
+ * - `rotation`: a 10 s voting interval (4-minute periods, a backend rotation
+ *   every 4 minutes). For each of N rotations, the intro points of the frontend
+ *   descriptor clients use, on every responsible HSDir, 10 s after every backend
+ *   rotated, that are not in a backend's current descriptor; and the latency of
+ *   a client's requests (one a second) within 60 s of each rotation.
+ * - `busy`: backends retire an intro point after 20–40 introductions; two
+ *   request loops of one a second for the given time; how long a retired intro
+ *   point stays in the frontend descriptor on the HSDirs, and the requests'
+ *   success rate and latency.
+ *
+ * Usage:
+ *   deno run -A scripts/bench/follow.ts rotation|busy [--main PATH] [--rotations N] [--seconds S]
+ *
+ * `--main` runs another checkout's `main.ts` (e.g. a `git worktree` of an earlier commit), so
+ * the same scenario measures before and after a change.
+ *
+ * @module
+ */
+
+import { Command } from "commander";
+import { connectControl, type ControlClient, hsFetch } from "../../src/control/mod.ts";
+import { parseOnionAddress } from "../../src/keys/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
+import { TimePeriod } from "../../src/time/mod.ts";
+import { type DaemonProcess, startDaemon } from "../../tests/e2e/_daemon.ts";
+import { bootNetwork, type SharedNetwork } from "../../tests/e2e/_network.ts";
+import {
+  BackendWatch,
+  type Probe,
+  probeLoop,
+  PublishLag,
+  summarize,
+  uploadedKeys,
+} from "./follow_scenario.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The current-period frontend descriptor's intro points, as HSDir `hsDir` serves it. */
+async function servedKeys(
+  client: ControlClient,
+  shared: SharedNetwork,
+  hsDir: string,
+  period: TimePeriod,
+): Promise<string[] | undefined> {
+  const address = shared.master.onionAddress.replace(/\.onion$/, "");
+  const result = await hsFetch(client, address, { servers: [hsDir], timeoutMs: 20_000 });
+  const got = result.outcomes.find((o) => o.ok);
+  if (got === undefined || !got.ok) return undefined;
+  const desc = await decodeHsDesc(got.descriptor, {
+    identity: parseOnionAddress(shared.master.onionAddress),
+    periods: [period],
+    now: new Date(),
+  });
+  return desc.inner.introPoints.map((p) => p.authKey.toString());
+}
+
+/** The HSDirs of the slot whose period is the consensus's, and that period. */
+async function currentSlot(
+  daemon: DaemonProcess,
+  periodMinutes: number,
+): Promise<{ hsDirs: string[]; period: TimePeriod } | undefined> {
+  const status = await daemon.status();
+  const tp = status.consensus?.timePeriod;
+  const slot = Object.values(status.services[0]!.descriptors).find((d) => d?.timePeriod === tp);
+  if (slot === undefined || slot === null || tp === undefined) return undefined;
+  return {
+    hsDirs: slot.hsDirs.map((h) => h.fingerprint),
+    period: new TimePeriod(tp, periodMinutes),
+  };
+}
+
+async function rotation(
+  shared: SharedNetwork,
+  daemon: DaemonProcess,
+  client: ControlClient,
+  n: number,
+) {
+  const periodMinutes = 4;
+  const watches = await Promise.all(
+    shared.backends.map((b) => BackendWatch.open(b.controlPort, b.onionAddress, periodMinutes)),
+  );
+  const stop = new AbortController();
+  const probing = probeLoop(
+    `http://${shared.master.onionAddress}/`,
+    shared.net.socks,
+    stop.signal,
+    {
+      everyMs: 1_000,
+      timeoutMs: 30_000,
+    },
+  );
+  const rotations: number[] = [];
+  let baseline = await Promise.all(watches.map((w) => w.current()));
+  const deadline = Date.now() + (n + 1) * 240_000;
+  while (rotations.length < n && Date.now() < deadline) {
+    const rotatedAt = watches.map((): number | undefined => undefined);
+    while (rotatedAt.some((t) => t === undefined) && Date.now() < deadline) {
+      await sleep(500);
+      const now = await Promise.all(watches.map((w) => w.current()));
+      now.forEach((c, i) => {
+        if (rotatedAt[i] === undefined && c.blinded !== baseline[i]!.blinded) {
+          rotatedAt[i] = Date.now();
+        }
+      });
+    }
+    const at = Math.max(...rotatedAt.map((t) => t ?? Date.now()));
+    rotations.push(at);
+    await sleep(at + 10_000 - Date.now());
+    const current = await Promise.all(watches.map((w) => w.current()));
+    baseline = current;
+    const open = new Set(current.flatMap((c) => [...c.introKeys]));
+    const slot = await currentSlot(daemon, periodMinutes);
+    let total = 0;
+    let closed = 0;
+    for (const hsDir of slot?.hsDirs ?? []) {
+      const keys = await servedKeys(client, shared, hsDir, slot!.period).catch(() => undefined);
+      total += keys?.length ?? 0;
+      closed += keys?.filter((k) => !open.has(k)).length ?? 0;
+    }
+    console.log(
+      `rotation ${rotations.length} (${new Date(at).toISOString()}): 10 s later, ${closed} of ` +
+        `${total} intro points on the ${slot?.hsDirs.length ?? 0} HSDirs clients use are closed`,
+    );
+  }
+  await sleep(60_000);
+  stop.abort();
+  const probes = await probing;
+  for (const [i, r] of rotations.entries()) {
+    report(
+      `requests within 60 s of rotation ${i + 1}`,
+      probes.filter((p) => Math.abs(p.at - r) < 60_000),
+    );
+  }
+  report("all requests", probes);
+  for (const w of watches) await w.close();
+}
+
+async function busy(
+  shared: SharedNetwork,
+  daemon: DaemonProcess,
+  client: ControlClient,
+  seconds: number,
+) {
+  const periodMinutes = 8;
+  const stop = new AbortController();
+  const url = `http://${shared.master.onionAddress}/`;
+  const loads = [0, 1].map(() =>
+    probeLoop(url, shared.net.socks, stop.signal, { everyMs: 1_000, timeoutMs: 30_000 })
+  );
+  const lag = new PublishLag();
+  const seen = new Set<string>();
+  const start = Date.now();
+  let turn = 0;
+  while (Date.now() - start < seconds * 1000) {
+    // What each backend uploaded last for the period clients use.
+    const uploaded = await Promise.all(
+      shared.backends.map((b) => uploadedKeys(client, b.onionAddress, periodMinutes)),
+    );
+    if (uploaded.some((u) => u === undefined)) {
+      await sleep(1_000);
+      continue;
+    }
+    const backendKeys = new Set(uploaded.flatMap((u) => [...u!]));
+    for (const k of backendKeys) seen.add(k);
+    const slot = await currentSlot(daemon, periodMinutes);
+    if (slot !== undefined && slot.hsDirs.length > 0) {
+      // The descriptor clients get, from one responsible HSDir in turn.
+      const hsDir = slot.hsDirs[turn++ % slot.hsDirs.length]!;
+      const keys = await servedKeys(client, shared, hsDir, slot.period).catch(() => undefined);
+      if (keys !== undefined) lag.observe(Date.now(), backendKeys, new Set(keys));
+    }
+    await sleep(1_000);
+  }
+  stop.abort();
+  const probes = (await Promise.all(loads)).flat();
+  const lags = [...lag.lags].sort((a, b) => a - b);
+  const pending = lag.pending(Date.now());
+  console.log(
+    `${seen.size} distinct backend intro points in ${seconds} s; ${lags.length} retired while ` +
+      `published, gone from the HSDirs after p50 ${lags[Math.floor(lags.length / 2)] ?? 0} ms, ` +
+      `p90 ${lags[Math.floor(lags.length * 0.9)] ?? 0} ms, max ${lags.at(-1) ?? 0} ms; ` +
+      `${pending.length} still there at the end (${pending.join(", ")} ms)`,
+  );
+  report("requests", probes);
+  for (const p of probes.filter((p) => !p.ok)) {
+    console.log(`  failed at ${new Date(p.at).toISOString()} after ${p.ms} ms: ${p.detail}`);
+  }
+}
+
+function report(what: string, probes: Probe[]): void {
+  const s = summarize(probes);
+  const ok = s.count === 0 ? 0 : (100 * (s.count - s.failed)) / s.count;
+  console.log(
+    `${what}: ${s.count}, ${
+      ok.toFixed(1)
+    } % succeeded; latency p50 ${s.p50} ms, p90 ${s.p90} ms, ` +
+      `max ${s.max} ms; over 5 s: ${probes.filter((p) => p.ms > 5_000).length}`,
+  );
+}
+
+const program = new Command("follow")
+  .argument("<scenario>", "rotation or busy")
+  .option("--main <path>", "main.ts of the build to measure (default: this checkout)")
+  .option("--rotations <n>", "rotations to observe (rotation)", "2")
+  .option("--seconds <s>", "how long to load the service (busy)", "180")
+  .action(async (scenario: string, o: { main?: string; rotations: string; seconds: string }) => {
+    if (scenario !== "rotation" && scenario !== "busy") {
+      throw new Error(`unknown scenario ${scenario}`);
+    }
+    const shared = await bootNetwork(
+      scenario === "rotation"
+        ? { consensusParams: {}, votingIntervalSeconds: 10, deployed: 3, started: 3 }
+        : {
+          consensusParams: { hs_intro_min_introduce2: 20, hs_intro_max_introduce2: 40 },
+          deployed: 3,
+          started: 3,
+        },
+    );
+    const daemon = startDaemon(shared, { main: o.main });
+    const client = await connectControl({
+      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: shared.net.clientControlPort },
+      log: new Logger({ level: "critical" }),
+      reconnect: false,
+    });
+    try {
+      await daemon.waitForLine(/Uploaded|[Uu]pload/, 120_000);
+      console.log(`${scenario} with ${o.main ?? "this checkout"}`);
+      if (scenario === "rotation") await rotation(shared, daemon, client, Number(o.rotations));
+      else await busy(shared, daemon, client, Number(o.seconds));
+    } finally {
+      await client.close();
+      await daemon.stop();
+    }
+  });
+
+await program.parseAsync(Deno.args, { from: "user" });

@@ -1,0 +1,305 @@
+/**
+ * What the intro-point-following cases observe on a private Tor network: each
+ * backend tor's own current descriptor (its control port), the frontend
+ * descriptors as each responsible HSDir serves them (through a client tor), and a
+ * client's requests through the frontend address, timed. Used by
+ * `tests/e2e/follow_test.ts` (the checks CI runs) and `scripts/bench/follow.ts`
+ * (the before/after figures).
+ *
+ * Spec: rend-spec-v3 [HASHRING] (which HSDirs); control-spec HSFETCH; tor `hs_service.c:
+ * rotate_service_descriptors()` (when a service swaps its descriptors) and
+ * control-spec `GETINFO hs/service/desc/id/<addr>` (the service's current one).
+ *
+ * @module
+ */
+
+import { toBase64 } from "../../src/bytes/mod.ts";
+import { connectControl, type ControlClient, getInfo, hsFetch } from "../../src/control/mod.ts";
+import { type HsIdKey, parseOnionAddress } from "../../src/keys/mod.ts";
+import { Logger } from "../../src/log/mod.ts";
+import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
+import { TimePeriod } from "../../src/time/mod.ts";
+import { fetchOnion } from "../testnet/onion_fetch.ts";
+import type { SocksProxy } from "../../src/socks/mod.ts";
+
+/** A backend tor's current descriptor, as the backend itself holds it. */
+export interface BackendCurrent {
+  /** The blinded key (base64): it changes when the backend rotates its descriptors. */
+  blinded: string;
+  /** The time period it is for. */
+  period: number;
+  /** Its intro points' auth keys. */
+  introKeys: Set<string>;
+}
+
+/** A control connection to a backend tor, reading its current descriptor. */
+export class BackendWatch {
+  readonly address: string;
+  readonly #identity: HsIdKey;
+  readonly #client: ControlClient;
+  readonly #periodLengthMinutes: number;
+
+  private constructor(address: string, client: ControlClient, periodLengthMinutes: number) {
+    this.address = address;
+    this.#identity = parseOnionAddress(address);
+    this.#client = client;
+    this.#periodLengthMinutes = periodLengthMinutes;
+  }
+
+  /** Connects (cookie authentication) to the backend tor on `controlPort`. */
+  static async open(
+    controlPort: number,
+    onionAddress: string,
+    periodLengthMinutes: number,
+  ): Promise<BackendWatch> {
+    const client = await connectControl({
+      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: controlPort },
+      log: new Logger({ level: "critical" }),
+      reconnect: false,
+    });
+    return new BackendWatch(onionAddress.replace(/\.onion$/, ""), client, periodLengthMinutes);
+  }
+
+  /** The backend's current descriptor (`GETINFO hs/service/desc/id/…`), decoded. */
+  async current(): Promise<BackendCurrent> {
+    const key = `hs/service/desc/id/${this.address}`;
+    const text = (await getInfo(this.#client, [key], { timeoutMs: 10_000 })).get(key)!;
+    const now = new Date();
+    const desc = await decodeHsDesc(text, {
+      identity: this.#identity,
+      periods: periodsAround(now, this.#periodLengthMinutes),
+      now,
+    });
+    return {
+      blinded: toBase64(desc.blindedKey.toBytes()),
+      period: desc.period.number,
+      introKeys: new Set(desc.inner.introPoints.map((p) => p.authKey.toString())),
+    };
+  }
+
+  /** Closes the control connection. */
+  async close(): Promise<void> {
+    await this.#client.close();
+  }
+}
+
+/**
+ * A backend's descriptor for the current period as clients get it: fetched
+ * through a client tor (`HSFETCH`, tor picks the HSDir) and decoded; its intro
+ * points' auth keys. In the first half of a period this is the backend's "next"
+ * descriptor, which `GETINFO hs/service/desc/id` does not show.
+ */
+export async function uploadedKeys(
+  client: ControlClient,
+  onionAddress: string,
+  periodLengthMinutes: number,
+): Promise<Set<string> | undefined> {
+  const address = onionAddress.replace(/\.onion$/, "");
+  const result = await hsFetch(client, address, { timeoutMs: 20_000 });
+  const got = result.outcomes.find((o) => o.ok);
+  if (got === undefined || !got.ok) return undefined;
+  const now = new Date();
+  const desc = await decodeHsDesc(got.descriptor, {
+    identity: parseOnionAddress(address),
+    periods: periodsAround(now, periodLengthMinutes),
+    now,
+  });
+  return new Set(desc.inner.introPoints.map((p) => p.authKey.toString()));
+}
+
+/** The period containing `now` and its two neighbours, on a network with this period length. */
+export function periodsAround(now: Date, lengthMinutes: number): TimePeriod[] {
+  const current = TimePeriod.containing(Math.floor(now.getTime() / 1000), {
+    lengthMinutes,
+    rotationOffsetSeconds: lengthMinutes * 30,
+  });
+  return [current, current.next(), current.previous()];
+}
+
+/** One frontend descriptor as one HSDir serves it (or as the balancer recorded it). */
+export interface ServedDescriptor {
+  slot: string;
+  period: number;
+  /** The HSDir it came from, or `"published"` for the balancer's own record. */
+  hsDir: string;
+  /** Its intro points' auth keys, or undefined when the HSDir had none (or it did not decode). */
+  introKeys?: string[];
+  error?: string;
+}
+
+/** The part of the balancer's status JSON this module reads. */
+export interface SlotsStatus {
+  consensus: { timePeriod: number } | null;
+  services: {
+    descriptors: Record<
+      string,
+      { timePeriod: number; introPointKeys?: string[]; hsDirs: { fingerprint: string }[] } | null
+    >;
+  }[];
+}
+
+/**
+ * The frontend descriptors as clients get them now: the one for the current
+ * period fetched through a client tor (`HSFETCH … SERVER=`) from each
+ * responsible HSDir the balancer uploaded to, and decoded. HSDirs serve
+ * descriptors only over anonymous connections, and `HSFETCH` only fetches the
+ * current period's, so the other slot's intro points come from the balancer's
+ * status (what it built and uploaded), marked `hsDir: "published"`.
+ */
+export async function servedDescriptors(
+  client: ControlClient,
+  frontendAddress: string,
+  status: SlotsStatus,
+  periodLengthMinutes: number,
+): Promise<ServedDescriptor[]> {
+  const identity = parseOnionAddress(frontendAddress);
+  const out: ServedDescriptor[] = [];
+  for (const [slot, d] of Object.entries(status.services[0]!.descriptors)) {
+    if (d === null) continue;
+    if (d.timePeriod !== status.consensus?.timePeriod) {
+      out.push({ slot, period: d.timePeriod, hsDir: "published", introKeys: d.introPointKeys });
+      continue;
+    }
+    const period = new TimePeriod(d.timePeriod, periodLengthMinutes);
+    for (const { fingerprint } of d.hsDirs) {
+      const entry: ServedDescriptor = { slot, period: d.timePeriod, hsDir: fingerprint };
+      out.push(entry);
+      try {
+        const result = await hsFetch(client, frontendAddress.replace(/\.onion$/, ""), {
+          servers: [fingerprint],
+          timeoutMs: 20_000,
+        });
+        const got = result.outcomes.find((o) => o.ok);
+        if (got === undefined || !got.ok) {
+          entry.error = result.outcomes.map((o) => (o.ok ? "ok" : o.reason)).join("; ") ||
+            "no answer";
+          continue;
+        }
+        const desc = await decodeHsDesc(got.descriptor, {
+          identity,
+          periods: [period],
+          now: new Date(),
+        });
+        entry.introKeys = desc.inner.introPoints.map((p) => p.authKey.toString());
+      } catch (error) {
+        entry.error = error instanceof Error ? error.message : String(error);
+      }
+    }
+  }
+  return out;
+}
+
+/** One request through the frontend address. */
+export interface Probe {
+  /** When it started (ms). */
+  at: number;
+  /** How long it took (ms). */
+  ms: number;
+  ok: boolean;
+  /** The backend that answered, or the error. */
+  detail: string;
+}
+
+/**
+ * Requests `url` through the client's SOCKS port (a new circuit each time, one
+ * attempt of at most `timeoutMs`) every `everyMs` until `stop` aborts.
+ */
+export async function probeLoop(
+  url: string,
+  proxy: SocksProxy,
+  stop: AbortSignal,
+  options: { everyMs: number; timeoutMs: number },
+): Promise<Probe[]> {
+  const probes: Probe[] = [];
+  while (!stop.aborted) {
+    const at = Date.now();
+    try {
+      const { response } = await fetchOnion(url, {
+        proxy,
+        timeoutMs: options.timeoutMs,
+        attemptTimeoutMs: options.timeoutMs,
+        maxAttempts: 1,
+      });
+      probes.push({
+        at,
+        ms: Date.now() - at,
+        ok: response.status === 200,
+        detail: response.text().trim(),
+      });
+    } catch (error) {
+      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+      probes.push({
+        at,
+        ms: Date.now() - at,
+        ok: false,
+        detail: cause instanceof Error ? cause.message : String(cause),
+      });
+    }
+    const wait = at + options.everyMs - Date.now();
+    if (wait > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, wait);
+        stop.addEventListener("abort", done, { once: true });
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  }
+  return probes;
+}
+
+/** Count, failures and latency quantiles (ms) of `probes`. */
+export function summarize(probes: readonly Probe[]): {
+  count: number;
+  failed: number;
+  p50: number;
+  p90: number;
+  max: number;
+} {
+  const ms = probes.map((p) => p.ms).sort((a, b) => a - b);
+  const q = (f: number) =>
+    ms.length === 0 ? 0 : ms[Math.min(ms.length - 1, Math.floor(f * ms.length))]!;
+  return {
+    count: probes.length,
+    failed: probes.filter((p) => !p.ok).length,
+    p50: q(0.5),
+    p90: q(0.9),
+    max: ms.at(-1) ?? 0,
+  };
+}
+
+/**
+ * How long intro points stay published after their backend closed them: fed
+ * the backends' current intro points and the balancer's published ones at each
+ * observation, it records, per intro point that leaves a backend's descriptor
+ * while published, the time until it leaves the published set.
+ */
+export class PublishLag {
+  readonly #closedAt = new Map<string, number>();
+  #backend = new Set<string>();
+  /** Closed-to-unpublished times (ms). */
+  readonly lags: number[] = [];
+
+  /** One observation at `now` (ms). */
+  observe(now: number, backendKeys: ReadonlySet<string>, publishedKeys: ReadonlySet<string>): void {
+    for (const key of this.#backend) {
+      if (!backendKeys.has(key) && publishedKeys.has(key)) this.#closedAt.set(key, now);
+    }
+    for (const [key, at] of this.#closedAt) {
+      if (!publishedKeys.has(key)) {
+        this.lags.push(now - at);
+        this.#closedAt.delete(key);
+      } else if (backendKeys.has(key)) {
+        this.#closedAt.delete(key); // back in the descriptor: not closed after all
+      }
+    }
+    this.#backend = new Set(backendKeys);
+  }
+
+  /** Intro points closed and still published at `now`, with how long (ms). */
+  pending(now: number): number[] {
+    return [...this.#closedAt.values()].map((at) => now - at);
+  }
+}
