@@ -111,22 +111,30 @@ async function rotation(
     }
     const at = Math.max(...rotatedAt.map((t) => t ?? Date.now()));
     rotations.push(at);
-    await sleep(at + 10_000 - Date.now());
-    const current = await Promise.all(watches.map((w) => w.current()));
-    baseline = current;
-    const open = new Set(current.flatMap((c) => [...c.introKeys]));
-    const slot = await currentSlot(daemon, periodMinutes);
-    let total = 0;
-    let closed = 0;
-    for (const hsDir of slot?.hsDirs ?? []) {
-      const keys = await servedKeys(client, shared, hsDir, slot!.period).catch(() => undefined);
-      total += keys?.length ?? 0;
-      closed += keys?.filter((k) => !open.has(k)).length ?? 0;
+    for (const after of [10_000, 60_000]) {
+      await sleep(at + after - Date.now());
+      const current = await Promise.all(watches.map((w) => w.current()));
+      baseline = current;
+      const open = new Set(current.flatMap((c) => [...c.introKeys]));
+      const slot = await currentSlot(daemon, periodMinutes);
+      let total = 0;
+      let closed = 0;
+      const revisions = new Set<string>();
+      for (const hsDir of slot?.hsDirs ?? []) {
+        const keys = await servedKeys(client, shared, hsDir, slot!.period).catch(() => undefined);
+        total += keys?.length ?? 0;
+        closed += keys?.filter((k) => !open.has(k)).length ?? 0;
+      }
+      const status = await daemon.status();
+      for (const d of Object.values(status.services[0]!.descriptors)) {
+        if (d !== null) revisions.add(`${d.timePeriod}:${d.revisionCounter}`);
+      }
+      console.log(
+        `rotation ${rotations.length} (${new Date(at).toISOString()}): ${after / 1000} s later, ` +
+          `${closed} of ${total} intro points on the ${slot?.hsDirs.length ?? 0} HSDirs clients ` +
+          `use are closed (published: ${[...revisions].join(", ")})`,
+      );
     }
-    console.log(
-      `rotation ${rotations.length} (${new Date(at).toISOString()}): 10 s later, ${closed} of ` +
-        `${total} intro points on the ${slot?.hsDirs.length ?? 0} HSDirs clients use are closed`,
-    );
   }
   await sleep(60_000);
   stop.abort();
@@ -138,6 +146,12 @@ async function rotation(
     );
   }
   report("all requests", probes);
+  const errors = new Map<string, number>();
+  for (const p of probes.filter((p) => !p.ok)) {
+    const kind = p.detail.replace(/^.*\((\w+)\)$/, "$1");
+    errors.set(kind, (errors.get(kind) ?? 0) + 1);
+  }
+  if (errors.size > 0) console.log("failures:", Object.fromEntries(errors));
   for (const w of watches) await w.close();
 }
 

@@ -11,10 +11,11 @@
 
 import assert from "node:assert/strict";
 import { statusReport } from "../../src/balancer/mod.ts";
+import { DEFAULT_HEALTH_CHECK } from "../../src/config/mod.ts";
 import { toBase64NoPad } from "../../src/bytes/mod.ts";
 import { blindPublicKey } from "../../src/keys/mod.ts";
 import type { TimePeriod } from "../../src/time/mod.ts";
-import type { FetchAnswer } from "./_fake_tor.ts";
+import { type FetchAnswer, until } from "./_fake_tor.ts";
 import {
   backendDescriptor,
   expiryAfter,
@@ -191,4 +192,62 @@ Deno.test("status shows per backend the age of its published intro points and ho
   report = statusReport(d.balancer, NOW + TIMINGS.fetchIntervalMs + 1);
   assert.equal(published(report, 0).inNewestDescriptor, 2);
   assert.equal(published(report, 0).ageSeconds, 0);
+});
+
+/** A SOCKS5 server on loopback that answers every CONNECT with tor's "introduction failed". */
+function failingSocks(): { port: number; close: () => void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  void (async () => {
+    for await (const conn of listener) {
+      void (async () => {
+        const buf = new Uint8Array(512);
+        try {
+          await conn.read(buf); // greeting: username/password (the isolation)
+          await conn.write(new Uint8Array([5, 2]));
+          await conn.read(buf); // the username and password
+          await conn.write(new Uint8Array([1, 0]));
+          await conn.read(buf); // CONNECT
+          await conn.write(new Uint8Array([5, 0xf2, 0, 1, 0, 0, 0, 0, 0, 0]));
+        } catch {
+          // The client went away.
+        } finally {
+          conn.close();
+        }
+      })();
+    }
+  })().catch(() => {});
+  return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
+}
+
+Deno.test("a failed health check fetches the backend's descriptor again, at most every 10 s", async () => {
+  const socks = failingSocks();
+  try {
+    const d = daemon(1);
+    d.balancer.health = {
+      ...DEFAULT_HEALTH_CHECK,
+      enabled: true,
+      socks: `127.0.0.1:${socks.port}`,
+      failures: 100, // never left out during the case: that would re-fetch anyway
+    };
+    d.tor.onFetch = () => answer(d.backends[0]!, 1);
+    const backend = d.backends[0]!.backend;
+    await d.at(NOW);
+    await fetchesDone(d);
+    await until(() => backend.healthFailures === 1, "the first check to fail");
+    assert.equal(d.fetches(0), 1, "the check failed right after the fetch: no second fetch");
+    // Later checks (every few seconds while confirming) fail too: the first one 10 s or more
+    // after the fetch fetches again, long before fetch-interval.
+    let t = NOW;
+    while (d.fetches(0) === 1 && t < NOW + 60_000) {
+      t += 1_000;
+      await d.at(t);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await fetchesDone(d);
+    assert.equal(d.fetches(0), 2, "fetched again after a failed check");
+    assert.ok(t - NOW >= 10_000 && t - NOW < 15_000, `after ${t - NOW} ms`);
+    assert.ok((backend.healthFailures ?? 0) >= 2);
+  } finally {
+    socks.close();
+  }
 });
