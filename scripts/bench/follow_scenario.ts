@@ -95,8 +95,8 @@ export async function uploadedKeys(
   periodLengthMinutes: number,
 ): Promise<Set<string> | undefined> {
   const address = onionAddress.replace(/\.onion$/, "");
-  const result = await hsFetch(client, address, { timeoutMs: 20_000 });
-  const got = result.outcomes.find((o) => o.ok);
+  const result = await hsFetch(client, address, { timeoutMs: 20_000 }).catch(() => undefined);
+  const got = result?.outcomes.find((o) => o.ok);
   if (got === undefined || !got.ok) return undefined;
   const now = new Date();
   const desc = await decodeHsDesc(got.descriptor, {

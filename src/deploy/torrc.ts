@@ -49,6 +49,12 @@ export function frontendTorrc(services: readonly PlannedService[]): string {
     "",
     "# onionbalance asks for descriptors and uploads them all day: keep tor out of dormant mode.",
     "DormantCanceledByStartup 1",
+    "",
+    "# Fetch each new consensus as soon as it is out, before ordinary clients do: onionbalance",
+    "# re-fetches the backends when a new time period starts, and its new descriptors should be",
+    "# on the HSDirs before clients switch to that period.",
+    "FetchDirInfoEarly 1",
+    "FetchDirInfoExtraEarly 1",
   ]);
 }
 
