@@ -32,11 +32,13 @@ import { type DaemonProcess, startDaemon } from "../../tests/e2e/_daemon.ts";
 import { bootNetwork, type SharedNetwork } from "../../tests/e2e/_network.ts";
 import {
   BackendWatch,
+  BUSY_INTRODUCE2,
   type Probe,
   probeLoop,
   PublishLag,
   summarize,
-  uploadedKeys,
+  uploadedByAll,
+  waitForRotation,
 } from "./follow_scenario.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -99,17 +101,8 @@ async function rotation(
   let baseline = await Promise.all(watches.map((w) => w.current()));
   const deadline = Date.now() + (n + 1) * 240_000;
   while (rotations.length < n && Date.now() < deadline) {
-    const rotatedAt = watches.map((): number | undefined => undefined);
-    while (rotatedAt.some((t) => t === undefined) && Date.now() < deadline) {
-      await sleep(500);
-      const now = await Promise.all(watches.map((w) => w.current()));
-      now.forEach((c, i) => {
-        if (rotatedAt[i] === undefined && c.blinded !== baseline[i]!.blinded) {
-          rotatedAt[i] = Date.now();
-        }
-      });
-    }
-    const at = Math.max(...rotatedAt.map((t) => t ?? Date.now()));
+    const at = await waitForRotation(watches, baseline, deadline);
+    if (at === undefined) break;
     rotations.push(at);
     for (const after of [10_000, 60_000]) {
       await sleep(at + after - Date.now());
@@ -173,14 +166,15 @@ async function busy(
   let turn = 0;
   while (Date.now() - start < seconds * 1000) {
     // What each backend uploaded last for the period clients use.
-    const uploaded = await Promise.all(
-      shared.backends.map((b) => uploadedKeys(client, b.onionAddress, periodMinutes)),
+    const backendKeys = await uploadedByAll(
+      client,
+      shared.backends.map((b) => b.onionAddress),
+      periodMinutes,
     );
-    if (uploaded.some((u) => u === undefined)) {
+    if (backendKeys === undefined) {
       await sleep(1_000);
       continue;
     }
-    const backendKeys = new Set(uploaded.flatMap((u) => [...u!]));
     for (const k of backendKeys) seen.add(k);
     const slot = await currentSlot(daemon, periodMinutes);
     if (slot !== undefined && slot.hsDirs.length > 0) {
@@ -231,7 +225,7 @@ const program = new Command("follow")
       scenario === "rotation"
         ? { consensusParams: {}, votingIntervalSeconds: 10, deployed: 3, started: 3 }
         : {
-          consensusParams: { hs_intro_min_introduce2: 20, hs_intro_max_introduce2: 40 },
+          consensusParams: BUSY_INTRODUCE2,
           deployed: 3,
           started: 3,
         },

@@ -303,3 +303,50 @@ export class PublishLag {
     return [...this.#closedAt.values()].map((at) => now - at);
   }
 }
+
+/** Consensus parameters of the busy-service scenario: an intro point retires after 20–40 introductions. */
+export const BUSY_INTRODUCE2: Readonly<Record<string, number>> = {
+  "hs_intro_min_introduce2": 20,
+  "hs_intro_max_introduce2": 40,
+};
+
+/**
+ * Waits until every watched backend's current descriptor is for another
+ * blinded key than in `baseline` (each backend rotated), polling every 500 ms.
+ *
+ * @returns When the last backend was seen to rotate (ms), or undefined at `deadline`.
+ */
+export async function waitForRotation(
+  watches: readonly BackendWatch[],
+  baseline: readonly BackendCurrent[],
+  deadline: number,
+): Promise<number | undefined> {
+  const rotatedAt = watches.map((): number | undefined => undefined);
+  while (rotatedAt.some((t) => t === undefined)) {
+    if (Date.now() >= deadline) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const now = await Promise.all(watches.map((w) => w.current()));
+    now.forEach((c, i) => {
+      if (rotatedAt[i] === undefined && c.blinded !== baseline[i]!.blinded) {
+        rotatedAt[i] = Date.now();
+      }
+    });
+  }
+  return Math.max(...(rotatedAt as number[]));
+}
+
+/**
+ * The intro points every backend uploaded last for the current period
+ * ({@link uploadedKeys} of each), or undefined when one could not be fetched.
+ */
+export async function uploadedByAll(
+  client: ControlClient,
+  onionAddresses: readonly string[],
+  periodLengthMinutes: number,
+): Promise<Set<string> | undefined> {
+  const sets = await Promise.all(
+    onionAddresses.map((a) => uploadedKeys(client, a, periodLengthMinutes)),
+  );
+  if (sets.some((s) => s === undefined)) return undefined;
+  return new Set(sets.flatMap((s) => [...s!]));
+}

@@ -16,7 +16,7 @@ import { toBase64NoPad } from "../../src/bytes/mod.ts";
 import { DEFAULT_HEALTH_CHECK } from "../../src/config/mod.ts";
 import { seededRng } from "../../src/crypto/mod.ts";
 import { blindPublicKey, onionAddressLabel } from "../../src/keys/mod.ts";
-import { FakeClock } from "../../src/time/mod.ts";
+import { FakeClock, type TimePeriod } from "../../src/time/mod.ts";
 import { captureLog, FakePoster, FakeTor, type FetchAnswer, until } from "./_fake_tor.ts";
 import {
   backendDescriptor,
@@ -63,22 +63,32 @@ export interface Daemon {
 
 const descriptorCache = new Map<string, string>();
 
-/** Backend `b`'s descriptor with revision `rev` (3 intro points per revision), as tor serves it. */
-export async function answer(b: FixtureBackend, rev: number): Promise<FetchAnswer> {
-  const key = `${b.address}/${rev}`;
+/**
+ * Backend `b`'s descriptor with revision `rev` (3 intro points per revision), as tor serves
+ * it: for the fixture network's period, or for `at.period` built at `at.nowMs` (a later
+ * period's descriptor has intro points of its own).
+ */
+export async function answer(
+  b: FixtureBackend,
+  rev: number,
+  at?: { period: TimePeriod; nowMs: number },
+): Promise<FetchAnswer> {
+  const period = at?.period ?? PERIOD;
+  const nowMs = at?.nowMs ?? NOW;
+  const key = at === undefined ? `${b.address}/${rev}` : `${b.address}/${rev}/${period.number}`;
   let text = descriptorCache.get(key);
   if (text === undefined) {
     text = await backendDescriptor(b.identity, {
-      period: PERIOD,
+      period,
       revisionCounter: BigInt(rev),
-      now: new Date(NOW),
-      introPoints: introLabels(key, 3).map((l) => introPoint(l, expiryAfter(NOW / 1000))),
+      now: new Date(nowMs),
+      introPoints: introLabels(key, 3).map((l) => introPoint(l, expiryAfter(nowMs / 1000))),
     });
     descriptorCache.set(key, text);
   }
   return {
     descriptor: text,
-    descriptorId: toBase64NoPad(blindPublicKey(b.identity.public, PERIOD).toBytes()),
+    descriptorId: toBase64NoPad(blindPublicKey(b.identity.public, period).toBytes()),
     hsDir: `$${HSDIR.fingerprint}~${HSDIR.nickname}`,
   };
 }

@@ -12,21 +12,10 @@
 import assert from "node:assert/strict";
 import { statusReport } from "../../src/balancer/mod.ts";
 import { DEFAULT_HEALTH_CHECK } from "../../src/config/mod.ts";
-import { toBase64NoPad } from "../../src/bytes/mod.ts";
-import { blindPublicKey } from "../../src/keys/mod.ts";
 import type { TimePeriod } from "../../src/time/mod.ts";
 import { type FetchAnswer, until } from "./_fake_tor.ts";
-import {
-  backendDescriptor,
-  expiryAfter,
-  type FixtureBackend,
-  introLabels,
-  introPoint,
-  networkDocuments,
-  networkView,
-  VALID_AFTER,
-} from "./_fixtures.ts";
-import { answer, daemon, DOCS, fetchesDone, NOW, TIMINGS } from "./_daemon.ts";
+import { type FixtureBackend, networkDocuments, networkView, VALID_AFTER } from "./_fixtures.ts";
+import { answer, daemon, fetchesDone, NOW, TIMINGS } from "./_daemon.ts";
 
 const HOUR = 3600_000;
 const VIEW = networkView();
@@ -36,22 +25,9 @@ const NEXT_START = NEXT.start();
 /** The services rotate at the next shared-random run, 12 h after the period starts. */
 const ROTATION = (NEXT_START + 12 * 3600) * 1000;
 
-/** Backend `b`'s descriptor for `period` (its own intro points for that period). */
-async function answerFor(b: FixtureBackend, period: TimePeriod, rev: number): Promise<FetchAnswer> {
-  const text = await backendDescriptor(b.identity, {
-    period,
-    revisionCounter: BigInt(rev),
-    now: new Date(NEXT_START * 1000),
-    introPoints: introLabels(`${b.address}/${period.number}`, 3).map((l) =>
-      introPoint(l, expiryAfter(NEXT_START))
-    ),
-  });
-  const relay = DOCS.relays[0]!;
-  return {
-    descriptor: text,
-    descriptorId: toBase64NoPad(blindPublicKey(b.identity.public, period).toBytes()),
-    hsDir: `$${relay.fingerprint}~${relay.nickname}`,
-  };
+/** Backend `b`'s descriptor for `period`, with intro points of its own. */
+function answerFor(b: FixtureBackend, period: TimePeriod, rev: number): Promise<FetchAnswer> {
+  return answer(b, rev, { period, nowMs: NEXT_START * 1000 });
 }
 
 Deno.test("the daemon re-fetches every backend right after a time-period change, until each new descriptor is in, and again before the rotation", async () => {

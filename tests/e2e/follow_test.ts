@@ -18,12 +18,14 @@
 import assert from "node:assert/strict";
 import {
   BackendWatch,
+  BUSY_INTRODUCE2,
   type Probe,
   probeLoop,
   PublishLag,
   servedDescriptors,
   summarize,
-  uploadedKeys,
+  uploadedByAll,
+  waitForRotation,
 } from "../../scripts/bench/follow_scenario.ts";
 import { connectControl } from "../../src/control/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
@@ -72,7 +74,7 @@ Deno.test({
       const url = `http://${shared.master.onionAddress}/`;
       await within(90_000, "a first request", fetchOnion(url, { proxy: shared.net.socks }));
       probing = probeLoop(
-        `http://${shared.master.onionAddress}/`,
+        url,
         shared.net.socks,
         stopProbes.signal,
         {
@@ -86,19 +88,8 @@ Deno.test({
       const deadline = Date.now() + 2 * RUN_MS + 90_000;
       while (rotations.length < 2) {
         assert.ok(Date.now() < deadline, `only ${rotations.length} rotation(s) seen in time`);
-        // Wait until every backend's current descriptor is for another blinded key.
-        const rotatedAt = watches.map((): number | undefined => undefined);
-        while (rotatedAt.some((t) => t === undefined)) {
-          assert.ok(Date.now() < deadline, "the backends did not all rotate in time");
-          await sleep(500);
-          const now = await Promise.all(watches.map((w) => w.current()));
-          now.forEach((c, i) => {
-            if (rotatedAt[i] === undefined && c.blinded !== baseline[i]!.blinded) {
-              rotatedAt[i] = Date.now();
-            }
-          });
-        }
-        const rotation = Math.max(...(rotatedAt as number[]));
+        const rotation = await waitForRotation(watches, baseline, deadline);
+        assert.ok(rotation !== undefined, "the backends did not all rotate in time");
         rotations.push(rotation);
         await sleep(rotation + 10_000 - Date.now());
         const current = await Promise.all(watches.map((w) => w.current()));
@@ -160,8 +151,6 @@ Deno.test({
   },
 });
 
-/** A tor service retires an intro point after this many introductions, at random in between. */
-const BUSY_INTRODUCE2 = { hs_intro_min_introduce2: 20, hs_intro_max_introduce2: 40 };
 /** How long the busy case loads the service. */
 const BUSY_RUN_MS = 180_000;
 /** The bound the README states: busy-fetch-interval (30 s) plus a fetch and an upload. */
@@ -203,14 +192,15 @@ Deno.test({
       while (Date.now() - start < BUSY_RUN_MS) {
         // What each backend uploaded last for the period clients use (its "next" descriptor in
         // the first half of a period, which its control port does not show).
-        const uploaded = await Promise.all(
-          shared.backends.map((b) => uploadedKeys(client, b.onionAddress, periodMinutes)),
+        const backendKeys = await uploadedByAll(
+          client,
+          shared.backends.map((b) => b.onionAddress),
+          periodMinutes,
         );
-        if (uploaded.some((u) => u === undefined)) {
+        if (backendKeys === undefined) {
           await sleep(1_000);
           continue;
         }
-        const backendKeys = new Set(uploaded.flatMap((u) => [...u!]));
         for (const k of backendKeys) replaced.add(k);
         const status = await daemon.status();
         const slots = Object.values(status.services[0]!.descriptors);
