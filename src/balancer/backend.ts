@@ -3,8 +3,8 @@
  * fetched for it, the revision counters seen, and whether it is usable.
  *
  * Spec: rend-spec-v3 §2.4 [DESC-OUTER] `revision-counter` (strictly increases
- * per blinded key), tor-v3-spec.md §3.9 (a tor service re-uploads with a new
- * counter at least every 120 minutes).
+ * per blinded key); tor `hs_service.c` `HS_SERVICE_NEXT_UPLOAD_TIME_MAX` (a tor
+ * service re-uploads with a new counter at least every 120 minutes).
  *
  * When is a backend usable? (OnionBalance 0.2.x: "a descriptor was received in
  * the last hour", which a dead backend's descriptor, still on the HSDirs for

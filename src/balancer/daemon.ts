@@ -2,8 +2,9 @@
  * The balancer daemon: fetches every backend's descriptor, keeps the network
  * view current, and has each frontend service publish its descriptors.
  *
- * Spec: rend-spec-v3 §2.2 [WHERE-HSDESC]; tor-v3-spec.md §3.9, §3.10, §5.1;
- * onionbalance-anchor.md §4 (what OnionBalance 0.2.x does, and its failures).
+ * Spec: rend-spec-v3 §2.2 [WHERE-HSDESC]; control-spec HSFETCH, HS_DESC;
+ * docs/architecture.md, docs/timeline.md, docs/onionbalance-differences.md
+ * (what OnionBalance 0.2.x does, and its failures).
  *
  * One loop, woken by timers and events ({@link Balancer.run}):
  *
@@ -42,8 +43,18 @@ import {
 import type { HealthCheckConfig } from "../config/mod.ts";
 import type { SocksProxy } from "../socks/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import { type Clock, SR_ROUNDS_PER_RUN } from "../time/mod.ts";
+import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
+import {
+  awaitPeriod,
+  CHECK_REFETCH_MS,
+  type FetchSchedule,
+  newSchedule,
+  PERIOD_RETRY_MS,
+  rotationTimes,
+  routineInterval,
+  stillAwaiting,
+} from "./follow.ts";
 import type { FrontendService } from "./frontend.ts";
 import {
   checkBackend,
@@ -78,14 +89,6 @@ const WAITING_REPEAT_MS = 60_000;
 const VIEW_MAX_AGE_MS = 15 * 60_000;
 const FETCH_CONCURRENCY = 8;
 const FETCH_RETRY_INITIAL_MS = 5_000;
-/** A backend whose intro points changed (or first came) this recently is fetched every busy-fetch-interval. */
-const BUSY_WINDOW_MS = 3600_000;
-/** Retry delay, at most, while a backend's descriptor for a new time period is awaited. */
-const PERIOD_RETRY_MS = 10_000;
-/** The pre-rotation pass runs this long before the services rotate (at most a quarter of the wait). */
-const BEFORE_ROTATION_MS = 60_000;
-/** A failed health check re-fetches the backend's descriptor, at most this often. */
-const CHECK_REFETCH_MS = 10_000;
 /** Next health check of a backend after tor's SOCKS port refused the connection (at most). */
 const PROXY_DOWN_RETRY_MS = 5_000;
 
@@ -99,24 +102,6 @@ export interface BalancerDeps {
   log: Logger;
   /** Force testing-network time periods (`--is-testnet`); otherwise asked from tor. */
   isTestnet?: boolean;
-}
-
-/** Per-backend scheduling state. */
-interface FetchSchedule {
-  nextAt: number;
-  /**
-   * The time period whose descriptor is awaited after a period change: fetches
-   * are retried (at most every 10 s) until one for it is in, the backend is left
-   * out, or `wantUntil` (the services' rotation) passes.
-   */
-  wantPeriod?: number;
-  wantUntil?: number;
-  /** The HSDir the last fetch asked, when it failed: the next fetch asks another. */
-  failedHsDir?: string;
-  inFlight: boolean;
-  firstDone: boolean;
-  healthAt: number;
-  healthInFlight: boolean;
 }
 
 /** The daemon (see the module comment). */
@@ -292,12 +277,9 @@ export class Balancer {
    */
   #followPeriodChange(view: NetworkView, now: number): void {
     const t = view.timeline;
-    const runSeconds = SR_ROUNDS_PER_RUN * t.votingIntervalSeconds;
-    const rotationAt = t.inTpToSrv ? (t.srvRunStart + runSeconds) * 1000 : undefined;
+    const { rotationAt, fetchAt } = rotationTimes(t, now);
     this.#refetchAll(view, now, `time period ${t.currentPeriod.number} began`, rotationAt);
-    if (rotationAt !== undefined && rotationAt > now) {
-      this.#rotationFetchAt = rotationAt - Math.min(BEFORE_ROTATION_MS, (rotationAt - now) / 4);
-    }
+    if (fetchAt !== undefined) this.#rotationFetchAt = fetchAt;
   }
 
   /** Fetches every backend now, each until its descriptor for the current period is in. */
@@ -305,25 +287,8 @@ export class Balancer {
     const period = view.timeline.currentPeriod.number;
     this.#deps.log.info(`Re-fetching every backend's descriptor: ${why}`);
     for (const backend of this.backends()) {
-      const s = this.#scheduleOf(backend);
-      s.nextAt = Math.min(s.nextAt, now);
-      if (backend.descriptor?.period.number !== period || until !== undefined) {
-        s.wantPeriod = period;
-        s.wantUntil = until ?? now + PERIOD_RETRY_MS * 6;
-      }
+      awaitPeriod(this.#scheduleOf(backend), backend.descriptor?.period.number, period, now, until);
     }
-  }
-
-  /**
-   * The interval until a backend's next routine fetch: busy-fetch-interval until
-   * its intro points have stayed the same for an hour (after its first
-   * descriptor, and after every change), fetch-interval then.
-   */
-  #intervalFor(backend: Backend, now: number): number {
-    const { fetchIntervalMs, busyFetchIntervalMs } = this.timings;
-    const changed = backend.introSetModifiedAt;
-    const busy = changed !== undefined && now - changed < BUSY_WINDOW_MS;
-    return busy ? Math.min(fetchIntervalMs, busyFetchIntervalMs) : fetchIntervalMs;
   }
 
   #startFetches(view: NetworkView, now: number): void {
@@ -376,11 +341,11 @@ export class Balancer {
               `(${d.inner.introPoints.length} intro points, revision ${d.outer.revisionCounter}, ${d.period})`,
           );
         }
-        s.nextAt = now + this.#intervalFor(backend, now);
+        s.nextAt = now + routineInterval(backend, now, this.timings);
         if (s.wantPeriod !== undefined) {
           if (result !== "rollback" && d.period.number >= s.wantPeriod) {
             s.wantPeriod = s.wantUntil = undefined;
-          } else if (this.#awaitingPeriod(backend, s, now)) {
+          } else if (stillAwaiting(s, now, this.#isLeftOut(backend))) {
             s.nextAt = Math.min(s.nextAt, now + PERIOD_RETRY_MS);
           }
         }
@@ -390,7 +355,9 @@ export class Balancer {
           this.timings.fetchIntervalMs,
           FETCH_RETRY_INITIAL_MS * 2 ** Math.min(10, backend.fetchFailures - 1),
         );
-        if (this.#awaitingPeriod(backend, s, now)) delay = Math.min(delay, PERIOD_RETRY_MS);
+        if (stillAwaiting(s, now, this.#isLeftOut(backend))) {
+          delay = Math.min(delay, PERIOD_RETRY_MS);
+        }
         s.nextAt = now + delay;
         log.warning(
           `Cannot fetch backend ${backend.address}.onion (failure ${backend.fetchFailures}): ` +
@@ -407,16 +374,6 @@ export class Balancer {
       this.#inFlight--;
       this.wake();
     }
-  }
-
-  /** Whether a new period's descriptor is still awaited for `backend` (see {@link FetchSchedule}). */
-  #awaitingPeriod(backend: Backend, s: FetchSchedule, now: number): boolean {
-    if (s.wantPeriod === undefined) return false;
-    if (now >= (s.wantUntil ?? 0) || this.#isLeftOut(backend)) {
-      s.wantPeriod = s.wantUntil = undefined;
-      return false;
-    }
-    return true;
   }
 
   /** Whether health checks currently leave `backend` out. */
@@ -537,7 +494,7 @@ export class Balancer {
   #scheduleOf(backend: Backend): FetchSchedule {
     let s = this.#schedule.get(backend.address);
     if (s === undefined) {
-      s = { nextAt: 0, inFlight: false, firstDone: false, healthAt: 0, healthInFlight: false };
+      s = newSchedule();
       this.#schedule.set(backend.address, s);
     }
     return s;

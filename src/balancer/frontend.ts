@@ -3,7 +3,7 @@
  * (rend-spec's first/current and second/next) what was last published where.
  *
  * Spec: rend-spec-v3 [WHERE-HSDESC], [FIRSTDESCUPLOAD], [SECONDDESCUPLOAD];
- * tor-v3-spec.md §3.4, §3.9, §5.1.
+ * tor `hs_service.c: set_descriptor_revision_counter()`, `upload_descriptor_to_all()`.
  *
  * When do we publish a descriptor? On every {@link FrontendService.maintain}
  * call (the daemon calls it after each fetch, consensus or connection change,

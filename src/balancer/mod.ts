@@ -10,6 +10,7 @@
  * - `network.ts`: consensus, HSDirs, time periods, rings;
  * - `tor.ts`: the control-port conversations;
  * - `services.ts`: config → services, reload keeping state;
+ * - `follow.ts`: when to fetch backends (period changes, rotations, busy backends);
  * - `status.ts`: the status JSON and its Unix socket.
  *
  * @module

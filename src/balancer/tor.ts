@@ -23,7 +23,8 @@ import {
 } from "../control/mod.ts";
 import { decodeHsDesc, type HsDesc } from "../netdoc/hsdesc/mod.ts";
 import { type Rng, systemRng } from "../crypto/mod.ts";
-import { blindPublicKey } from "../keys/mod.ts";
+import { blindPublicKey, type HsBlindIdKey } from "../keys/mod.ts";
+import type { TimePeriod } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import { NetworkView, type NetworkViewOptions } from "./network.ts";
 
@@ -139,6 +140,17 @@ export async function fetchBackend(
   return { ok: false, reason: reasons.join("; ") || "no HSDir answered", hsDir: server };
 }
 
+/** Each backend's blinded key for the last period asked (one blinding per backend and period). */
+const blindedCache = new WeakMap<Backend, { period: TimePeriod; key: HsBlindIdKey }>();
+
+function blindedFor(backend: Backend, period: TimePeriod): HsBlindIdKey {
+  const held = blindedCache.get(backend);
+  if (held !== undefined && held.period.equals(period)) return held.key;
+  const key = blindPublicKey(backend.identity, period);
+  blindedCache.set(backend, { period, key });
+  return key;
+}
+
 /** A random HSDir clients fetch `backend` from now (fingerprint), or undefined when none is known. */
 export function pickFetchHsDir(
   backend: Backend,
@@ -147,7 +159,7 @@ export function pickFetchHsDir(
   avoid?: string,
 ): string | undefined {
   const times = view.timeline.fetch();
-  const dirs = view.responsible(blindPublicKey(backend.identity, times.period), times, "fetch")
+  const dirs = view.responsible(blindedFor(backend, times.period), times, "fetch")
     .map((r) => r.fingerprint);
   const choices = dirs.length > 1 ? dirs.filter((d) => d !== avoid) : dirs;
   if (choices.length === 0) return undefined;

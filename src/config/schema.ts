@@ -2,7 +2,8 @@
  * The shape of `config.yaml`: OnionBalance 0.2.x's keys, unchanged, plus
  * optional keys of this implementation, with their defaults.
  *
- * OnionBalance 0.2.x (onionbalance-anchor.md §3.1): `services[].key`,
+ * OnionBalance 0.2.x (`onionbalance/hs_v3/onionbalance.py: load_config_file`,
+ * docs/onionbalance-differences.md): `services[].key`,
  * `services[].instances[].address`, `services[].instances[].name`,
  * `status-socket-location`. Everything else here is new and optional; an
  * OnionBalance file loads unchanged.

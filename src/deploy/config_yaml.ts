@@ -3,7 +3,8 @@
  * with the real backend addresses (OnionBalance's generator writes
  * placeholders that its daemon rejects), plus the health-check port.
  *
- * Spec: onionbalance-anchor.md §3.1 (`services[].key` relative to the file's
+ * Spec: OnionBalance 0.2.x's loader, `onionbalance/hs_v3/onionbalance.py:
+ * load_config_file` (`services[].key` relative to the file's
  * folder, `services[].instances[].address` with or without `.onion`,
  * `name` informational); `config/config.example.yaml` for our optional keys.
  *

@@ -5,9 +5,10 @@
  * starts tor. OnionBalance 0.1 generated all of this; 0.2.x only writes a
  * frontend key and a `config.yaml` of placeholders.
  *
- * Spec: tor-v3-spec.md §1.2–§1.3 (addresses, key files), §5.3
- * (`HiddenServiceOnionbalanceInstance`, `ob_config`); onionbalance-anchor.md
- * §2.2 (OnionBalance's generator), §3.1 (`config.yaml`), §5 (backends).
+ * Spec: rend-spec-v3 [ONIONADDRESS] (addresses); tor `hs_service.c:
+ * load_service_keys()` (the `hs_ed25519_*` key files), `hs_ob.c`
+ * (`HiddenServiceOnionbalanceInstance`, `ob_config`); OnionBalance's generator
+ * `onionbalance/config_generator/config_generator.py`; docs/onionbalance-differences.md.
  *
  * Role: {@link planDeployment} is pure (inputs + rng → files in memory);
  * {@link writeDeployment} is the only I/O (atomic 0600 files in 0700 folders,

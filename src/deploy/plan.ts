@@ -2,8 +2,9 @@
  * Plans a deployment: from the operator's inputs and an rng, every key and
  * every file of the tree described in `layout.ts`, in memory.
  *
- * Spec: rend-spec-v3 §6 [ONIONADDRESS]; tor-v3-spec.md §1.3 (tor's key files),
- * §5.3 (`ob_config`); onionbalance-anchor.md §2.2 (OnionBalance's generator).
+ * Spec: rend-spec-v3 §6 [ONIONADDRESS]; tor `hs_service.c: load_service_keys()`
+ * (tor's key files), `hs_ob.c` (`ob_config`); OnionBalance's generator
+ * `onionbalance/config_generator/config_generator.py`.
  *
  * Role: pure (no I/O, no clock); randomness comes only from the `rng` given
  * (house style §7.7), so a seeded rng gives the same tree. Keys are drawn in a

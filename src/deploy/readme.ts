@@ -2,7 +2,8 @@
  * The `README.md` of a generated deployment: which service has which
  * backends, and which files go to which machine.
  *
- * Spec: tor-v3-spec.md §5.3 (what a backend needs); onionbalance-anchor.md §5.
+ * Spec: tor `hs_ob.c` and the tor manual's `HiddenServiceOnionbalanceInstance`
+ * (what a backend needs: that option and `ob_config` naming the frontend).
  *
  * Role: pure text building. It names addresses (public) and file names,
  * never key material.
