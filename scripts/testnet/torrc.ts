@@ -191,9 +191,6 @@ export function clientTorrc(options: ClientOptions): string {
     ...commonLines(options),
     `SocksPort ${LOOPBACK}:${options.socksPort} ExtendedErrors`,
     `ControlPort ${LOOPBACK}:${options.controlPort}`,
-    // As the generated torrc-frontend: learn each new time period before the clients do.
-    "FetchDirInfoEarly 1",
-    "FetchDirInfoExtraEarly 1",
   ]);
 }
 
@@ -206,6 +203,9 @@ export function frontendTorrc(options: FrontendOptions): string {
     ...commonLines(options),
     `SocksPort ${LOOPBACK}:${options.socksPort} ExtendedErrors`,
     `ControlPort ${LOOPBACK}:${options.controlPort}`,
+    // As the generated torrc-frontend: learn each new time period before the clients do.
+    "FetchDirInfoEarly 1",
+    "FetchDirInfoExtraEarly 1",
   ]);
 }
 

@@ -99,3 +99,11 @@ Deno.test("obConfig() writes MasterOnionAddress with .onion and rejects other sh
   assert.throws(() => obConfig(MASTER.replace(".onion", "")), TypeError);
   assert.throws(() => obConfig(`${MASTER}\nEvil 1`), TypeError);
 });
+
+Deno.test("only the frontend tor fetches each consensus early; the client fetches as tor clients do", () => {
+  // The balancer must see a new time period before the clients that use its descriptors.
+  const [, , client, frontend] = all();
+  assert.match(frontend!, /^FetchDirInfoEarly 1$/m);
+  assert.match(frontend!, /^FetchDirInfoExtraEarly 1$/m);
+  assert.doesNotMatch(client!, /FetchDirInfo/);
+});
