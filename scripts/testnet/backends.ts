@@ -37,8 +37,11 @@ import { waitFor } from "./wait.ts";
 
 /** Options of {@link startBackends}. */
 export interface StartBackendsOptions {
-  /** The frontend address for every backend's `ob_config`, `<56 chars>.onion`. */
-  masterOnionAddress: string;
+  /**
+   * The frontend address for every backend's `ob_config`, `<56 chars>.onion`, or several (each
+   * backend then serves every one of them).
+   */
+  masterOnionAddress: string | readonly string[];
   /**
    * Ready `HiddenServiceDir`s to use, one per backend, e.g. the `hidden_service` folders that
    * `onionbalance config` generated (their `ob_config` must name `masterOnionAddress`). Without
@@ -113,7 +116,7 @@ async function startBackend(
   context: {
     net: Network;
     state: NetworkState;
-    masterOnionAddress: string;
+    masterOnionAddress: string | readonly string[];
     obConfig: string;
     timeoutMs: number;
   },
@@ -129,7 +132,11 @@ async function startBackend(
   } else {
     const given = await Deno.readTextFile(`${hsDir}/ob_config`);
     if (given !== context.obConfig) {
-      throw new Error(`The ob_config in "${hsDir}" does not name ${context.masterOnionAddress}`);
+      throw new Error(
+        `The ob_config in "${hsDir}" does not name ${
+          [context.masterOnionAddress].flat().join(", ")
+        }`,
+      );
     }
   }
   const torrc = backendTorrc({
@@ -154,7 +161,9 @@ async function startBackend(
   const info: BackendInfo = {
     name: plan.name,
     onionAddress,
-    masterOnionAddress: context.masterOnionAddress,
+    masterOnionAddress: typeof context.masterOnionAddress === "string"
+      ? context.masterOnionAddress
+      : context.masterOnionAddress[0]!,
     httpPort: plan.httpPort,
     controlPort: plan.controlPort,
     dataDir,

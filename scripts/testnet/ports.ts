@@ -9,6 +9,7 @@
  * | B+10 … B+89    | relay j: ORPort B+10+2j, DirPort B+11+2j (≤ 40)          |
  * | B+90, B+91     | client: SocksPort, ControlPort                           |
  * | B+92, B+93     | frontend tor: ControlPort, SocksPort (health checks)      |
+ * | B+94 … B+99    | extra frontend tor i: ControlPort B+94+2i, SocksPort B+95+2i (≤ 3) |
  * | B+100 … B+199  | backend k: HTTP server B+100+2k, tor ControlPort B+101+2k (≤ 50) |
  *
  * Role: pure arithmetic plus {@link assertPortsFree}, which binds each port on 127.0.0.1 for an
@@ -32,6 +33,8 @@ export const MAX_AUTHORITIES = 5;
 export const MAX_RELAYS = 40;
 /** Most backends the plan has room for. */
 export const MAX_BACKENDS = 50;
+/** Extra frontend tors a network can have besides the first. */
+export const MAX_EXTRA_FRONTENDS = 3;
 
 /** The ORPort and DirPort of a relay or directory authority. */
 export interface RelayPorts {
@@ -95,6 +98,19 @@ export class PortPlan {
   /** The frontend tor's SocksPort (the balancer's health checks). */
   get frontendSocksPort(): number {
     return this.base + 93;
+  }
+
+  /**
+   * Ports of extra frontend tor `i` (0-based, at most {@link MAX_EXTRA_FRONTENDS}): one per
+   * further balancer run side by side with the first (the soak compares builds).
+   *
+   * @throws {RangeError} When `i` is out of range.
+   */
+  extraFrontend(i: number): { controlPort: number; socksPort: number } {
+    if (!Number.isInteger(i) || i < 0 || i >= MAX_EXTRA_FRONTENDS) {
+      throw new RangeError(`No extra frontend tor "${i}": there are ${MAX_EXTRA_FRONTENDS}`);
+    }
+    return { controlPort: this.base + 94 + 2 * i, socksPort: this.base + 95 + 2 * i };
   }
 
   /** Ports of backend `k` (0-based). */

@@ -38,7 +38,7 @@ export interface BackendInfo {
   name: string;
   /** The backend's own address, from `<hsDir>/hostname`. */
   onionAddress: string;
-  /** The frontend address in its `ob_config`. */
+  /** The (first) frontend address in its `ob_config`. */
   masterOnionAddress: string;
   httpPort: number;
   controlPort: number;

@@ -222,17 +222,25 @@ export function backendTorrc(options: BackendOptions): string {
 }
 
 /**
- * Content of `<HiddenServiceDir>/ob_config`: `MasterOnionAddress <56 chars>.onion`.
+ * Content of `<HiddenServiceDir>/ob_config`: one `MasterOnionAddress <56 chars>.onion` line per
+ * frontend address (tor's `hs_ob_parse_config_file()` reads every such line, so one backend can
+ * serve several frontends).
  *
- * @throws {TypeError} When `masterOnionAddress` is not a v3 address with `.onion`.
+ * @throws {TypeError} When an address is not a v3 address with `.onion`, or none is given.
  */
-export function obConfig(masterOnionAddress: string): string {
-  if (!ONION_V3.test(masterOnionAddress)) {
-    throw new TypeError(
-      `Cannot write ob_config: "${masterOnionAddress}" is not a v3 onion address ending in .onion`,
-    );
+export function obConfig(masterOnionAddress: string | readonly string[]): string {
+  const addresses = typeof masterOnionAddress === "string"
+    ? [masterOnionAddress]
+    : masterOnionAddress;
+  if (addresses.length === 0) throw new TypeError("Cannot write ob_config without an address");
+  for (const address of addresses) {
+    if (!ONION_V3.test(address)) {
+      throw new TypeError(
+        `Cannot write ob_config: "${address}" is not a v3 onion address ending in .onion`,
+      );
+    }
   }
-  return `MasterOnionAddress ${masterOnionAddress}\n`;
+  return addresses.map((a) => `MasterOnionAddress ${a}\n`).join("");
 }
 
 /** Shape of a v3 onion address with its suffix (the checksum is not checked here). */

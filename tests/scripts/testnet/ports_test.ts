@@ -12,6 +12,7 @@ Deno.test("PortPlan gives every node distinct ports inside its range", () => {
   const ports = [
     ...plan.networkPorts(5, 40),
     ...Array.from({ length: 50 }, (_, k) => Object.values(plan.backend(k))).flat(),
+    ...Array.from({ length: 3 }, (_, i) => Object.values(plan.extraFrontend(i))).flat(),
   ];
   assert.equal(new Set(ports).size, ports.length);
   for (const port of ports) assert.ok(port >= 20000 && port < 20000 + PORT_RANGE_SIZE);
@@ -19,6 +20,7 @@ Deno.test("PortPlan gives every node distinct ports inside its range", () => {
   assert.deepEqual(plan.relay(0), { orPort: 20010, dirPort: 20011 });
   assert.equal(plan.clientSocksPort, 20090);
   assert.deepEqual(plan.backend(2), { httpPort: 20104, controlPort: 20105 });
+  assert.deepEqual(plan.extraFrontend(1), { controlPort: 20096, socksPort: 20097 });
 });
 
 Deno.test("PortPlan rejects ranges outside 1024-65535 and indexes beyond the plan", () => {
@@ -26,6 +28,7 @@ Deno.test("PortPlan rejects ranges outside 1024-65535 and indexes beyond the pla
   assert.throws(() => new PortPlan(65500), RangeError);
   assert.throws(() => new PortPlan(20000).relay(40), RangeError);
   assert.throws(() => new PortPlan(20000).backend(-1), RangeError);
+  assert.throws(() => new PortPlan(20000).extraFrontend(3), RangeError);
 });
 
 Deno.test("assertPortsFree() names a port that is taken", () => {

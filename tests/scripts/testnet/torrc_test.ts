@@ -107,3 +107,13 @@ Deno.test("only the frontend tor fetches each consensus early; the client fetche
   assert.match(frontend!, /^FetchDirInfoExtraEarly 1$/m);
   assert.doesNotMatch(client!, /FetchDirInfo/);
 });
+
+Deno.test("obConfig() writes one MasterOnionAddress line per frontend a backend serves", () => {
+  const other = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion";
+  assert.equal(
+    obConfig([MASTER, other]),
+    `MasterOnionAddress ${MASTER}\nMasterOnionAddress ${other}\n`,
+  );
+  assert.throws(() => obConfig([]), TypeError);
+  assert.throws(() => obConfig([MASTER, "abc.onion"]), TypeError);
+});
