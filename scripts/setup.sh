@@ -24,7 +24,7 @@ missing=()
 command -v tor >/dev/null 2>&1 || missing+=(tor)
 command -v tor-gencert >/dev/null 2>&1 || missing+=(tor)
 /usr/bin/python3 -c 'import stem' >/dev/null 2>&1 || missing+=(python3-stem)
-[ -x /usr/bin/onionbalance ] || missing+=(onionbalance)
+[ -x /usr/sbin/onionbalance ] || missing+=(onionbalance) # Debian installs it in sbin
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || missing+=(procps)
 command -v groff >/dev/null 2>&1 || missing+=(groff-base)
 if [ "${#missing[@]}" -gt 0 ]; then

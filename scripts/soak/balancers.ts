@@ -1,0 +1,171 @@
+/**
+ * The balancers a soak runs side by side, each with a frontend key and a frontend tor of its
+ * own over the same backends: this build, optionally an earlier build (`--before`), and
+ * optionally OnionBalance 0.2.2 (Debian's `/usr/sbin/onionbalance --is-testnet`). Each keeps its
+ * log in the run folder; the soak signals, kills and restarts them by the PID it spawned.
+ *
+ * @module
+ */
+
+import { stringify } from "yaml";
+
+/** How to start one balancer. */
+export interface BalancerSpec {
+  /** Its label in the report: "this", "before", "onionbalance". */
+  label: string;
+  /** The `main.ts` of a build of this project, or undefined for OnionBalance 0.2.2. */
+  main?: string;
+  /** The frontend key (tor's `hs_ed25519_secret_key`). */
+  keyPath: string;
+  /** The frontend address. */
+  onionAddress: string;
+  /** Its frontend tor's control port. */
+  controlPort: number;
+}
+
+/** A balancer process that the soak can signal and restart. */
+export class Balancer {
+  readonly spec: BalancerSpec;
+  readonly #dir: string;
+  readonly #readRoot: string;
+  readonly #backends: readonly string[];
+  #child: Deno.ChildProcess | undefined;
+  #killedByUs = false;
+  #logFile: Deno.FsFile | undefined;
+  /** Exits the soak did not cause: when, and the exit code. */
+  readonly unexpectedExits: { at: number; code: number }[] = [];
+  /** How many times it was started. */
+  starts = 0;
+
+  /**
+   * @param spec What to run.
+   * @param dir The run folder (config, status socket and log go there).
+   * @param backends The backends' onion addresses.
+   * @param readRoot What a build of this project may read: the network folder (its frontend
+   *   tor's cookie, the key).
+   */
+  constructor(spec: BalancerSpec, dir: string, backends: readonly string[], readRoot: string) {
+    this.spec = spec;
+    this.#dir = dir;
+    this.#readRoot = readRoot;
+    this.#backends = backends;
+  }
+
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** The config.yaml (OnionBalance 0.2.x syntax, which both implementations read). */
+  get configPath(): string {
+    return `${this.#dir}/${this.spec.label}.yaml`;
+  }
+
+  /** Writes its config and starts it. */
+  async start(): Promise<void> {
+    const config = {
+      services: [{
+        key: this.spec.keyPath,
+        instances: this.#backends.map((address, i) => ({ address, name: `backend${i}` })),
+      }],
+    };
+    await Deno.writeTextFile(this.configPath, stringify(config));
+    this.#logFile ??= await Deno.open(`${this.#dir}/${this.spec.label}.log`, {
+      create: true,
+      append: true,
+    });
+    const status = `${this.#dir}/${this.spec.label}.status.sock`;
+    const { command, args } = this.spec.main === undefined
+      ? {
+        command: "/usr/sbin/onionbalance",
+        args: [
+          "-c",
+          this.configPath,
+          "-i",
+          "127.0.0.1",
+          "-p",
+          String(this.spec.controlPort),
+          "--is-testnet",
+          "-v",
+          "info",
+        ],
+      }
+      : {
+        command: "deno",
+        args: [
+          "run",
+          `--allow-read=${this.#readRoot},${this.#dir}`,
+          `--allow-write=${status}`,
+          `--allow-net=127.0.0.1,unix:${status}`,
+          "--allow-env",
+          this.spec.main,
+          "-c",
+          this.configPath,
+          "-p",
+          String(this.spec.controlPort),
+          "-s",
+          `${this.#dir}/no-control-socket`,
+          "-v",
+          "info",
+        ],
+      };
+    const child = new Deno.Command(command, {
+      args,
+      env: { ONIONBALANCE_STATUS_SOCKET_LOCATION: status },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    this.#child = child;
+    this.#killedByUs = false;
+    this.starts++;
+    const log = this.#logFile;
+    const encoder = new TextEncoder();
+    void log.write(encoder.encode(`--- started ${new Date().toISOString()} pid ${child.pid}\n`));
+    for (const stream of [child.stdout, child.stderr]) {
+      void stream.pipeTo(
+        new WritableStream({ write: async (chunk) => void await log.write(chunk) }),
+      ).catch(() => {});
+    }
+    void child.status.then((s) => {
+      if (this.#child === child && !this.#killedByUs) {
+        this.unexpectedExits.push({ at: Date.now(), code: s.code });
+      }
+    });
+  }
+
+  /** Sends `signal`; SIGKILL and SIGTERM count as the soak's own doing. */
+  signal(signal: Deno.Signal): void {
+    if (signal === "SIGKILL" || signal === "SIGTERM") this.#killedByUs = true;
+    try {
+      this.#child?.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
+
+  /** Stops it (SIGTERM, then SIGKILL after 10 s) and closes its log. */
+  async stop(): Promise<void> {
+    const child = this.#child;
+    if (child !== undefined) {
+      this.signal("SIGTERM");
+      const timer = setTimeout(() => this.signal("SIGKILL"), 10_000);
+      await child.status;
+      clearTimeout(timer);
+    }
+    this.#logFile?.close();
+    this.#logFile = undefined;
+  }
+
+  /**
+   * Its resident memory now (bytes), from `ps` (Deno grants reading `/proc/<pid>` only with every
+   * permission), or undefined when it is not running.
+   */
+  async rssBytes(): Promise<number | undefined> {
+    const pid = this.#child?.pid;
+    if (pid === undefined) return undefined;
+    const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] })
+      .output().catch(() => undefined);
+    const kb = out?.success ? Number(new TextDecoder().decode(out.stdout).trim()) : NaN;
+    return Number.isFinite(kb) && kb > 0 ? kb * 1024 : undefined;
+  }
+}
