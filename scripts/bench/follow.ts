@@ -9,9 +9,11 @@
  *   rotated, that are not in a backend's current descriptor; and the latency of
  *   a client's requests (one a second) within 60 s of each rotation.
  * - `busy`: backends retire an intro point after 20–40 introductions; two
- *   request loops of one a second for the given time; how long a retired intro
- *   point stays in the frontend descriptor on the HSDirs, and the requests'
- *   success rate and latency.
+ *   request loops of one a second (returning clients, which keep the descriptor
+ *   they fetched) and a new client every 10 s (its own tor, cache dropped before
+ *   each request) for the given time; how long a retired intro point stays in
+ *   the frontend descriptor on the HSDirs, and each kind's success rate and
+ *   latency.
  *
  * Usage:
  *   deno run -A scripts/bench/follow.ts rotation|busy [--main PATH] [--rotations N] [--seconds S]
@@ -27,12 +29,15 @@ import { connectControl, type ControlClient, hsFetch } from "../../src/control/m
 import { parseOnionAddress } from "../../src/keys/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
+import type { SocksProxy } from "../../src/socks/mod.ts";
 import { TimePeriod } from "../../src/time/mod.ts";
 import { type DaemonProcess, startDaemon } from "../../tests/e2e/_daemon.ts";
 import { bootNetwork, type SharedNetwork } from "../../tests/e2e/_network.ts";
+import { startExtraFrontends } from "../testnet/mod.ts";
 import {
   BackendWatch,
   BUSY_INTRODUCE2,
+  newClientLoop,
   type Probe,
   probeLoop,
   PublishLag,
@@ -152,14 +157,18 @@ async function busy(
   shared: SharedNetwork,
   daemon: DaemonProcess,
   client: ControlClient,
+  fresh: { proxy: SocksProxy; control: ControlClient },
   seconds: number,
 ) {
   const periodMinutes = 8;
   const stop = new AbortController();
   const url = `http://${shared.master.onionAddress}/`;
+  // Two returning clients (they keep the descriptor they fetched), one request a second each,
+  // and a new client every 10 s on a tor of its own.
   const loads = [0, 1].map(() =>
     probeLoop(url, shared.net.socks, stop.signal, { everyMs: 1_000, timeoutMs: 30_000 })
   );
+  const newClients = newClientLoop(url, fresh, stop.signal, { everyMs: 10_000, timeoutMs: 30_000 });
   const lag = new PublishLag();
   const seen = new Set<string>();
   const start = Date.now();
@@ -195,8 +204,13 @@ async function busy(
       `p90 ${lags[Math.floor(lags.length * 0.9)] ?? 0} ms, max ${lags.at(-1) ?? 0} ms; ` +
       `${pending.length} still there at the end (${pending.join(", ")} ms)`,
   );
-  report("requests", probes);
+  report("returning clients' requests", probes);
   for (const p of probes.filter((p) => !p.ok)) {
+    console.log(`  failed at ${new Date(p.at).toISOString()} after ${p.ms} ms: ${p.detail}`);
+  }
+  const newProbes = await newClients;
+  report("new clients' requests", newProbes);
+  for (const p of newProbes.filter((p) => !p.ok)) {
     console.log(`  failed at ${new Date(p.at).toISOString()} after ${p.ms} ms: ${p.detail}`);
   }
 }
@@ -231,8 +245,11 @@ const program = new Command("follow")
         },
     );
     const daemon = startDaemon(shared, { main: o.main });
+    // Every HSFETCH of the measurement goes through a tor of its own: a fetched descriptor
+    // lands in the fetching tor's cache, and the probing client must find only its own.
+    const [observer, newClient] = await startExtraFrontends(shared.net, 2);
     const client = await connectControl({
-      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: shared.net.clientControlPort },
+      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: observer!.controlPort },
       log: new Logger({ level: "critical" }),
       reconnect: false,
     });
@@ -240,7 +257,19 @@ const program = new Command("follow")
       await daemon.waitForLine(/Uploaded|[Uu]pload/, 120_000);
       console.log(`${scenario} with ${o.main ?? "this checkout"}`);
       if (scenario === "rotation") await rotation(shared, daemon, client, Number(o.rotations));
-      else await busy(shared, daemon, client, Number(o.seconds));
+      else {
+        const control = await connectControl({
+          endpoint: { transport: "tcp", hostname: "127.0.0.1", port: newClient!.controlPort },
+          log: new Logger({ level: "critical" }),
+          reconnect: false,
+        });
+        const proxy = { hostname: "127.0.0.1", port: newClient!.socksPort };
+        try {
+          await busy(shared, daemon, client, { proxy, control }, Number(o.seconds));
+        } finally {
+          await control.close();
+        }
+      }
     } finally {
       await client.close();
       await daemon.stop();

@@ -14,7 +14,13 @@
  */
 
 import { toBase64 } from "../../src/bytes/mod.ts";
-import { connectControl, type ControlClient, getInfo, hsFetch } from "../../src/control/mod.ts";
+import {
+  connectControl,
+  type ControlClient,
+  getInfo,
+  hsFetch,
+  signal,
+} from "../../src/control/mod.ts";
 import { type HsIdKey, parseOnionAddress } from "../../src/keys/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
@@ -85,8 +91,9 @@ export class BackendWatch {
 
 /**
  * A backend's descriptor for the current period as clients get it: fetched
- * through a client tor (`HSFETCH`, tor picks the HSDir) and decoded; its intro
- * points' auth keys. In the first half of a period this is the backend's "next"
+ * through `client` (`HSFETCH`, tor picks the HSDir) and decoded; its intro
+ * points' auth keys. `client` should not be the tor whose requests are measured:
+ * a fetched descriptor lands in the fetching tor's cache. In the first half of a period this is the backend's "next"
  * descriptor, which `GETINFO hs/service/desc/id` does not show.
  */
 export async function uploadedKeys(
@@ -140,7 +147,8 @@ export interface SlotsStatus {
 
 /**
  * The frontend descriptors as clients get them now: the one for the current
- * period fetched through a client tor (`HSFETCH … SERVER=`) from each
+ * period fetched through `client` (`HSFETCH … SERVER=`; not the tor whose
+ * requests are measured, whose cache it would refresh) from each
  * responsible HSDir the balancer uploaded to, and decoded. HSDirs serve
  * descriptors only over anonymous connections, and `HSFETCH` only fetches the
  * current period's, so the other slot's intro points come from the balancer's
@@ -202,16 +210,17 @@ export interface Probe {
 
 /**
  * Requests `url` through the client's SOCKS port (a new circuit each time, one
- * attempt of at most `timeoutMs`) every `everyMs` until `stop` aborts.
+ * attempt of at most `timeoutMs`) every `everyMs` until `stop` aborts (with
+ * `once`, exactly one request).
  */
 export async function probeLoop(
   url: string,
   proxy: SocksProxy,
   stop: AbortSignal,
-  options: { everyMs: number; timeoutMs: number },
+  options: { everyMs: number; timeoutMs: number; once?: boolean },
 ): Promise<Probe[]> {
   const probes: Probe[] = [];
-  while (!stop.aborted) {
+  while (options.once === true ? probes.length === 0 : !stop.aborted) {
     const at = Date.now();
     try {
       const { response } = await fetchOnion(url, {
@@ -235,19 +244,50 @@ export async function probeLoop(
         detail: cause instanceof Error ? cause.message : String(cause),
       });
     }
-    const wait = at + options.everyMs - Date.now();
-    if (wait > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, wait);
-        stop.addEventListener("abort", done, { once: true });
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    }
+    if (options.once !== true) await sleepUnless(at + options.everyMs - Date.now(), stop);
   }
   return probes;
+}
+
+/**
+ * Requests `url` as a new client would, every `everyMs` until `stop` aborts: before each
+ * request, `SIGNAL NEWNYM` on `control` makes the tor behind `proxy` drop its cached onion
+ * service descriptors (and its intro-point failure records), so each request fetches the
+ * frontend descriptor from an HSDir first. A returning client keeps the copy it fetched for
+ * the whole time period, whatever the balancer publishes since (see {@link probeLoop}); a new
+ * one gets what the balancer published last. tor delays a NEWNYM that comes within 10 s of
+ * the previous one, so `everyMs` should be at least that.
+ */
+export async function newClientLoop(
+  url: string,
+  tor: { proxy: SocksProxy; control: ControlClient },
+  stop: AbortSignal,
+  options: { everyMs: number; timeoutMs: number },
+): Promise<Probe[]> {
+  const probes: Probe[] = [];
+  while (!stop.aborted) {
+    const at = Date.now();
+    await signal(tor.control, "NEWNYM").catch(() => {});
+    const [probe] = await probeLoop(url, tor.proxy, AbortSignal.abort(), {
+      ...options,
+      once: true,
+    });
+    if (probe !== undefined) probes.push({ ...probe, at });
+    await sleepUnless(at + options.everyMs - Date.now(), stop);
+  }
+  return probes;
+}
+
+function sleepUnless(ms: number, stop: AbortSignal): Promise<void> {
+  if (ms <= 0 || stop.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    stop.addEventListener("abort", done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      resolve();
+    }
+  });
 }
 
 /** Count, failures and latency quantiles (ms) of `probes`. */

@@ -7,10 +7,16 @@
  *
  * Across two rotations: 10 s after each backend rotated, every intro point of
  * the frontend descriptor clients use now, on every responsible HSDir (fetched
- * from each through a client tor), and of the other published descriptor (the
- * balancer's record) is in a backend's current descriptor (read from the
- * backend tors themselves); meanwhile a Tor client's requests through the
- * frontend address all succeed (at most one per rotation slower than 5 s).
+ * from each through an observer tor, not the probing client, whose cache it
+ * would refresh), and of the other published descriptor (the balancer's record)
+ * is in a backend's current descriptor (read from the backend tors themselves);
+ * meanwhile a Tor client's requests through the frontend address all succeed,
+ * none slower than 5 s.
+ *
+ * A busy service (backends retire an intro point after 20–40 introductions):
+ * every retired intro point leaves the published descriptors within 60 s, new
+ * clients (a tor whose cache is dropped before each request) succeed, and
+ * returning clients (which keep their descriptor) mostly do.
  *
  * @module
  */
@@ -19,6 +25,7 @@ import assert from "node:assert/strict";
 import {
   BackendWatch,
   BUSY_INTRODUCE2,
+  newClientLoop,
   type Probe,
   probeLoop,
   PublishLag,
@@ -29,7 +36,7 @@ import {
 } from "../../scripts/bench/follow_scenario.ts";
 import { connectControl } from "../../src/control/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { fetchOnion } from "../../scripts/testnet/mod.ts";
+import { fetchOnion, startExtraFrontends } from "../../scripts/testnet/mod.ts";
 import { startDaemon } from "./_daemon.ts";
 import { bootNetwork, within } from "./_network.ts";
 
@@ -60,8 +67,11 @@ Deno.test({
     const watches = await Promise.all(
       shared.backends.map((b) => BackendWatch.open(b.controlPort, b.onionAddress, PERIOD_MINUTES)),
     );
+    // The measurement's HSFETCHes go through a tor of their own, not the probing client: a
+    // fetched descriptor lands in the fetching tor's cache.
+    const [observer] = await within(90_000, "an observer tor", startExtraFrontends(shared.net, 1));
     const client = await connectControl({
-      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: shared.net.clientControlPort },
+      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: observer!.controlPort },
       log: new Logger({ level: "critical" }),
       reconnect: false,
     });
@@ -132,15 +142,16 @@ Deno.test({
         [],
         "every request through the frontend succeeds",
       );
-      // The issue asks for none over 5 s. Measured: one request at the moment the backends
-      // rotate takes about 10 s (cause not found yet; every published intro point is open),
-      // so this allows one such request per rotation, none over 15 s, and prints them.
+      // None over 5 s. A client that caches the new period's frontend descriptor before the
+      // balancer re-fetched the backends holds intro points that close at the rotation, and
+      // its first request after it tries each of them (about 10 s); the frontend tor fetches
+      // each consensus early so that the balancer republishes before clients switch period.
       const slow = probes.filter((p) => p.ms > 5_000);
-      for (const p of slow) {
-        console.log(`slow: ${new Date(p.at).toISOString()} ${p.ms} ms ${p.detail}`);
-      }
-      assert.ok(slow.length <= rotations.length, `${slow.length} requests over 5 s`);
-      assert.ok(slow.every((p) => p.ms <= 15_000), "none over 15 s");
+      assert.deepEqual(
+        slow.map((p) => `${new Date(p.at).toISOString()} ${p.ms} ms ${p.detail}`),
+        [],
+        "no request over 5 s",
+      );
     } finally {
       stopProbes.abort();
       await probing?.catch(() => {});
@@ -158,7 +169,7 @@ const BUSY_BOUND_MS = 60_000;
 
 Deno.test({
   name:
-    "e2e: a busy service (intro points retired after 20-40 introductions): the frontend drops a retired intro point within 60 s, and 80 % of clients' requests succeed",
+    "e2e: a busy service (intro points retired after 20-40 introductions): the frontend drops a retired intro point within 60 s, new clients' requests succeed (all but one), returning clients' 80 %",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -169,23 +180,43 @@ Deno.test({
     );
     const daemon = startDaemon(shared);
     const periodMinutes = 8;
+    // The measurement's HSFETCHes go through a tor of their own, not the probing client: a
+    // fetched descriptor lands in the fetching tor's cache.
+    const [observer, newClient] = await within(
+      90_000,
+      "an observer tor and a new-client tor",
+      startExtraFrontends(shared.net, 2),
+    );
     const client = await connectControl({
-      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: shared.net.clientControlPort },
+      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: observer!.controlPort },
       log: new Logger({ level: "critical" }),
       reconnect: false,
     });
+    const newClientControl = await connectControl({
+      endpoint: { transport: "tcp", hostname: "127.0.0.1", port: newClient!.controlPort },
+      log: new Logger({ level: "critical" }),
+      reconnect: false,
+    });
+    let newClients: Promise<Probe[]> | undefined;
     const stop = new AbortController();
     const loads: Promise<Probe[]>[] = [];
     try {
       await within(90_000, "the first upload", daemon.waitForLine(/Uploaded /, 90_000));
       const url = `http://${shared.master.onionAddress}/`;
       await within(90_000, "a first request", fetchOnion(url, { proxy: shared.net.socks }));
-      // Two clients' worth of requests, one a second each: about 2 introductions a second.
+      // Two returning clients' worth of requests, one a second each: about 2 introductions a
+      // second. And a new client every 10 s, which fetches what the balancer published last.
       for (let i = 0; i < 2; i++) {
         loads.push(
           probeLoop(url, shared.net.socks, stop.signal, { everyMs: 1_000, timeoutMs: 30_000 }),
         );
       }
+      newClients = newClientLoop(
+        url,
+        { proxy: { hostname: "127.0.0.1", port: newClient!.socksPort }, control: newClientControl },
+        stop.signal,
+        { everyMs: 10_000, timeoutMs: 30_000 },
+      );
       const lag = new PublishLag();
       const replaced = new Set<string>();
       const start = Date.now();
@@ -218,8 +249,10 @@ Deno.test({
           `p50 ${lags[Math.floor(lags.length / 2)] ?? 0} ms, max ${lags.at(-1) ?? 0} ms; ` +
           `${pending.length} still published (${pending.join(", ")} ms)`,
       );
-      console.log("busy: requests through the frontend:", summarize(probes));
-      for (const p of probes.filter((p) => !p.ok)) {
+      const fresh = await newClients;
+      console.log("busy: returning clients' requests:", summarize(probes));
+      console.log("busy: new clients' requests:", summarize(fresh));
+      for (const p of [...probes, ...fresh].filter((p) => !p.ok)) {
         console.log(`  failed at ${new Date(p.at).toISOString()} after ${p.ms} ms: ${p.detail}`);
       }
       assert.ok(replaced.size > 3 * 3, `the load retired intro points (${replaced.size} seen)`);
@@ -228,19 +261,28 @@ Deno.test({
         [...lags, ...pending].every((ms) => ms <= BUSY_BOUND_MS),
         `every retired intro point left the frontend descriptors within ${BUSY_BOUND_MS} ms`,
       );
+      // A new client gets what the balancer published last: with the fetch schedule before
+      // this change 3 of 13 failed (`deno task bench:follow busy --main <earlier checkout>`,
+      // docs/timeline.md), with it none.
+      const f = summarize(fresh);
+      assert.ok(f.count >= 10, `new clients made ${f.count} requests`);
+      assert.ok(f.failed <= 1, `at most one new client's request fails (${f.failed}/${f.count})`);
+      // A returning client keeps the descriptor it fetched for the whole period, whatever is
+      // published since; tor fetches it again only when none of its intro points is usable.
+      // Retiring intro points after 20–40 introductions is far more churn than the real
+      // network's 16384–32768, and such a client can be stuck until the next period: the
+      // balancer cannot help it, so this only bounds it (88–98 % in three runs; 59 and 92 %
+      // in two runs before this change).
       const s = summarize(probes);
-      // With the fetch schedule before this change, 43 % of the same requests succeeded
-      // (`deno task bench:follow busy --main <earlier checkout>`, docs/timeline.md); with it,
-      // 91–100 % in four runs. Retiring intro points after 20–40 introductions is far more
-      // churn than the real network's 16384–32768: a client whose cached intro points all
-      // failed can wait out its requests until it fetches the descriptor again.
       assert.ok(
         s.failed <= s.count * 0.2,
-        `at most 20 % of requests fail (${s.failed}/${s.count})`,
+        `at most 20 % of returning clients' requests fail (${s.failed}/${s.count})`,
       );
     } finally {
       stop.abort();
       await Promise.all(loads).catch(() => {});
+      await newClients?.catch(() => {});
+      await newClientControl.close().catch(() => {});
       await client.close().catch(() => {});
       assert.equal(await daemon.stop(), 0);
     }
