@@ -139,7 +139,7 @@ async function main(o: Options): Promise<void> {
     for (const fault of faults) {
       await sleep(t0 + fault.atMs - Date.now());
       say(`fault: ${describeFault(fault)}`);
-      log("fault", { at: Date.now(), ...fault });
+      log("fault", { at: Date.now(), fault: describeFault(fault) });
       await applyFault(fault, dir, balancers, rec);
     }
     await sleep(t0 + minutes * 60_000 - Date.now());
