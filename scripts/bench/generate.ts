@@ -8,8 +8,8 @@
  *
  * Spec: dir-spec §3.4.1 (consensus header), §3.9.2 (microdesc router
  * entries), §3.3 (microdescriptors); rend-spec-v3 §2.4–§2.5 (descriptors,
- * built with `src/netdoc/hsdesc` exactly as tor 0.4.9 builds them);
- * tor-v3-spec.md §3, §4.
+ * built with `src/netdoc/hsdesc` exactly as tor 0.4.9 builds them), §2.2
+ * [HASHRING], §2.3 [PUB-SHAREDRANDOM]; param-spec (`hsdir_*`).
  *
  * Role: a tool, not part of the balancer. Every random value comes from
  * `seededRng(seed + label)`, so the same options give the same bytes.

@@ -1,7 +1,8 @@
 /**
  * Starts backend onion services on a running test network: per backend, an HTTP server that
  * answers with the backend's name, and a tor with `HiddenServiceOnionbalanceInstance 1` whose
- * `ob_config` names the frontend address (tor-v3-spec §5.3).
+ * `ob_config` names the frontend address (tor manual `HiddenServiceOnionBalanceInstance`; tor
+ * `hs_ob.c`).
  *
  * Role: records every process it starts in the network's state file (so `stopNetwork` stops
  * them), checks the backend ports are free, and waits (bounded) until each backend tor has

@@ -3,8 +3,9 @@
  * authorities, relays that all become HSDirs, a client with a SOCKS port, a frontend tor with a
  * control port for the balancer, and backend onion services that are OnionBalance instances.
  *
- * See shared/reference/private-tor-network.md for the settings and the fast-boot recipe, and
- * `ports.ts` for the port allocation. Command line: `deno task testnet --help`.
+ * See `torrc.ts` for the settings (tor manual: `TestingTorNetwork`, `V3AuthVotingInterval`,
+ * `TestingV3AuthInitialVotingInterval`, `TestingDirAuthVoteHSDir`), `network.ts` for the boot
+ * sequence, and `ports.ts` for the port allocation. Command line: `deno task testnet --help`.
  *
  * ```
  * startNetwork(dir, options)            boot, wait for the client at 100 %   network.ts

@@ -3,11 +3,12 @@
  * all become HSDirs, a client with a SOCKS port, and a frontend tor with a control port for the
  * balancer.
  *
- * Follows shared/reference/private-tor-network.md "Booting fast":
+ * The boot, in six steps:
  * 1. make every key in parallel;
  * 2. launch authorities and relays together, at a moment when the first vote is far enough
  *    away for the relays' descriptors to reach the authorities before it (at worst just after
- *    a vote: the guide's "just after a multiple of the 10 s initial voting interval");
+ *    a boundary: a multiple of the 10 s `TestingV3AuthInitialVotingInterval`, see
+ *    `launchDelay` in `readiness.ts`);
  * 3. poll an authority's DirPort until the consensus lists every relay with `HSDir`;
  * 4. reload every relay (SIGHUP): they polled before any consensus existed and sit in back-off;
  * 5. start the client and the frontend once every relay serves the consensus and every
@@ -258,7 +259,7 @@ async function prepareDir(dir: string): Promise<void> {
   }
 }
 
-/** Step 1: keys (in parallel) and torrc files of every core node. */
+/** A v3 onion key that {@link makeOnionKey} made in a tor `HiddenServiceDir`. */
 export interface OnionKey {
   /** `<56 chars>.onion`. */
   onionAddress: string;
@@ -268,8 +269,11 @@ export interface OnionKey {
 
 /**
  * Makes (or reuses) the onion key `<dir>/onion-keys/<label>/` by letting a throwaway tor with
- * no network create a `HiddenServiceDir`. Until the deployment generator exists, this is where
- * the frontend ("master") address for the backends' `ob_config` comes from.
+ * no network create a `HiddenServiceDir`: a key for tests and tools that need an address
+ * without a generated deployment — the frontend address for the backends' `ob_config` when
+ * `deno task testnet backends` gets no `--master`, one frontend key per balancer in the soak,
+ * an address that is never published. A deployment made with `onionbalance config` (the e2e
+ * tests, the demo) has its frontend key from there instead.
  *
  * @param net The network whose folder holds the key.
  * @param label Folder name of the key. Default `"master"`.

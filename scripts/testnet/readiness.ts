@@ -1,7 +1,7 @@
 /**
- * Readiness steps of a booting test network (shared/reference/private-tor-network.md "Booting
- * fast", steps 2-6): when to launch, the first consensus, reloading the relays, relays caching
- * the directory, and tors reporting `Bootstrapped 100%`.
+ * Readiness steps of a booting test network (steps 2-6 of the boot in `network.ts`): when to
+ * launch, the first consensus, reloading the relays, relays caching the directory, and tors
+ * reporting `Bootstrapped 100%`.
  *
  * Role: read-only probes of tor DirPorts (HTTP on 127.0.0.1) and logs, plus SIGHUP to relays.
  * Every wait is bounded by the caller's time budget.
@@ -27,10 +27,12 @@ const AFTER_BOUNDARY_MS = 200;
  * Step 2: how long to wait before launching, so that the first vote sees every relay.
  *
  * Until the first consensus, votes are cast at `V - (vote delay + dist delay)` = `V - 4 s` for
- * every `V` that is a multiple of the initial voting interval (10 s). A vote that sees only some
+ * every `V` that is a multiple of the initial voting interval (10 s; tor manual:
+ * `TestingV3AuthInitialVotingInterval`, `TestingV3AuthInitialVoteDelay`,
+ * `TestingV3AuthInitialDistDelay`). A vote that sees only some
  * relays yields a consensus that lists only them, and the next one comes a whole 20 s round
  * later. Authorities that start between a vote and its `V` still vote late for that `V`
- * (measured), so the safe moment is just after a boundary `V`, as the guide says; a launch
+ * (measured), so the safe moment is just after a boundary `V`; a launch
  * later in the interval is still safe while the next vote is at least {@link LAUNCH_LEAD_MS}
  * away.
  *

@@ -158,7 +158,8 @@ export async function launchTor(
  * `HiddenServiceDir`, then stops that tor.
  *
  * @param hsDir The directory to create; it ends up holding `hostname`,
- *   `hs_ed25519_secret_key` and `hs_ed25519_public_key` (spec §1.3).
+ *   `hs_ed25519_secret_key` and `hs_ed25519_public_key` (tor `hs_service.c: load_service_keys,
+ *   write_address_to_file`).
  * @returns The address from `hostname`, e.g. `"abc…xyd.onion"`.
  */
 export async function createOnionKey(hsDir: string, emptyFilePath: string): Promise<string> {

@@ -2,9 +2,11 @@
  * torrc builders for the nodes of a private Tor network on loopback: directory authorities,
  * relays, the client, the frontend tor and backend onion services.
  *
- * Settings follow shared/reference/private-tor-network.md ("Settings that matter"): every tor
- * runs with `TestingTorNetwork 1`, explicit `DirAuthority` lines and `UseDefaultFallbackDirs 0`,
- * so it never contacts the public network; every listener is bound to 127.0.0.1.
+ * Settings (tor manual: `TestingTorNetwork`, `DirAuthority`, `UseDefaultFallbackDirs`,
+ * `V3AuthVotingInterval`, `TestingV3AuthInitialVotingInterval`, `TestingDirAuthVoteHSDir`): every
+ * tor runs with `TestingTorNetwork 1`, explicit `DirAuthority` lines and
+ * `UseDefaultFallbackDirs 0`, so it never contacts the public network; every listener is bound to
+ * 127.0.0.1.
  *
  * Role: pure text building, no I/O. Every tor daemonizes (`RunAsDaemon 1`) and writes its PID to
  * `<DataDirectory>/pid`, so a crashed script leaves no child handles and `stop` works from the
@@ -209,7 +211,10 @@ export function frontendTorrc(options: FrontendOptions): string {
   ]);
 }
 
-/** torrc of a backend: one onion service that is an OnionBalance instance (spec §5.3). */
+/**
+ * torrc of a backend: one onion service that is an OnionBalance instance (tor manual
+ * `HiddenServiceOnionBalanceInstance`).
+ */
 export function backendTorrc(options: BackendOptions): string {
   return render([
     ...commonLines(options),

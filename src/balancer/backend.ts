@@ -46,7 +46,10 @@ export class Backend {
   #descriptor?: HsDesc;
   /** The text the held descriptor was decoded from, when known. */
   #descriptorText?: string;
-  /** Highest revision counter seen per blinded key (base64). */
+  /**
+   * Highest revision counter seen per blinded key. The map key is the blinded
+   * key's 32 bytes as comma-separated decimals (`toBytes().join(",")`).
+   */
   readonly #highest = new Map<string, bigint>();
   /** When the held descriptor was last fetched (ms). */
   lastFetchOkAt?: number;

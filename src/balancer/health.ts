@@ -6,7 +6,9 @@
  *
  * Why: a dead backend's descriptor stays on the HSDirs for up to 3 hours, so
  * fetching it tells nothing (OnionBalance 0.2.x keeps a dead backend's intro
- * points published for up to ~4 hours, onionbalance-anchor.md §4.3).
+ * points published for up to ~4 hours: it judges liveness by when it last
+ * received a descriptor, `onionbalance/hs_v3/descriptor.py:
+ * ReceivedDescriptor.is_old`; see docs/onionbalance-differences.md).
  *
  * A check is a SOCKS5 CONNECT to `<backend>.onion:<port>` with fresh SOCKS
  * credentials (so tor builds a fresh circuit; `IsolateSOCKSAuth`): it passes
@@ -42,9 +44,9 @@ import type { Backend } from "./backend.ts";
 
 /** Settings of the checks (config `health-check`). */
 export interface HealthOptions {
-  /** Seconds between checks of a healthy backend. */
+  /** Milliseconds between checks of a healthy backend (config `interval` is in seconds). */
   intervalMs: number;
-  /** Deadline of one check. */
+  /** Deadline of one check, in milliseconds. */
   timeoutMs: number;
   /** The virtual port to connect to. */
   port: number;

@@ -3,9 +3,10 @@
  * the relays that qualify as v3 HSDirs, the time periods and SRVs derived
  * from the consensus, and the hash rings built from them.
  *
- * Spec: rend-spec-v3 §2.2 [WHERE-HSDESC], [TIME-PERIODS]; tor-v3-spec.md
- * §3.1–§3.8. Every time decision comes from the consensus's valid-after, as
- * in tor, not from the system clock.
+ * Spec: rend-spec-v3 §2.2 [HASHRING] ([TIME-PERIODS], [WHERE-HSDESC],
+ * [FETCHUPLOADDESC]), §2.3 [PUB-SHAREDRANDOM]; tor `hs_common.c:
+ * hs_get_time_period_num, hs_get_responsible_hsdirs`. Every time decision
+ * comes from the consensus's valid-after, as in tor, not from the system clock.
  *
  * Role: built from two control-port answers (the microdesc consensus and
  * `md/all`), then pure. A ring is built once per (time period, SRV) and kept.

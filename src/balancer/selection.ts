@@ -4,8 +4,9 @@
  * Spec: rend-spec-v3 §2.5.4 (at most 20 intro points per descriptor; the
  * limit exists so that OnionBalance can give *distinct descriptors* to
  * different HSDirs), [WHERE-HSDESC] (clients fetch from one HSDir chosen at
- * random among the first `hsdir_spread_fetch` of each replica);
- * tor-v3-spec.md §3.7, §4.7.
+ * random among the first `hsdir_spread_fetch` of each replica); tor
+ * `hs_common.c: hs_get_responsible_hsdirs`, `hs_config.h:
+ * HS_CONFIG_V3_MAX_INTRO_POINTS` (20, enforced by clients when decoding).
  *
  * 1. Each usable backend contributes up to `perBackend` intro points,
  *    preferring the ones already published (fewer descriptor changes).
@@ -128,8 +129,9 @@ export function assignGroups(isFetchSlot: readonly boolean[], groupCount: number
  * own the *first* intro point on some relay.
  *
  * A tor client picks an intro point at random, builds a circuit to its relay,
- * then uses the first intro point of the descriptor on that relay
- * (private-tor-network.md, "Pitfalls"): an intro point listed after another
+ * then uses the first intro point of the descriptor on that relay (tor
+ * `hs_client.c: setup_intro_circ_auth_key` → `find_desc_intro_point_by_legacy_id`,
+ * which returns the first match): an intro point listed after another
  * one on the same relay is never used. Backends (taken in the given, shuffled
  * order) each claim a relay not yet claimed with one of their intro points;
  * those come first, the rest follow in the given order. On a large network

@@ -3,7 +3,8 @@
  * upload's result taken from tor's `HS_DESC UPLOADED/FAILED` event, failures
  * retried with capped exponential backoff.
  *
- * Spec: control-spec 3.29 HSPOST, 4.1.25 HS_DESC; tor-v3-spec.md §7.6, §7.8.
+ * Spec: control-spec 3.29 HSPOST, 4.1.25 HS_DESC; tor `hs_control.c:
+ * hs_control_hspost_command`, `control_events.c: control_event_hs_descriptor_uploaded`.
  * C-tor quirk: `HS_DESC UPLOADED` carries no blinded key, so an upload result
  * cannot tell the service's two descriptors apart. Uploads of one service to
  * one HSDir are therefore serialized: the next starts when the previous one's

@@ -1,11 +1,12 @@
 /**
  * Base64 (standard alphabet) as tor writes and reads it.
  *
- * Spec: tor-v3-spec.md §4.1 — object bodies and curve25519 keys are written
- * with `=` padding, signatures and `auth-client` fields without. Tor's decoder
- * ignores whitespace and does not check padding; {@link fromBase64} accepts
- * either padding too, but rejects characters outside the alphabet and
- * impossible lengths.
+ * Spec: tor `lib/encoding/binascii.c: base64_encode, base64_encode_nopad`;
+ * rend-spec-v3 §2.4 [DESC-OUTER], §2.5 [HS-DESC-ENC] — object bodies and
+ * curve25519 keys are written with `=` padding, signatures and `auth-client`
+ * fields without. Tor's decoder ignores whitespace and does not check padding;
+ * {@link fromBase64} accepts either padding too, but rejects characters
+ * outside the alphabet and impossible lengths.
  *
  * @module
  */

@@ -3,7 +3,7 @@
  * check (signature, expiry, extensions) into a usable {@link Ed25519Cert}.
  *
  * Spec: cert-spec §2.1 "Certificates", §2.2.1 "Signed-with-ed25519-key
- * extension", A.1 (cert types); rend-spec-v3 Appendix E; tor-v3-spec.md §4.3; tor
+ * extension", A.1 (cert types), A.4 (key types); rend-spec-v3 Appendix E; tor
  * `torcert.c: tor_cert_create_raw, tor_cert_parse, tor_cert_checksig`.
  * https://spec.torproject.org/cert-spec.html
  *

@@ -4,7 +4,8 @@
  * addresses, the frontend torrc, and per backend its key files, `hostname`,
  * `ob_config` and torrc — interactively or from flags.
  *
- * Spec: onionbalance-anchor.md §2.2: OnionBalance's flags (`--hs-version`,
+ * Spec: OnionBalance 0.2.2 `onionbalance/config_generator/config_generator.py`:
+ * its flags (`--hs-version`,
  * `--key`, `-p`, `-n`, `-s`, `-t/--tag`, `--output`, `--no-interactive`,
  * `-v`, `--service-virtual-port`, `--service-target`) and its mode selection
  * (interactive when no option other than `-v` is given).

@@ -2,8 +2,8 @@
  * The flags of `onionbalance config`, checked, and the generator's inputs
  * they give when no question is asked.
  *
- * Spec: onionbalance-anchor.md §2.2 (OnionBalance's `onionbalance-config`
- * flags and defaults).
+ * Spec: OnionBalance 0.2.2 `onionbalance/config_generator/config_generator.py`
+ * (`onionbalance-config`'s flags and defaults).
  *
  * Role: pure checks apart from loading `--key` files through the injected
  * loader. Every error is a {@link UsageError} or the generator's

@@ -7,7 +7,8 @@
  * the input at any question aborts with {@link InterruptedError}, before
  * anything is written.
  *
- * Spec: onionbalance-anchor.md §2.2 ("Interactive prompts (v3)").
+ * Spec: OnionBalance 0.2.2 `onionbalance/config_generator/config_generator.py`
+ * (its interactive prompts for v3).
  *
  * Role: asks through an injected {@link Prompter}, checks each answer at once
  * and asks again (at most {@link MAX_TRIES} times) after saying what was wrong.

@@ -2,7 +2,7 @@
  * `onionbalance status`: reads the running daemon's status socket and prints
  * it as tables (`status_format.ts`), or the raw JSON with `--json`.
  *
- * Spec: OnionBalance 0.2.x's status socket (onionbalance-anchor.md §4.10):
+ * Spec: OnionBalance 0.2.x's status socket (`onionbalance/hs_v3/status.py`):
  * a Unix stream socket that writes one JSON document per connection and
  * closes; `socat - unix-connect:PATH` reads it. The default path is
  * `$ONIONBALANCE_STATUS_SOCKET_LOCATION`, else `/run/onionbalance/control`.

@@ -2,7 +2,8 @@
  * Send a command and wait for the events that report its outcome, with a deadline.
  *
  * Spec: control-spec §3.26 HSFETCH and §3.29 HSPOST answer `250 OK` at once and report the result
- * later as HS_DESC / HS_DESC_CONTENT events (tor-v3-spec.md §7.7, §7.8).
+ * later as HS_DESC / HS_DESC_CONTENT events (tor `hs_control.c: hs_control_hsfetch_command,
+ * hs_control_hspost_command`).
  *
  * Role: private helper of `hs_fetch.ts` and `hs_post.ts`. It subscribes *before* sending (stem
  * `get_hidden_service_descriptor`), fails with {@link ControlSocketClosed} as soon as the

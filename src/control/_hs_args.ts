@@ -3,7 +3,8 @@
  *
  * Spec: rend-spec [ONIONADDRESS] (56 base32 characters); control-spec §3.26 HSFETCH, §3.29
  * HSPOST (`SERVER=` takes a LongName: `$` + 40 hex digits, optionally `~nick` or `=nick`);
- * tor-v3-spec.md §7.7, §7.8.
+ * tor `control_cmd.c: handle_control_hsfetch, handle_control_hspost`
+ * (`hex_digest_nickname_decode`).
  *
  * Role: private to `src/control/`. It checks the shape only (the checksum is `src/keys/`'s job),
  * which is enough to keep spaces and line breaks out of a command line.

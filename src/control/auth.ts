@@ -3,7 +3,7 @@
  * what PROTOCOLINFO offers.
  *
  * Spec: control-spec §3.5 AUTHENTICATE, §3.24 AUTHCHALLENGE, §5.1 "Authentication";
- * tor-v3-spec.md §7.4; tor `feature/control/control_auth.c`.
+ * tor `feature/control/control_auth.c`.
  *
  * Role: called by the handshake in `connect.ts` on every new connection (so a reconnect re-reads
  * the cookie, which tor rewrites when it restarts). Secret handling: the password comes only from
@@ -240,7 +240,7 @@ export async function authenticate(
   const cookieFile = options.cookieFile ?? info.cookieFile;
   let argument = "";
   if (method === "HASHEDPASSWORD") {
-    // Sent as hex of the UTF-8 bytes: no quoting rules to get wrong (tor-v3-spec.md §7.4).
+    // Sent as hex of the UTF-8 bytes: no quoting rules to get wrong (control-spec §3.5).
     argument = ` ${toHex(encoder.encode(await readPassword(options.password!)))}`;
   } else if (method === "COOKIE") {
     argument = ` ${toHex(await readCookie(cookieFile))}`;

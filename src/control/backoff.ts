@@ -42,7 +42,7 @@ export type Sleeper = (ms: number, signal: AbortSignal) => Promise<void>;
  * ```ts
  * import { backoffDelay } from "./backoff.ts";
  * const delay = backoffDelay(3, () => 0.5, { initialDelayMs: 100, maxDelayMs: 10_000 });
- * if (delay !== 600) throw new Error(String(delay)); // 800 ms, 3/4 of the way
+ * if (delay !== 600) throw new Error(String(delay)); // d = 100 · 2³ = 800; 0.5 → 600
  * ```
  */
 export function backoffDelay(

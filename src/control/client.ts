@@ -3,7 +3,7 @@
  * and reconnection with backoff that re-authenticates and re-subscribes.
  *
  * Spec: control-spec §3.4 SETEVENTS (the set is replaced as a whole, so the client sends the
- * union of all subscriptions), §4.1 "Asynchronous events"; tor-v3-spec.md §7.2, §7.6.
+ * union of all subscriptions), §4.1 "Asynchronous events"; tor `control_events.c`.
  *
  * Role: only moves messages (house style §6.10). It does not know how to authenticate: the
  * `handshake` callback (see `connect.ts`) runs on every new connection before it is used. It owns

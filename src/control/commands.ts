@@ -1,7 +1,8 @@
 /**
  * Small typed commands: SIGNAL and SETEVENTS.
  *
- * Spec: control-spec §3.7 SIGNAL, §3.4 SETEVENTS; tor-v3-spec.md §7.6, §7.10.
+ * Spec: control-spec §3.7 SIGNAL, §3.4 SETEVENTS; tor `control_cmd.c: handle_control_signal,
+ * handle_control_setevents`.
  *
  * Role: functions taking any {@link ControlRequester}. The balancer sends `SIGNAL ACTIVE` every
  * fetch round (keeps a client tor out of dormant mode) and `SIGNAL NEWNYM` before fetching, as

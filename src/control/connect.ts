@@ -2,7 +2,8 @@
  * Connecting to tor: endpoint → socket → PROTOCOLINFO → version check → authentication, wired
  * into a reconnecting {@link ControlClient}.
  *
- * Spec: control-spec §3.21 PROTOCOLINFO, §3.5 AUTHENTICATE; tor-v3-spec.md §7.3, §7.4.
+ * Spec: control-spec §3.21 PROTOCOLINFO, §3.5 AUTHENTICATE; tor `control_cmd.c:
+ * handle_control_protocolinfo`, `control_auth.c`.
  *
  * Role: the entry point the balancer calls once at start-up. The same handshake runs again on
  * every reconnect, so a restarted tor (new cookie, maybe new version) is re-checked and

@@ -3,7 +3,7 @@
  * event hand-off, and reject-all on close.
  *
  * Spec: control-spec §2.1 (tor answers commands in order, one reply each), §4.1 (asynchronous
- * events may arrive between a command and its reply); tor-v3-spec.md §7.2.
+ * events may arrive between a command and its reply).
  *
  * Role: used by `client.ts` (which adds reconnection) and by the authentication handshake. It only
  * moves messages: it knows no command but the first word of each, which it uses in error messages

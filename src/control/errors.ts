@@ -2,7 +2,7 @@
  * Errors of the Tor control-port client, following stem's tree (`stem/__init__.py`:
  * `ControllerError` → `ProtocolError`, `OperationFailed`, `SocketClosed`, …).
  *
- * Spec: control-spec §4 "Replies" (reply codes); tor-v3-spec.md §7.9.
+ * Spec: control-spec §4 "Replies" (reply codes).
  *
  * Role: every failure of `src/control/` is one of these classes, so the balancer can tell a dead
  * tor ({@link ControlSocketClosed}), a slow one ({@link ControlTimeoutError}), a refusal

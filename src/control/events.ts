@@ -2,8 +2,8 @@
  * Typed asynchronous events: HS_DESC, HS_DESC_CONTENT, STATUS_CLIENT and NEWCONSENSUS.
  *
  * Spec: control-spec §4.1.25 HS_DESC, §4.1.26 HS_DESC_CONTENT, §4.1.10 STATUS_CLIENT, §4.1.12
- * NEWCONSENSUS; tor-v3-spec.md §7.6 (the forms tor 0.4.9 actually emits); tor
- * `feature/control/control_events.c: control_event_hs_descriptor_*`.
+ * NEWCONSENSUS; tor `feature/control/control_events.c: control_event_hs_descriptor_*`,
+ * `control_event_hsv3_descriptor_*` (the forms tor 0.4.9 actually emits).
  *
  * Role: pure parsers from a raw 650 {@link Reply} to a typed event, plus {@link subscribeEvents},
  * which wraps `ControlClient.subscribe`. As control-spec §4.1 asks, unknown actions, reasons and

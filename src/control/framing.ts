@@ -3,7 +3,8 @@
  * bytes for tor.
  *
  * Spec: control-spec §2.3 "Replies from Tor to the controller", §2.4 "General-use tokens"
- * (CmdData), §4 "Replies"; tor-v3-spec.md §7.1. <https://spec.torproject.org/control-spec/>
+ * (CmdData), §4 "Replies"; tor `control_proto.c: write_escaped_data, read_escaped_data`.
+ * <https://spec.torproject.org/control-spec/>
  *
  * Role: pure code, no sockets (stem `ControlMessage.from_str`). The client feeds every chunk it
  * reads into one {@link ReplyFramer}; tests feed it transcripts. It is strict the way stem is:

@@ -1,7 +1,7 @@
 /**
  * GETINFO, and typed helpers for the keys the balancer reads.
  *
- * Spec: control-spec §3.9 GETINFO; tor-v3-spec.md §7.5; tor `control_getinfo.c`
+ * Spec: control-spec §3.9 GETINFO; tor `control_getinfo.c`
  * (`handle_control_getinfo` writes `250-key=value` for one-line values and `250+key=` with a data
  * block for values that contain a newline).
  *

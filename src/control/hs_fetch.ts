@@ -1,9 +1,10 @@
 /**
  * HSFETCH: ask tor to fetch an onion service's descriptor from HSDirs, and collect the result.
  *
- * Spec: control-spec §3.26 HSFETCH, §4.1.25 HS_DESC, §4.1.26 HS_DESC_CONTENT; tor-v3-spec.md §7.6,
- * §7.7; tor `feature/hs/hs_client.c` (for each HSDir contacted, tor sends `HS_DESC REQUESTED`,
- * then `HS_DESC RECEIVED` or `HS_DESC FAILED`, then `HS_DESC_CONTENT`, empty after a failure).
+ * Spec: control-spec §3.26 HSFETCH, §4.1.25 HS_DESC, §4.1.26 HS_DESC_CONTENT; tor
+ * `hs_control.c: hs_control_hsfetch_command`; tor `feature/hs/hs_client.c` (for each HSDir
+ * contacted, tor sends `HS_DESC REQUESTED`, then `HS_DESC RECEIVED` or `HS_DESC FAILED`, then
+ * `HS_DESC_CONTENT`, empty after a failure).
  *
  * Role: used by the balancer to read each backend's descriptor. It subscribes to HS_DESC and
  * HS_DESC_CONTENT *before* sending HSFETCH and matches events by address and HSDir (stem

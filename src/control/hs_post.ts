@@ -1,10 +1,12 @@
 /**
  * HSPOST: hand tor a descriptor to upload to one HSDir.
  *
- * Spec: control-spec §3.29 HSPOST; tor-v3-spec.md §7.8 (tor 0.4.9 never answers an HSPOST
- * without `HSADDRESS=`, and without `SERVER=` picks HSDirs from the wrong ring for the next
- * descriptor); tor `feature/dirclient/dirclient.c: handle_response_upload_hsdesc` (HTTP 200 →
- * `HS_DESC UPLOADED`, 400 → `HS_DESC FAILED … REASON=UPLOAD_REJECTED`).
+ * Spec: control-spec §3.29 HSPOST; tor `control_cmd.c: handle_control_hspost`,
+ * `hs_control.c: hs_control_hspost_command` (tor 0.4.9 never answers an HSPOST without
+ * `HSADDRESS=`, and without `SERVER=` picks HSDirs for `hs_get_time_period_num(0)`, the wrong
+ * ring for the next descriptor); tor `feature/dirclient/dirclient.c:
+ * handle_response_upload_hsdesc` (HTTP 200 → `HS_DESC UPLOADED`, 400 → `HS_DESC FAILED …
+ * REASON=UPLOAD_REJECTED`).
  *
  * Role: used by the balancer's publisher. Exactly one HSDir per post, always with `HSADDRESS=`:
  * one unknown HSDir then fails only its own upload (tor answers 552 for the whole command), and

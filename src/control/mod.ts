@@ -4,7 +4,7 @@
  *
  * Spec: control-spec <https://spec.torproject.org/control-spec/> (§2 protocol, §3.5 AUTHENTICATE,
  * §3.9 GETINFO, §3.21 PROTOCOLINFO, §3.24 AUTHCHALLENGE, §3.26 HSFETCH, §3.29 HSPOST, §4.1
- * events); tor-v3-spec.md §7 (what tor 0.4.9.11 actually does).
+ * events); tor `feature/control/*.c` (what tor 0.4.9.11 actually does).
  *
  * Role: only `balancer/` and `cli/` import this folder. Nothing here parses descriptors or
  * consensuses; it moves their text. Secrets (cookie, password, HMACs) go to tor only.

@@ -2,7 +2,7 @@
  * PROTOCOLINFO: the first command on a new connection, telling which authentication methods tor
  * accepts, where its cookie file is, and which tor version it is.
  *
- * Spec: control-spec §3.21 PROTOCOLINFO; tor-v3-spec.md §7.3; tor `control_cmd.c:
+ * Spec: control-spec §3.21 PROTOCOLINFO; tor `control_cmd.c:
  * handle_control_protocolinfo`.
  *
  * Role: called by the handshake in `connect.ts` before authenticating. It is also the check that

@@ -9,8 +9,9 @@
  *
  * Why {@link MIN_TOR_VERSION} is 0.4.3.1-alpha: the balancer reads the consensus with
  * `GETINFO dir/status-vote/current/consensus-microdesc`, which tor added in 0.4.3.1-alpha (tor
- * ChangeLog, ticket 31684; onionbalance-anchor.md §4.1, §5). Everything else we use is older:
- * v3 HSFETCH (0.4.1.1-alpha), HSPOST parsing `HSADDRESS=` (fixed in 0.3.4.4-rc, bug 26523),
+ * ChangeLog, ticket 31684; OnionBalance 0.2.2 reads it too, in
+ * `onionbalance/hs_v3/stem_controller.py`). Everything else we use is older: v3 HSFETCH
+ * (0.4.1.1-alpha), HSPOST parsing `HSADDRESS=` (fixed in 0.3.4.4-rc, bug 26523),
  * HS_DESC_CONTENT and SAFECOOKIE. `HiddenServiceOnionBalanceInstance` (0.4.4.1-alpha) is an option
  * of the *backend* tors, which this client never talks to, so it does not raise the minimum.
  *

@@ -1,6 +1,7 @@
 /**
  * AES-256-CTR from WebCrypto, with the whole 16-byte IV as one 128-bit
- * big-endian counter (OpenSSL semantics, which tor uses; tor-v3-spec.md §4.4).
+ * big-endian counter (OpenSSL semantics, which tor uses; rend-spec-v3 §2.5.3
+ * [HS-DESC-ENCRYPTION-KEYS]; tor `hs_descriptor.c: build_encrypted`).
  *
  * @module
  */

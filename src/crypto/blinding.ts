@@ -4,8 +4,7 @@
  *
  * Spec: rend-spec-v3 Appendix A [KEYBLIND]; tor
  * `ext/ed25519/ref10/blinding.c: ed25519_ref10_gettweak,
- * ed25519_ref10_blind_public_key, ed25519_ref10_blind_secret_key`;
- * tor-v3-spec.md §2.2–§2.4.
+ * ed25519_ref10_blind_public_key, ed25519_ref10_blind_secret_key`.
  * ```
  * hc      = clamp(h)                       (byte0 &= 248, byte31 &= 63, byte31 |= 64)
  * A'      = hc · A

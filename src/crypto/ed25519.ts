@@ -4,7 +4,9 @@
  * a blinding factor, and the curve25519 → ed25519 conversion for
  * `enc-key-cert`.
  *
- * Spec: rend-spec-v3 Appendix A [KEYBLIND]; tor-v3-spec.md §1.1, §1.4, §2.3–§2.5.
+ * Spec: rend-spec-v3 Appendix A [KEYBLIND]; RFC 8032 §5.1.6 (signing); tor
+ * `ext/ed25519/ref10/keypair.c: crypto_sign_seckey_expand`, `sign.c`, `blinding.c`,
+ * `keyconv.c`.
  *
  * Role: pure functions on bytes. Callers wrap results in the nominal key types
  * of `src/keys/`. Secret inputs are never logged or kept.
@@ -69,7 +71,8 @@ export function publicKeyFromExpanded(expanded: Uint8Array): Uint8Array {
 }
 
 /**
- * Signs with an expanded secret key (no seed), tor-v3-spec.md §2.5:
+ * Signs with an expanded secret key (no seed), as tor's ref10 `sign.c` does
+ * (RFC 8032 §5.1.6 after the expansion step):
  * ```
  * r = SHA512(prefix | M) mod l;  R = r·B
  * k = SHA512(R | A | M) mod l;   S = (r + k·a) mod l
@@ -136,7 +139,9 @@ function validPoint(publicKey: Uint8Array) {
 /**
  * `s·A` for a valid (torsion-free) public key and a 32-byte little-endian
  * scalar. For a torsion-free point, `s·A = (s mod l)·A`
- * (tor-v3-spec.md §2.3), so the scalar is reduced first.
+ * (rend-spec-v3 Appendix A [KEYBLIND]; tor `blinding.c:
+ * ed25519_ref10_blind_public_key` multiplies by the clamped scalar as is),
+ * so the scalar is reduced first.
  *
  * @throws {RangeError} When `publicKey` is not a valid torsion-free point.
  */
@@ -165,7 +170,8 @@ export function publicKeyFromSeed(seed: Uint8Array): Uint8Array {
 /**
  * Converts a curve25519 public key (Montgomery u) to the ed25519 point with the
  * given sign bit: `y = (u − 1)·(u + 1)^−1 mod p` (tor `keyconv.c`;
- * tor-v3-spec.md §1.4). Onion-service intro points use sign bit 0.
+ * prop228 Appendix A). Onion-service intro points use sign bit 0
+ * (tor `hs_service.c: setup_desc_intro_point`).
  *
  * @throws {RangeError} When `u = −1` (no such point).
  */

@@ -9,7 +9,7 @@
  *
  * Spec: rend-spec-v3 Appendix F "Two methods for managing revision counters"
  * (it has no bracket anchor; https://spec.torproject.org/rend-spec/revision-counter-mgt.html);
- * tor `lib/crypt_ops/crypto_ope.c`; tor-v3-spec.md §3.11.
+ * tor `lib/crypt_ops/crypto_ope.c`, `hs_service.c: generate_ope_cipher_for_desc`.
  * SPEC-DEVIATION(rend-spec App. F): the spec text sums `w_i`; tor
  * (`sum_values_from_cipher`) and OnionBalance sum `w_i + 1`, which keeps the
  * sum strictly increasing. We follow tor.

@@ -19,8 +19,9 @@
  * ```
  *
  * Spec: OnionBalance `config_generator.py` (`<output>/config.yaml`,
- * `<output>/<address>.key`); tor-v3-spec.md §1.3 (key files), §5.3
- * (`ob_config`).
+ * `<output>/<address>.key`); tor `hs_service.c: load_service_keys,
+ * write_address_to_file` (key files), `hs_ob.c` and the tor manual's
+ * `HiddenServiceOnionBalanceInstance` (`ob_config`).
  *
  * @module
  */

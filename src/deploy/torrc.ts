@@ -1,10 +1,12 @@
 /**
  * The torrc files and `ob_config` of a generated deployment.
  *
- * Spec: tor-v3-spec.md §5.3 (`HiddenServiceOnionbalanceInstance 1`; tor reads
- * `<HiddenServiceDir>/ob_config`, a torrc-style file of
+ * Spec: tor manual `HiddenServiceOnionBalanceInstance`; tor `hs_ob.c`,
+ * `hs_config.c: config_service_v3` (with `HiddenServiceOnionbalanceInstance 1`
+ * tor reads `<HiddenServiceDir>/ob_config`, a torrc-style file of
  * `MasterOnionAddress <56 characters>.onion` lines, and refuses to start when
- * it is missing); onionbalance-anchor.md §5; the repository templates
+ * it is missing); OnionBalance 0.2.2
+ * `onionbalance/config_generator/data/torrc-instance-v3`; the repository templates
  * `config/torrc.frontend` and `config/torrc.backend`, which these follow.
  *
  * Role: pure text building. Every value put in a line was checked by

@@ -4,8 +4,7 @@
  *
  * Spec: rend-spec-v3 §2.2.3 [WHERE-HSDESC]
  * (https://spec.torproject.org/rend-spec/deriving-keys.html#WHERE-HSDESC);
- * tor `hs_common.c: hs_build_hs_index, hs_build_hsdir_index`;
- * tor-v3-spec.md §3.5.
+ * tor `hs_common.c: hs_build_hs_index, hs_build_hsdir_index`.
  * ```
  * hs_index(replica)  = H("store-at-idx" | A' | INT_8(replica) | INT_8(period_length) | INT_8(period_num))
  * hsdir_index(node)  = H("node-idx" | node_identity | SRV | INT_8(period_num) | INT_8(period_length))

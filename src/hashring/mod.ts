@@ -5,7 +5,8 @@
  *
  * Spec: rend-spec-v3 §2.2.3 [WHERE-HSDESC]
  * (https://spec.torproject.org/rend-spec/deriving-keys.html#WHERE-HSDESC);
- * tor-v3-spec.md §3.5–§3.8.
+ * tor `hs_common.c: hs_build_hs_index, hs_build_hsdir_index,
+ * hs_get_responsible_hsdirs`.
  *
  * Role: pure; never touches the network. The (TP, SRV) of each ring comes
  * from `HsTimeline` (`src/time/`); the relays from the consensus and

@@ -4,7 +4,7 @@
  *
  * Spec: rend-spec-v3 [WHERE-HSDESC]; param-spec; tor `hs_common.c:
  * hs_get_hsdir_n_replicas, hs_get_hsdir_spread_store,
- * hs_get_hsdir_spread_fetch`; tor-v3-spec.md §3.8.
+ * hs_get_hsdir_spread_fetch`.
  *
  * | param | default | range |
  * | --- | --- | --- |

@@ -6,7 +6,7 @@
  * consensus with the HSDir flag"); tor `hs_common.c:
  * hs_get_responsible_hsdirs` (`node_supports_v3_hsdir(n) && rs->is_hs_dir`,
  * then `node_has_hsdir_index`), `versions.c: summarize_protover_flags`;
- * tor-v3-spec.md §3.6. A relay counts when all hold:
+ * dir-spec §3.9.2 (microdesc consensus `m` line). A relay counts when all hold:
  * 1. the consensus gives it the `HSDir` flag;
  * 2. its `pr` line lists `HSDir=2` (no `pr` line: not a v3 HSDir), and its
  *    `v` line does not name a Tor older than 0.3.0.8 (tor bug #22447);

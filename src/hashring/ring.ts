@@ -3,8 +3,7 @@
  * of a blinded key with tor's exact algorithm.
  *
  * Spec: rend-spec-v3 [WHERE-HSDESC]; tor `hs_common.c:
- * hs_get_responsible_hsdirs`; arti `tor-netdir/src/hsdir_ring.rs`;
- * tor-v3-spec.md §3.7.
+ * hs_get_responsible_hsdirs`; arti `tor-netdir/src/hsdir_ring.rs`.
  * ```
  * nodes = v3 HSDirs sorted by hsdir_index (memcmp order)
  * for replica in 1..hsdir_n_replicas:

@@ -5,8 +5,7 @@
  *
  * Spec: dir-spec §3.4.1 (`v` line, "Tor " + version); tor
  * `core/or/versions.c: tor_version_parse_platform, tor_version_parse,
- * tor_version_compare, tor_version_as_new_as, summarize_protover_flags`;
- * tor-v3-spec.md §3.6.
+ * tor_version_compare, tor_version_as_new_as, summarize_protover_flags`.
  * ```
  * version = NUM "." NUM [ "." NUM [ ("." | "pre" | "rc") NUM ] ] [ "-" tag ] [ " (r" NUM | " (git-" HEX ")" ]
  * ```

@@ -3,8 +3,8 @@
  * expanded secret, the credential and the subcredential.
  *
  * Spec: rend-spec-v3 Appendix A [KEYBLIND], §2.1 [SUBCRED];
- * tor-v3-spec.md §2 (tor `hs_common.c: build_blinded_key_param`,
- * `ext/ed25519/ref10/blinding.c`).
+ * tor `hs_common.c: build_blinded_key_param, hs_build_blinded_pubkey,
+ * hs_build_blinded_keypair, hs_get_subcredential`, `ext/ed25519/ref10/blinding.c`.
  *
  * @module
  */

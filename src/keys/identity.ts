@@ -1,13 +1,15 @@
 /**
  * The onion service identity key `KP_hs_id` / `KS_hs_id`.
  *
- * Spec: rend-spec-v3 §1.9 (a menagerie of keys); tor-v3-spec.md §1.1. Tor
- * stores the secret as a 64-byte expanded key (scalar ‖ prefix); the seed is
- * never needed for signing or blinding, so {@link HsIdKeypair} works from the
- * expanded form. When a key was made from a 32-byte seed (a PEM/PKCS#8 file,
- * or a freshly generated key) the keypair also remembers the seed: writing the
- * key back as PEM needs it, and OnionBalance 0.2.x keys its revision counters
- * with the seed for such keys (see `revision_counter.ts`).
+ * Spec: rend-spec-v3 §1.9 (a menagerie of keys); tor `crypto_ed25519.h`
+ * (`ed25519_secret_key_t`), `ext/ed25519/ref10/keypair.c:
+ * crypto_sign_seckey_expand`. Tor stores the secret as a 64-byte expanded key
+ * (scalar ‖ prefix); the seed is never needed for signing or blinding, so
+ * {@link HsIdKeypair} works from the expanded form. When a key was made from
+ * a 32-byte seed (a PEM/PKCS#8 file, or a freshly generated key) the keypair
+ * also remembers the seed: writing the key back as PEM needs it, and
+ * OnionBalance 0.2.x keys its revision counters with the seed for such keys
+ * (see `revision_counter.ts`).
  *
  * Role: nominal types (house style §6.2). The secret is never printed: the
  * keypair's inspection and JSON forms show no key material.

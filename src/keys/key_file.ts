@@ -5,7 +5,8 @@
  *
  * Spec: OnionBalance `hs_v3/service.py: _load_service_keys` (PEM first, then
  * tor's `hs_ed25519_secret_key`); rend-spec-v3 Appendix F [HIDSERVDIR-FORMAT];
- * tor-v3-spec.md §1.3; onionbalance-anchor.md §3.3.
+ * tor `crypto_format.c: crypto_read_tagged_contents_from_file`; OnionBalance
+ * `hs_v3/tor_ed25519.py`.
  *
  * Role: the only file in `src/keys/` that touches the file system. Unlike
  * OnionBalance (which tries PEM, logs a warning and tries tor's format), the

@@ -1,7 +1,8 @@
 /**
  * v3 onion addresses: `base32(PUBKEY | CHECKSUM | VERSION) + ".onion"`.
  *
- * Spec: rend-spec-v3 §6 [ONIONADDRESS]; tor-v3-spec.md §1.2.
+ * Spec: rend-spec-v3 §6 [ONIONADDRESS]; tor `hs_common.c: hs_build_address,
+ * hs_parse_address_no_log, hs_address_is_valid`.
  * ```
  * CHECKSUM = H(".onion checksum" | PUBKEY | VERSION)[:2]
  * VERSION  = 0x03

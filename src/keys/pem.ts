@@ -4,8 +4,8 @@
  * and OnionBalance 0.2.x loads first.
  *
  * Spec: RFC 8410 §7 (PKCS#8 v1 `PrivateKeyInfo` for Ed25519), RFC 7468 (PEM
- * text encoding); OnionBalance `hs_v3/service.py: _load_service_keys`;
- * onionbalance-anchor.md §3.3.
+ * text encoding); OnionBalance `hs_v3/service.py: _load_service_keys` (the
+ * unencrypted PKCS#8 PEM that `config_generator/config_generator.py` writes).
  * ```
  * DER = 30 2e 02 01 00 30 05 06 03 2b 65 70 04 22 04 20 | seed (32 bytes)
  * PEM = "-----BEGIN PRIVATE KEY-----\n" base64(DER) "\n-----END PRIVATE KEY-----\n"

@@ -4,8 +4,9 @@
  *
  * Spec: rend-spec-v3 [WHERE-HSDESC] ("node_identity is the ed25519 identity
  * key of the node"); dir-spec §3.3 (microdescriptor `id ed25519`, base64
- * without padding); tor-v3-spec.md §3.6. Like arti's `Ed25519Identity`: only
- * an identifier, never verified as a point (the ring only hashes it).
+ * without padding); tor `hs_common.c: node_has_hsdir_index`. Like arti's
+ * `Ed25519Identity`: only an identifier, never verified as a point (the ring
+ * only hashes it).
  *
  * Role: the nominal type that `src/netdoc/` produces and `src/hashring/` hashes.
  *

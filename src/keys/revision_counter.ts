@@ -8,7 +8,7 @@
  * Spec: rend-spec-v3 Appendix F "Two methods for managing revision counters"
  * and [DESC-OUTER] ("revision-counter"); OnionBalance
  * `hs_v3/descriptor.py: OBDescriptor._get_revision_counter`,
- * `_get_ope_scheme_words`; tor-v3-spec.md §3.11.
+ * `_get_ope_scheme_words`; tor `lib/crypt_ops/crypto_ope.c`.
  * ```
  * K = H("rev-counter-generation" | S)     -- S: the identity secret as OB holds it (no NUL)
  * T = (floor(now) − srv_start) + 1        -- srv_start: previous SR run (first desc), current (second)

@@ -7,7 +7,7 @@
  * `crypto_format.c: crypto_write_tagged_contents_to_file,
  * crypto_read_tagged_contents_from_file`, `crypto_ed25519.c:
  * ed25519_seckey_read_from_file`, `loadkey.c: ed_key_init_from_file` (the tag
- * must be `type0`), `hs_service.c: write_address_to_file`; tor-v3-spec.md §1.3.
+ * must be `type0`), `hs_service.c: load_service_keys, write_address_to_file`.
  * ```
  * header = "== " typestring ": " tag " ==" NUL-padded to 32 bytes
  * secret: "== ed25519v1-secret: type0 ==" 000000 | a (32) | prefix (32)     96 bytes

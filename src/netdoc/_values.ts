@@ -2,8 +2,9 @@
  * Typed readers for the arguments and objects of items: decimal integers,
  * fixed-length base64 values, curve25519 keys, and object tags.
  *
- * Spec: dir-spec §1.2; tor-v3-spec.md §4.1 (which base64 fields are padded;
- * decoders accept either); tor `crypto_format.c: curve25519_public_from_base64`.
+ * Spec: dir-spec §1.2; tor `binascii.c: base64_encode, base64_encode_nopad,
+ * base64_decode` (which base64 fields are padded; decoders accept either); tor
+ * `crypto_format.c: curve25519_public_from_base64`.
  *
  * Role: private to `src/netdoc/` (the `_` prefix). Every failure is a
  * {@link NetdocSyntaxError} naming the item's line and keyword, never a raw

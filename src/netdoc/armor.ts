@@ -1,7 +1,7 @@
 /**
  * Writes objects and base64 the way tor does.
  *
- * Spec: dir-spec §1.2 "Document meta-format"; tor-v3-spec.md §4.1; tor
+ * Spec: dir-spec §1.2 "Document meta-format"; tor
  * `binascii.c: base64_encode` with `BASE64_ENCODE_MULTILINE`.
  *
  * Role: the encoders' half of `tokenize.ts`. Pure string building.

@@ -5,7 +5,8 @@
  * and every router entry (`r`, `m`, `s`, `v`, `pr`).
  *
  * Spec: dir-spec §3.4.1 (header, `params`, `shared-rand-*-value`), §3.4.2 and
- * §3.9.2 (microdesc router entries); tor-v3-spec.md §3.1–§3.8.
+ * §3.9.2 (microdesc router entries); param-spec (`hsdir_*`); rend-spec-v3
+ * §2.2 [HASHRING]; tor `networkstatus.c`, `shared_random_client.c: get_voting_interval`.
  *
  * Role: parses text; verifies no signatures (tor, which hands us the
  * consensus over its control port, already did). Never touches the network.

@@ -6,8 +6,8 @@
  * Spec: dir-spec §3.3 (microdescriptor format, `id ed25519`), §3.9.2 (the
  * digest is SHA-256 of the whole microdescriptor text).
  *
- * C-tor quirk (private-tor-network.md "Pitfalls"): the control port's data
- * block loses the final newline of the last microdescriptor. Every
+ * C-tor quirk (seen with tor 0.4.9.11's `GETINFO md/all`): the control
+ * port's data block loses the final newline of the last microdescriptor. Every
  * microdescriptor ends in "\n", so each one is hashed with its newline,
  * restored when missing; OnionBalance 0.2.2 hashes the last one without it and
  * silently drops that relay from its ring.

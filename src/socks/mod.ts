@@ -1,6 +1,7 @@
 /**
  * A SOCKS5 client (RFC 1928, RFC 1929 username/password) for tor's SocksPort,
- * with tor's extended onion-service error codes (prop304 / tor-v3-spec.md:
+ * with tor's extended onion-service error codes (prop304; tor manual `SocksPort`
+ * flag `ExtendedErrors`; tor `lib/net/socks5_status.h: socks5_reply_status_t`:
  * 0xF0 descriptor not found … 0xF7), and the byte-stream helpers it uses.
  *
  * Role: the balancer's health checks connect to backends' own onion

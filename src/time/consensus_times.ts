@@ -10,7 +10,7 @@
  * tor `hs_common.c: get_time_period_length, hs_in_period_between_tp_and_srv`,
  * `nodelist.c: node_set_hsdir_index`, `shared_random_client.c:
  * get_voting_interval, sr_state_get_start_time_of_current_protocol_run`;
- * tor-v3-spec.md §3.1–§3.4.
+ * tor `networkstatus.c` (`REASONABLY_LIVE_TIME`).
  *
  * Role: pure functions of a {@link ConsensusTimes} (which `src/netdoc/`
  * produces from a parsed consensus). Tor takes every such decision from the

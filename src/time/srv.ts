@@ -4,7 +4,7 @@
  *
  * Spec: rend-spec-v3 §2.3 [PUB-SHAREDRANDOM] and §2.3.1 (client behaviour in
  * the absence of shared random values); dir-spec "shared-rand-current-value";
- * tor `hs_common.c: compute_disaster_srv`; tor-v3-spec.md §3.3.
+ * tor `hs_common.c: compute_disaster_srv`, `shared_random_client.c`.
  * ```
  * disaster_srv = H("shared-random-disaster" | INT_8(period_length) | INT_8(period_num))
  * ```

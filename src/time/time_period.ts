@@ -2,8 +2,8 @@
  * A time period of the onion-service protocol: its number, its length, and
  * the rotation offset that places its start.
  *
- * Spec: rend-spec-v3 §2.2.1 [TIME-PERIODS]; tor-v3-spec.md §3.2; tor
- * `hs_common.c: hs_get_time_period_num, hs_get_start_time_of_next_time_period`.
+ * Spec: rend-spec-v3 §2.2.1 [TIME-PERIODS]; tor `hs_common.c: get_time_period_length,
+ * hs_get_time_period_num, hs_get_start_time_of_next_time_period`.
  * ```
  * period_num = (floor(t / 60) − rotation_offset_minutes) div period_length
  * start      = period_num × period_length × 60 + rotation_offset_seconds

@@ -13,8 +13,8 @@ import {
 import { blindKeypair, HsIdKeypair } from "../../src/keys/mod.ts";
 import { TimePeriod } from "../../src/time/mod.ts";
 
-// tor-v3-spec.md A.9: the descriptor-signing-key-cert of arti's hsdesc1.txt (a real
-// tor-made descriptor; arti crates/tor-netdoc/testdata/hsdesc1.txt).
+// The descriptor-signing-key-cert of arti's hsdesc1.txt (a real tor-made descriptor; arti
+// crates/tor-netdoc/testdata/hsdesc1.txt).
 const ARTI_CERT = fromHex(
   "0108" + "0007192b" + "01" +
     "0ad8ae6ea2c13f5302be247d4b1016f5bae330a4a0b90144fef1e4bb7904e17a" +
@@ -23,7 +23,8 @@ const ARTI_CERT = fromHex(
     "f5b8d5185f252a40c24ff593ef8b9093a895f6919dfbaf05487a797c82543b73" +
     "898dde235c730e1b077c076f66159b13ee72365550dfe37b7e246f7dd93a8c0e",
 );
-// tor-v3-spec.md A.9 / A.12: the project vector's type-08 cert.
+// The type-08 cert of this project's deterministic descriptor vector (`A12` in
+// tests/netdoc/hsdesc/_fixtures.ts).
 const A12_CERT = fromHex(
   "0108000806cb0129acbae141bccaf0b22e1a94d34d0bc7361e526d0bfe12c89794bc9322966dd70100200400" +
     "5b3fe5eb8c34cbacc8c57c6191058538e38ef271dd3ea98f3dc6e68e85cfd7863803f99d1816ad69df4a7e20" +
@@ -42,7 +43,7 @@ function assertCertError(fn: () => unknown, kind: CertErrorKind): void {
   assert.throws(fn, (e: unknown) => e instanceof CertError && e.kind === kind);
 }
 
-Deno.test("decodeEd25519Cert() reads the A.9 layout of a tor-made type-08 cert", () => {
+Deno.test("decodeEd25519Cert() reads the layout of arti's tor-made type-08 cert", () => {
   const cert = decodeEd25519Cert(ARTI_CERT);
   assert.equal(ARTI_CERT.length, 140);
   assert.equal(cert.certType, CertType.HS_DESC_SIGNING);
@@ -61,7 +62,7 @@ Deno.test("decodeEd25519Cert() reads the A.9 layout of a tor-made type-08 cert",
   assert.deepEqual(cert.encode(), ARTI_CERT);
 });
 
-Deno.test("check() verifies the A.9 cert at its last valid second and not one second later", () => {
+Deno.test("check() verifies arti's cert at its last valid second and not one second later", () => {
   const cert = decodeEd25519Cert(ARTI_CERT);
   const expiry = 465195 * 3600 * 1000;
   const checked = cert.check({ now: new Date(expiry), certType: CertType.HS_DESC_SIGNING });

@@ -125,7 +125,7 @@ Service ${FRONT}
 });
 
 Deno.test("formatStatus() formats OnionBalance 0.2.2's own status document", () => {
-  // The shape of hs_v3/status.py `_outputString` (onionbalance-anchor.md §4.10).
+  // The shape of OnionBalance 0.2.2's `onionbalance/hs_v3/status.py: _outputString`.
   const ob = {
     services: [{
       instances: [

@@ -29,7 +29,9 @@ function assertProtocolError(kind: string, body: () => unknown): void {
   });
 }
 
-// tor-v3-spec.md Appendix A.13, written out as the bytes tor sends.
+// A13: the replies of a tor 0.4.9.11 control session on loopback (`DisableNetwork 1`, cookie and
+// password authentication), written out as the bytes tor sends. tests/vectors/control/ holds
+// captured sessions of the same tor.
 const A13 = [
   '250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE,HASHEDPASSWORD COOKIEFILE="/var/lib/tor/control_auth_cookie"\r\n250-VERSION Tor="0.4.9.11"\r\n250 OK\r\n',
   "250-version=0.4.9.11\r\n250 OK\r\n",

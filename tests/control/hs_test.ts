@@ -1,6 +1,7 @@
 /**
  * hsFetch(), hsPost(), subscribeEvents(), signal() and setEvents() against a fake control server
- * that plays tor's HS_DESC / HS_DESC_CONTENT sequences (tor-v3-spec.md §7.6–7.8).
+ * that plays tor's HS_DESC / HS_DESC_CONTENT sequences (control-spec §3.26 HSFETCH, §3.29 HSPOST,
+ * §4.1.25 HS_DESC, §4.1.26 HS_DESC_CONTENT; tor `control_events.c`, `hs_control.c`).
  */
 import assert from "node:assert/strict";
 import {

@@ -357,7 +357,7 @@ Deno.test({
         "tor killed during a request → ControlSocketClosed",
         () =>
           withDeadline(10_000, async () => {
-            // Without HSADDRESS, tor 0.4.9 never answers an HSPOST (tor-v3-spec.md §7.8).
+            // Without HSADDRESS, tor 0.4.9 never answers an HSPOST (`handle_control_hspost`).
             const unanswered = client!.request("+HSPOST", {
               data: "hs-descriptor 3\n",
               timeoutMs: 60_000,

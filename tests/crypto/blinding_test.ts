@@ -39,7 +39,7 @@ vectorTest("blindPublicKeyBytes() reproduces stem's test_blinding", async () => 
   const pub = publicKeyFromSeed(fromHex(blinding.seed));
   assert.equal(
     toHex(pub),
-    "af06a3e3291714e4f356c19c9b15cd1951ec6e6662aa77be07547f289383341d", // tor-v3-spec.md A.2.3
+    "af06a3e3291714e4f356c19c9b15cd1951ec6e6662aa77be07547f289383341d", // stem test_blinding
   );
   assert.equal(
     toHex(blindPublicKeyBytes(pub, fromHex(blinding.blinding_nonce))),

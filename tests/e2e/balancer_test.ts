@@ -115,7 +115,8 @@ Deno.test({
     assert.ok(daemon !== undefined, "the first case started the balancer");
     // On a network of 8 relays, intro points of different backends often sit on the same relay,
     // and a tor client then uses the first such intro point of the descriptor: one revision may
-    // not reach every backend (private-tor-network.md), so the spread is judged over several.
+    // not reach every backend (see `orderByRelay` in src/balancer/selection.ts), so the spread is
+    // judged over several.
     const revisions = new Set<string>();
     const seen = new Map<string, number>();
     const all = shared.backends.map((b) => b.name).sort();

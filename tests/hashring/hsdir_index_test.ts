@@ -33,7 +33,8 @@ Deno.test("hsIndex() depends on the replica; the two formulas order the integers
   const period = new TimePeriod(42);
   const r1 = hsIndex(blinded, { replica: 1, period });
   assert.equal(r1.equals(hsIndex(blinded, { replica: 2, period })), false);
-  // Swapping number and length would give another value (tor-v3-spec.md §3.5 ⚠).
+  // Swapping number and length would give another value (rend-spec-v3 [WHERE-HSDESC]: hs_index
+  // hashes the period length before the number, hsdir_index the number first).
   assert.equal(
     r1.equals(hsIndex(blinded, { replica: 1, period: new TimePeriod(1440, 42) })),
     false,

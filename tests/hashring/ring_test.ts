@@ -52,7 +52,7 @@ async function obRing() {
   return { v, relays, timeline };
 }
 
-vectorTest("HsDirRing reproduces OnionBalance's 255-node hash-ring test (A.6)", async () => {
+vectorTest("HsDirRing reproduces OnionBalance's 255-node hash-ring test", async () => {
   const { v, relays, timeline } = await obRing();
   assert.equal(timeline.inTpToSrv, true);
   for (const slot of ["first", "second"] as const) {

@@ -33,7 +33,8 @@ vectorTest(
   async () => {
     const fixture = await readBinaryVector("project/ob_pkcs8_seed01.pem");
     const keypair = decodePkcs8Pem(fixture);
-    // Seed 01..20 is the identity seed of tor-v3-spec.md A.12.
+    // Seed 01..20 is the identity seed of the project's descriptor vector (`A12` in
+    // tests/netdoc/hsdesc/_fixtures.ts).
     assert.equal(
       toHex(keypair.public.toBytes()),
       "79b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664",

@@ -30,7 +30,7 @@ function assertKeyError(fn: () => unknown, kind: KeyErrorKind, pattern: RegExp):
   assert.fail("no error");
 }
 
-Deno.test("the key-file headers are tor's bytes (tor-v3-spec.md §1.3)", () => {
+Deno.test("the key-file headers are tor's bytes (tor crypto_format.c)", () => {
   assert.equal(
     toHex(TOR_SECRET_KEY_HEADER),
     "3d3d206564323535313976312d7365637265743a207479706530203d3d000000",
@@ -41,7 +41,7 @@ Deno.test("the key-file headers are tor's bytes (tor-v3-spec.md §1.3)", () => {
   );
 });
 
-vectorTest("decodeTorSecretKeyFile() reads OnionBalance's tor key fixture (A.11)", async () => {
+vectorTest("decodeTorSecretKeyFile() reads OnionBalance's tor key fixture", async () => {
   const bytes = await readBinaryVector("onionbalance/hs_ed25519_secret_key");
   const { keys } = await readJsonVector<{ keys: { address: string; message: string } }>(
     "onionbalance/test_v3.json",

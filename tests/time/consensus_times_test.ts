@@ -139,7 +139,8 @@ Deno.test("missing SRVs fall back to the disaster SRV of the period that wants t
 });
 
 Deno.test("a testing network derives period length and offset from the voting interval", () => {
-  // private-tor-network.md: 20 s votes → 8-minute periods, 4-minute offset; hsdir_interval ignored.
+  // tor `hs_common.c: get_time_period_length, hs_get_time_period_num` with TestingTorNetwork:
+  // 20 s votes → 8-minute periods (one SR run), 4-minute offset; hsdir_interval ignored.
   const validAfter = 1_700_000_020; // a multiple of 20
   const c = {
     validAfter,

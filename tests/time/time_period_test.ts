@@ -42,15 +42,15 @@ vectorTest(
   },
 );
 
-Deno.test("TimePeriod.containing() matches the periods of tor-v3-spec.md A.4 and rend-spec", () => {
+Deno.test("TimePeriod.containing() matches rend-spec [TIME-PERIODS] and the vectors", () => {
   // rend-spec [TIME-PERIODS]: 2016-04-13 11:15:01 UTC is in TP 16903, which began
   // 2016-04-12 12:00 UTC and ended 2016-04-13 12:00 UTC.
   const p = TimePeriod.containing(1460546101);
   assert.equal(p.number, 16903);
   assert.equal(p.start(), Date.UTC(2016, 3, 12, 12) / 1000);
   assert.equal(p.end(), Date.UTC(2016, 3, 13, 12) / 1000);
-  assert.equal(TimePeriod.containing(106710633).number, 1234); // 1973-05-20 01:50:33
-  assert.equal(TimePeriod.containing(1893502800).number, 21915); // 2030-01-01 13:00:00
+  assert.equal(TimePeriod.containing(106710633).number, 1234); // 1973-05-20, test_blinding_basics
+  assert.equal(TimePeriod.containing(1893502800).number, 21915); // 2030-01-01 13:00, A12 vector
   assert.equal(TimePeriod.containing(10101010101).number, 116909); // OnionBalance's ring test
 });
 

@@ -4,11 +4,10 @@
  * introduction points re-certified under a fresh descriptor signing key.
  *
  * Spec: rend-spec-v3 §2.4 [DESC-OUTER], §2.5 [HS-DESC-ENC], §2.5.1.4 (fake
- * auth-client lines) — https://spec.torproject.org/rend-spec/;
- * tor-v3-spec.md §4.8 (recipe), §5.1 (re-certification), §6.1 (client auth);
+ * auth-client lines), §1.9.1 [CLIENT-AUTH] — https://spec.torproject.org/rend-spec/;
  * tor `hs_service.c: build_service_desc_superencrypted`,
  * `hs_descriptor.c: desc_encode_v3`; OnionBalance `hs_v3/descriptor.py:
- * _recertify_intro_point`.
+ * _recertify_intro_point` (re-certification of the backends' intro points).
  *
  * Role: pure but for WebCrypto AES; no clock (`now` is an input) and no
  * global randomness. Randomness comes from `options.rng`, drawn in this
@@ -260,7 +259,8 @@ export function commonFlowControl(
 }
 
 /**
- * Builds, encrypts and signs a descriptor (tor-v3-spec.md §4.8).
+ * Builds, encrypts and signs a descriptor the way tor does (tor `hs_descriptor.c:
+ * hs_desc_encode_descriptor`).
  *
  * @param input Keys, period, revision counter, intro points and options.
  * @param options The rng, the shuffle and the size limit.

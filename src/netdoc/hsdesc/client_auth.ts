@@ -5,7 +5,7 @@
  *
  * Spec: rend-spec-v3 §1.9.1 [CLIENT-AUTH], §2.5.1.2 [HS-DESC-FIRST-LAYER] —
  * https://spec.torproject.org/rend-spec/hsdesc-encrypt.html#CLIENT-AUTH;
- * tor-v3-spec.md §6; tor `hs_descriptor.c: build_descriptor_cookie_keys,
+ * tor `hs_descriptor.c: build_descriptor_cookie_keys,
  * hs_desc_build_authorized_client, decrypt_descriptor_cookie`;
  * `hs_client.c: parse_auth_file_content`.
  *

@@ -3,8 +3,8 @@
  * decrypted descriptor: outer parse → outer verify → decrypt middle → parse
  * middle → (client auth) → decrypt inner → parse inner → check intro points.
  *
- * Spec: rend-spec-v3 §2.4 [DESC-OUTER], §2.5 [HS-DESC-ENC] — https://spec.torproject.org/rend-spec/;
- * tor-v3-spec.md §4.2–§4.6, §6.2; tor `hs_client.c:
+ * Spec: rend-spec-v3 §2.4 [DESC-OUTER], §2.5 [HS-DESC-ENC], §1.9.1 [CLIENT-AUTH] —
+ * https://spec.torproject.org/rend-spec/; tor `hs_client.c:
  * hs_client_decode_descriptor`, `hs_descriptor.c: hs_desc_decode_descriptor`;
  * arti `hsdesc.rs: EncryptedHsDesc::decrypt`.
  *

@@ -3,8 +3,8 @@
  * a SHA3-256 MAC over the ciphertext.
  *
  * Spec: rend-spec-v3 §2.5.3 [HS-DESC-ENCRYPTION-KEYS] —
- * https://spec.torproject.org/rend-spec/hsdesc-encrypt.html; tor-v3-spec.md
- * §4.4; tor `hs_descriptor.c: build_secret_input, build_kdf_key,
+ * https://spec.torproject.org/rend-spec/hsdesc-encrypt.html; tor
+ * `hs_descriptor.c: build_secret_input, build_kdf_key,
  * build_secret_key_iv_mac, build_mac, build_plaintext_padding,
  * decrypt_desc_layer`; arti `desc_enc.rs`.
  *

@@ -4,8 +4,8 @@
  *
  * Spec: rend-spec-v3 §2.5.2 [HS-DESC-SECOND-LAYER] (§2.5.2.2 plaintext format) —
  * https://spec.torproject.org/rend-spec/hsdesc-encrypt.html; prop324 §9.1
- * (`flow-control`); prop327 §3.1 / hspow-spec (`pow-params`); tor-v3-spec.md
- * §4.6; tor `hs_descriptor.c: get_inner_encrypted_layer_plaintext,
+ * (`flow-control`); prop327 §3.1 / hspow-spec (`pow-params`); tor
+ * `hs_descriptor.c: get_inner_encrypted_layer_plaintext,
  * desc_decode_encrypted_v3, decode_intro_points, decode_pow_params`; arti
  * `inner.rs`.
  *

@@ -4,8 +4,8 @@
  *
  * Spec: rend-spec-v3 §2.5.2.2 [HS-DESC-SECOND-LAYER] (`introduction-point`, `onion-key`, `auth-key`,
  * `enc-key`, `enc-key-cert`, `legacy-key`, `legacy-key-cert`) —
- * https://spec.torproject.org/rend-spec/hsdesc-encrypt.html; tor-v3-spec.md
- * §4.3, §4.6; tor `hs_descriptor.c: encode_intro_point,
+ * https://spec.torproject.org/rend-spec/hsdesc-encrypt.html; cert-spec §2.1, A.1
+ * (cert types 09 and 0B); tor `hs_descriptor.c: encode_intro_point,
  * decode_introduction_point` (token table `hs_desc_intro_point_v3_token_table`).
  *
  * ```

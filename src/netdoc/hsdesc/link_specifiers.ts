@@ -4,7 +4,8 @@
  *
  * Spec: rend-spec-v3 §0.4 [BUILDING-BLOCKS], §2.5.2.2 (`introduction-point`); tor-spec §5.1.2
  * [EXTEND2] (link specifier types); trunnel `link_specifier_list`;
- * tor-v3-spec.md §4.6, A.7.3.
+ * tor `hs_descriptor.c: encode_link_specifiers`; arti `crates/tor-netdoc/testdata/hsdesc2.txt`
+ * (real tor-made blocks, in tor's order 00, 02, 03, 01).
  *
  * ```
  * NSPEC(1) | NSPEC × ( LSTYPE(1) LSLEN(1) LSPEC(LSLEN) )

@@ -3,8 +3,8 @@
  * the client-authorization section and the encrypted inner layer.
  *
  * Spec: rend-spec-v3 §2.5.1 [HS-DESC-FIRST-LAYER] (§2.5.1.2 plaintext format) —
- * https://spec.torproject.org/rend-spec/hsdesc-encrypt.html; tor-v3-spec.md
- * §4.5; tor `hs_descriptor.c: get_outer_encrypted_layer_plaintext,
+ * https://spec.torproject.org/rend-spec/hsdesc-encrypt.html; tor
+ * `hs_descriptor.c: get_outer_encrypted_layer_plaintext,
  * desc_decode_superencrypted_v3` (token table
  * `hs_desc_superencrypted_v3_token_table`); arti `middle.rs`.
  *

@@ -7,7 +7,7 @@
  *
  * Spec: rend-spec-v3 §2.4 [DESC-OUTER], §2.5 [HS-DESC-ENC] ([HS-DESC-FIRST-LAYER],
  * [HS-DESC-SECOND-LAYER], [HS-DESC-ENCRYPTION-KEYS]), §1.9.1 [CLIENT-AUTH] —
- * https://spec.torproject.org/rend-spec/; tor-v3-spec.md §4–§6.
+ * https://spec.torproject.org/rend-spec/; tor `feature/hs/hs_descriptor.c`.
  *
  * ```
  * decodeHsDesc(text, {identity, periods, now, clientKey?})

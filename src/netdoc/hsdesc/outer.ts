@@ -3,8 +3,8 @@
  * an unchecked document, check it, and encode it.
  *
  * Spec: rend-spec-v3 §2.4 [DESC-OUTER] —
- * https://spec.torproject.org/rend-spec/hsdesc-outer.html; tor-v3-spec.md
- * §4.2; tor `hs_descriptor.c: desc_encode_v3, desc_decode_plaintext_v3,
+ * https://spec.torproject.org/rend-spec/hsdesc-outer.html; tor
+ * `hs_descriptor.c: desc_encode_v3, desc_decode_plaintext_v3,
  * desc_sig_is_valid` (token table `hs_desc_v3_token_table`); arti `outer.rs`.
  *
  * ```

@@ -1,11 +1,13 @@
 /**
- * Shared test inputs: the fixed inputs of tor-v3-spec.md Appendix A.12 (the
- * project's deterministic full-descriptor vector), a scripted rng, and a
- * helper that makes fresh intro points.
+ * Shared test inputs: the fixed inputs of the project's deterministic
+ * full-descriptor vector (`A12` below), a scripted rng, and a helper that
+ * makes fresh intro points.
  *
- * Provenance: every constant below is quoted from tor-v3-spec.md A.12
- * ("Deterministic full-descriptor build vector (this project)"), which was
- * cross-checked with stem 1.8.1, OnionBalance 0.2.2 and tor 0.4.9.11 HSPOST.
+ * Provenance: the `A12` vector was generated for this project from the fixed
+ * inputs below (every random input pinned) and cross-checked: tor 0.4.9.11
+ * accepts the descriptor over `+HSPOST`, stem 1.8.1 decrypts it, OnionBalance
+ * 0.2.2's `ReceivedDescriptor` parses it, and OnionBalance, stem and tor's
+ * `ed25519_exts_ref.py` agree on its blinding values.
  *
  * @module
  */

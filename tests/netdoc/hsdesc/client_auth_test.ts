@@ -16,7 +16,7 @@ import {
 } from "../../../src/netdoc/mod.ts";
 import { A12, makeIntroPoint } from "./_fixtures.ts";
 
-// tor src/test/test_hs_descriptor.c test_build_authorized_client, as quoted in tor-v3-spec.md A.8.
+// tor src/test/test_hs_descriptor.c test_build_authorized_client.
 const SUBCRED = Subcredential.fromBytes(new Uint8Array(32).fill(0x2a));
 const EPHEMERAL = DescAuthEphemeralKeypair.fromSecret(
   fromHex("d023b674d993a5c8446bd2ca97e9961149b3c0e88c7dc14e8777744dd3468d6a"),
@@ -27,7 +27,7 @@ const CLIENT_PK = HsClientDescEncKey.fromBytes(
 const COOKIE = DescriptorCookie.fromBytes(fromHex("07d087f1d8c68393721f6e70316d3b29"));
 const IV = new Uint8Array(16).fill(1);
 
-Deno.test("buildAuthClient() matches tor's test_build_authorized_client (A.8)", async () => {
+Deno.test("buildAuthClient() matches tor's test_build_authorized_client", async () => {
   assert.equal(
     toHex(EPHEMERAL.public.toBytes()),
     "187faa8f2307fb05bad13c84f58f9b207c15f302350491564fe7e2c104a24f49",
@@ -119,7 +119,8 @@ Deno.test("a client key on a descriptor without client auth is not needed", asyn
 });
 
 Deno.test("parseClientAuthKeyFile() reads tor's .auth_private format", () => {
-  // arti hsdesc2.txt's client (tor-v3-spec.md A.8): secret 90F2…E443, public 9004…9019.
+  // The authorized client of arti's crates/tor-netdoc/testdata/hsdesc2.txt: secret 90F2…E443,
+  // public 9004…9019.
   const secret = fromHex("90F2D60F917F2423F0989CE9979639435A5B01CF7AB3E0A1B900BEB892BAE443");
   const address = "paozpdhgz2okvc6kgbxvh2bnfsmt4xergrtcl4obkhopyvwxkpjzvoad";
   const file = parseClientAuthKeyFile(

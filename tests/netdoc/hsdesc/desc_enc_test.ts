@@ -11,8 +11,9 @@ import {
 } from "../../../src/netdoc/mod.ts";
 import { base64Lines } from "../../../src/netdoc/mod.ts";
 
-// tor-v3-spec.md A.7.1 (inputs from A.2.1: tor test_blinding_basics, TP 1234): a fixed-input
-// KDF/cipher vector; stem's _encrypt_layer with the salt forced gives the same blob.
+// A fixed-input KDF/cipher vector: A' and the subcredential of tor's test_blinding_basics
+// (TP 1234), revision counter 42, salt 00..0f; stem's _encrypt_layer with the salt forced gives
+// the same blob.
 const BLINDED = HsBlindIdKey.fromBytes(
   fromHex("3A50BF210E8F9EE955AE0014F7A6917FB65EBF098A86305ABB508D1A7291B6D5"),
 );
@@ -29,7 +30,7 @@ const BLOB =
 const BLOB_WITH_COOKIE =
   "000102030405060708090a0b0c0d0e0f68492b90ba5ff26c0d32f858f088f9bd687c5502f0a69a64a0eddc2441415bccd4fd25010f588c2a968e2473ddbf6f703a7b";
 
-Deno.test("deriveLayerKeys() matches A.7.1 for both layers", () => {
+Deno.test("deriveLayerKeys() matches the fixed-input vector for both layers", () => {
   const middle = deriveLayerKeys({ ...base, layer: "middle" }, SALT);
   assert.equal(
     toHex(middle.secretKey),
@@ -52,7 +53,7 @@ Deno.test("deriveLayerKeys() matches A.7.1 for both layers", () => {
   );
 });
 
-Deno.test("encryptLayer() matches the A.7.1 blobs, with and without the cookie", async () => {
+Deno.test("encryptLayer() matches the fixed-input blobs, with and without the cookie", async () => {
   const blob = await encryptLayer(PLAINTEXT, { ...base, layer: "inner", salt: SALT });
   assert.equal(toHex(blob), BLOB);
   assert.equal(
@@ -68,7 +69,7 @@ Deno.test("encryptLayer() matches the A.7.1 blobs, with and without the cookie",
   assert.equal(toHex(withCookie), BLOB_WITH_COOKIE);
 });
 
-Deno.test("decryptLayer() opens the A.7.1 blobs and rejects a flipped bit as MacMismatch", async () => {
+Deno.test("decryptLayer() opens the fixed-input blobs; a flipped bit is MacMismatch", async () => {
   const plain = await decryptLayer(fromHex(BLOB), { ...base, layer: "inner" });
   assert.deepEqual(plain, PLAINTEXT);
   const cookie = await decryptLayer(fromHex(BLOB_WITH_COOKIE), {

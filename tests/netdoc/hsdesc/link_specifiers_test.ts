@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { BytesError, fromHex, toHex } from "../../../src/bytes/mod.ts";
 import { LinkSpecifiers } from "../../../src/netdoc/mod.ts";
 
-// tor-v3-spec.md A.7.3: a real intro point of arti's hsdesc2.txt (made by tor).
+// A73: the link specifiers of a real intro point of arti's hsdesc2.txt (made by tor; arti
+// crates/tor-netdoc/testdata/hsdesc2.txt).
 const A73 =
   "040006904c51c620fb021438f732dd349a2e59078434651162a2f4201934a50320c357a59f7c97556c2a4887d7d5d18a710425e52e37fd8d174de6348418406a8c01122a0104f8019203c5000000000000000220fb";
 

@@ -10,7 +10,7 @@ directory that is deleted afterwards; cookies and passwords are never written ou
 import hashlib, hmac, os, re, secrets, shutil, socket, subprocess, sys, tempfile, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ADDR = "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid"  # tor-v3-spec A.14
+ADDR = "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid"  # tor's test_build_address
 
 
 def start_tor(tmp, extra):

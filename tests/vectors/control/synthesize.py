@@ -6,9 +6,10 @@ A DisableNetwork tor has no consensus and so never sends these events; a private
 would. The lines follow the format strings of tor's
 src/feature/control/control_events.c (control_event_hs_descriptor_requested/_created/_upload/
 _upload_end, control_event_hsv3_descriptor_received/_failed, control_event_hs_descriptor_content;
-torproject/tor maint-0.4.7 b5d08ddc09ec785d81e4043d9f9e2f032c9e49ab) and the table in
-tor-v3-spec.md section 7.6. The address and blinded key are tor-v3-spec.md A.14's
-(25njqamc...l5sid, blinded for TP 1234); fingerprints, nicknames and HSDIR_INDEX are made up.
+torproject/tor maint-0.4.7 b5d08ddc09ec785d81e4043d9f9e2f032c9e49ab) and control-spec 4.1.25
+HS_DESC / 4.1.26 HS_DESC_CONTENT. The address (25njqamc...l5sid) is from tor's test_build_address
+and the blinded key from tor's test_blinding_basics (TP 1234), both in src/test/test_hs_common.c;
+fingerprints, nicknames and HSDIR_INDEX are made up.
 The last HS_DESC line deliberately has an unknown action, reason and keyword.
 
 Run from the repository root:  /usr/bin/python3 tests/vectors/control/synthesize.py
