@@ -23,8 +23,8 @@ export interface BalancerSpec {
   controlPort: number;
 }
 
-/** A balancer process that the soak can signal and restart. */
-export class Balancer {
+/** A balancer process (this project's or OnionBalance's) that the soak can signal and restart. */
+export class BalancerProcess {
   readonly spec: BalancerSpec;
   readonly #dir: string;
   readonly #readRoot: string;

@@ -31,7 +31,7 @@ import {
 } from "../testnet/mod.ts";
 import { findFreeBasePort } from "../testnet/ports.ts";
 import { probeLoop } from "../bench/follow_scenario.ts";
-import { Balancer, type BalancerSpec } from "./balancers.ts";
+import { BalancerProcess, type BalancerSpec } from "./balancers.ts";
 import { openControl, sampleBackend, sampleServed } from "./observe.ts";
 import {
   type BackendSample,
@@ -106,7 +106,7 @@ async function main(o: Options): Promise<void> {
       onionAddress: keys[i]!.onionAddress,
       controlPort: tors[i]!.controlPort,
     };
-    return new Balancer(spec, runDir, backends.map((b) => b.onionAddress), dir);
+    return new BalancerProcess(spec, runDir, backends.map((b) => b.onionAddress), dir);
   });
   const observer = await openControl(observerTor.controlPort);
   const rec: Recording = { probes: [], samples: [], served: [], checks: [], kills: [], rss: [] };
@@ -157,7 +157,7 @@ async function main(o: Options): Promise<void> {
 }
 
 async function waitForFirstPublish(
-  balancers: readonly Balancer[],
+  balancers: readonly BalancerProcess[],
   observer: ControlClient,
   say: (line: string) => void,
 ): Promise<void> {
@@ -180,7 +180,7 @@ async function waitForFirstPublish(
 
 /** Samples backends every 5 s, served descriptors and memory every 10 s, and checks rotations. */
 async function observeLoop(
-  balancers: readonly Balancer[],
+  balancers: readonly BalancerProcess[],
   backends: readonly { onionAddress: string; controlPort: number }[],
   observer: ControlClient,
   rec: Recording,
@@ -231,7 +231,7 @@ async function observeLoop(
 async function applyFault(
   fault: Fault,
   dir: string,
-  balancers: readonly Balancer[],
+  balancers: readonly BalancerProcess[],
   rec: Recording,
 ): Promise<void> {
   const frontends = ["frontend", ...balancers.slice(1).map((_, i) => `frontend${i + 1}`)];
@@ -268,7 +268,7 @@ function describeFault(fault: Fault): string {
   return "backend" in fault ? `${fault.kind} ${fault.backend}` : fault.kind;
 }
 
-function report(balancers: readonly Balancer[], rec: Recording, t0: number): unknown {
+function report(balancers: readonly BalancerProcess[], rec: Recording, t0: number): unknown {
   const rotations = rotationTimes(rec.samples);
   const out: Record<string, unknown> = {};
   for (const b of balancers) {

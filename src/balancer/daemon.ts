@@ -104,6 +104,14 @@ export interface BalancerDeps {
   isTestnet?: boolean;
 }
 
+/** What a config gives the daemon: its frontends, its timings, its health checks. */
+export interface BalancerConfig {
+  services: FrontendService[];
+  timings: BalancerTimings;
+  /** Active health checks (config `health-check`); off when `enabled` is false. */
+  health: HealthCheckConfig;
+}
+
 /** The daemon (see the module comment). */
 export class Balancer {
   services: FrontendService[];
@@ -134,15 +142,10 @@ export class Balancer {
   #torConnected = true;
   readonly #unsubscribe: (() => void)[] = [];
 
-  constructor(
-    services: FrontendService[],
-    timings: BalancerTimings,
-    health: HealthCheckConfig,
-    deps: BalancerDeps,
-  ) {
-    this.services = services;
-    this.timings = timings;
-    this.health = health;
+  constructor(config: BalancerConfig, deps: BalancerDeps) {
+    this.services = config.services;
+    this.timings = config.timings;
+    this.health = config.health;
     this.#deps = deps;
   }
 
@@ -400,12 +403,12 @@ export class Balancer {
     try {
       const result = await checkBackend(backend, proxy, {
         port: this.health.port,
-        timeoutMs: checkDeadlineMs(
-          backend.healthFailures ?? 0,
-          this.health.intervalSeconds * 1000,
-          this.health.timeoutSeconds * 1000,
-          this.health.failures,
-        ),
+        timeoutMs: checkDeadlineMs({
+          failures: backend.healthFailures ?? 0,
+          intervalMs: this.health.intervalSeconds * 1000,
+          threshold: this.health.failures,
+          timeoutMs: this.health.timeoutSeconds * 1000,
+        }),
         isolation: `onionbalance-health-${++this.#healthCounter}`,
         now: () => clock.now(),
       });
@@ -448,12 +451,12 @@ export class Balancer {
         // the next check uses) and ours hold whatever the backend published last.
         s.nextAt = Math.min(s.nextAt, at);
       }
-      s.healthAt = at + nextCheckDelayMs(
-        backend.healthFailures ?? 0,
-        this.health.intervalSeconds * 1000,
-        this.health.failures,
-        result.durationMs,
-      );
+      s.healthAt = at + nextCheckDelayMs({
+        failures: backend.healthFailures ?? 0,
+        intervalMs: this.health.intervalSeconds * 1000,
+        threshold: this.health.failures,
+        lastDurationMs: result.durationMs,
+      });
     } finally {
       s.healthInFlight = false;
       this.wake();

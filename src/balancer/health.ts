@@ -42,14 +42,14 @@
 import { socks5Connect, Socks5Error, type SocksProxy } from "../socks/mod.ts";
 import type { Backend } from "./backend.ts";
 
-/** Settings of the checks (config `health-check`). */
-export interface HealthOptions {
-  /** Milliseconds between checks of a healthy backend (config `interval` is in seconds). */
+/** Where a backend stands in its checks, for {@link nextCheckDelayMs} and {@link checkDeadlineMs}. */
+export interface CheckState {
+  /** Failed checks in a row. */
+  failures: number;
+  /** Milliseconds between checks of a healthy backend (config `interval`, in seconds there). */
   intervalMs: number;
-  /** Deadline of one check, in milliseconds. */
-  timeoutMs: number;
-  /** The virtual port to connect to. */
-  port: number;
+  /** Failed checks in a row that leave a backend out (config `failures`). */
+  threshold: number;
 }
 
 /** The outcome of one check. */
@@ -117,13 +117,10 @@ function confirmSlotMs(intervalMs: number, threshold: number): number {
  * started (at least {@link CONFIRM_GAP_MS}); a third of the interval once the
  * backend is left out (to notice its return).
  *
- * @param lastDurationMs How long the check that just ended took.
+ * `lastDurationMs` is how long the check that just ended took.
  */
 export function nextCheckDelayMs(
-  failures: number,
-  intervalMs: number,
-  threshold: number,
-  lastDurationMs = 0,
+  { failures, intervalMs, threshold, lastDurationMs = 0 }: CheckState & { lastDurationMs?: number },
 ): number {
   if (failures === 0) return intervalMs;
   if (failures < threshold) {
@@ -135,7 +132,7 @@ export function nextCheckDelayMs(
 
 /**
  * Deadline of the next check of a backend with `failures` failed checks in a
- * row: at most `timeoutMs`, and short enough that a streak ends within two
+ * row: at most `timeoutMs` (config `timeout`), and short enough that a streak ends within two
  * intervals of the death. The first check of a streak gets half an interval;
  * the `threshold - 1` confirming checks share the other half with their
  * gaps. A backend already left out gets half an interval too. The bound holds
@@ -144,10 +141,7 @@ export function nextCheckDelayMs(
  * (5 s at the default 3 failures).
  */
 export function checkDeadlineMs(
-  failures: number,
-  intervalMs: number,
-  timeoutMs: number,
-  threshold: number,
+  { failures, intervalMs, threshold, timeoutMs }: CheckState & { timeoutMs: number },
 ): number {
   const half = intervalMs / 2;
   if (failures >= threshold) {

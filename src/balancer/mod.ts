@@ -19,6 +19,7 @@
 export { Backend, introSetKey, REVISION_ADVANCE_LIMIT_MS } from "./backend.ts";
 export {
   Balancer,
+  type BalancerConfig,
   type BalancerDeps,
   type BalancerTimings,
   DEFAULT_FETCH_TIMEOUT_MS,
@@ -35,7 +36,7 @@ export {
 export {
   checkBackend,
   checkDeadlineMs,
-  type HealthOptions,
+  type CheckState,
   type HealthResult,
   nextCheckDelayMs,
   parseSocksAddress,

@@ -239,7 +239,11 @@ async function serve(
     onChange: () => balancer.wake(),
   };
   const services = buildServices(loaded.config, loaded.keys, deps);
-  const balancer = new Balancer(services, timings(loaded.config), loaded.config.healthCheck, {
+  const balancer = new Balancer({
+    services,
+    timings: timings(loaded.config),
+    health: loaded.config.healthCheck,
+  }, {
     client,
     clock: systemClock,
     log,

@@ -124,9 +124,7 @@ export function daemon(count: number, consensus: string | null = DOCS.consensus)
     { post: poster.post, rng: seededRng("daemon test"), log: log.log, clock },
   );
   const balancer = new Balancer(
-    [service],
-    TIMINGS,
-    { ...DEFAULT_HEALTH_CHECK, enabled: false },
+    { services: [service], timings: TIMINGS, health: { ...DEFAULT_HEALTH_CHECK, enabled: false } },
     { client: tor, clock, log: log.log },
   );
   return {

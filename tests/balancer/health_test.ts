@@ -11,31 +11,69 @@ import { CONFIRM_GAP_MS, MIN_DEADLINE_MS } from "../../src/balancer/health.ts";
 import { fixtureBackend } from "./_fixtures.ts";
 
 Deno.test("nextCheckDelayMs(): interval when healthy, one slot start to start while confirming, interval/3 when left out", () => {
-  assert.equal(nextCheckDelayMs(0, 30_000, 3), 30_000);
+  assert.equal(nextCheckDelayMs({ failures: 0, intervalMs: 30_000, threshold: 3 }), 30_000);
   // 3 failures, interval 30 s: confirmation slots of 7.5 s, start to start.
-  assert.equal(nextCheckDelayMs(1, 30_000, 3, 200), 7_300, "a fast failure waits for its slot");
-  assert.equal(nextCheckDelayMs(2, 30_000, 3, 7_000), 500);
-  assert.equal(nextCheckDelayMs(1, 30_000, 3, 15_000), CONFIRM_GAP_MS, "a slow first check");
-  assert.equal(nextCheckDelayMs(3, 30_000, 3), 10_000);
-  assert.equal(nextCheckDelayMs(9, 1_500, 3), 1_000);
+  assert.equal(
+    nextCheckDelayMs({ failures: 1, intervalMs: 30_000, threshold: 3, lastDurationMs: 200 }),
+    7_300,
+    "a fast failure waits for its slot",
+  );
+  assert.equal(
+    nextCheckDelayMs({ failures: 2, intervalMs: 30_000, threshold: 3, lastDurationMs: 7_000 }),
+    500,
+  );
+  assert.equal(
+    nextCheckDelayMs({ failures: 1, intervalMs: 30_000, threshold: 3, lastDurationMs: 15_000 }),
+    CONFIRM_GAP_MS,
+    "a slow first check",
+  );
+  assert.equal(nextCheckDelayMs({ failures: 3, intervalMs: 30_000, threshold: 3 }), 10_000);
+  assert.equal(nextCheckDelayMs({ failures: 9, intervalMs: 1_500, threshold: 3 }), 1_000);
 });
 
 Deno.test("checkDeadlineMs(): half an interval to start a streak, one slot for each confirmation", () => {
   // interval 10 s, 3 failures: 5 s, then two slots of 2.5 s: 2.25 s deadlines.
-  assert.equal(checkDeadlineMs(0, 10_000, 15_000, 3), 5_000);
-  assert.equal(checkDeadlineMs(1, 10_000, 15_000, 3), 2_250);
-  assert.equal(checkDeadlineMs(2, 10_000, 15_000, 3), 2_250);
+  assert.equal(
+    checkDeadlineMs({ failures: 0, intervalMs: 10_000, timeoutMs: 15_000, threshold: 3 }),
+    5_000,
+  );
+  assert.equal(
+    checkDeadlineMs({ failures: 1, intervalMs: 10_000, timeoutMs: 15_000, threshold: 3 }),
+    2_250,
+  );
+  assert.equal(
+    checkDeadlineMs({ failures: 2, intervalMs: 10_000, timeoutMs: 15_000, threshold: 3 }),
+    2_250,
+  );
   // Left out: half an interval, so that a check stuck on dead intro points does not hold up
   // the next one (each one uses the descriptor fetched after the previous failure).
-  assert.equal(checkDeadlineMs(3, 10_000, 15_000, 3), 5_000);
-  assert.equal(checkDeadlineMs(7, 60_000, 15_000, 3), 15_000);
+  assert.equal(
+    checkDeadlineMs({ failures: 3, intervalMs: 10_000, timeoutMs: 15_000, threshold: 3 }),
+    5_000,
+  );
+  assert.equal(
+    checkDeadlineMs({ failures: 7, intervalMs: 60_000, timeoutMs: 15_000, threshold: 3 }),
+    15_000,
+  );
   // The configured timeout caps every deadline.
-  assert.equal(checkDeadlineMs(0, 30_000, 4_000, 3), 4_000);
-  assert.equal(checkDeadlineMs(1, 30_000, 4_000, 3), 4_000);
+  assert.equal(
+    checkDeadlineMs({ failures: 0, intervalMs: 30_000, timeoutMs: 4_000, threshold: 3 }),
+    4_000,
+  );
+  assert.equal(
+    checkDeadlineMs({ failures: 1, intervalMs: 30_000, timeoutMs: 4_000, threshold: 3 }),
+    4_000,
+  );
   // One failure is enough: the first check ends the streak.
-  assert.equal(checkDeadlineMs(0, 10_000, 15_000, 1), 5_000);
+  assert.equal(
+    checkDeadlineMs({ failures: 0, intervalMs: 10_000, timeoutMs: 15_000, threshold: 1 }),
+    5_000,
+  );
   // A tiny interval never gives a deadline under the minimum.
-  assert.equal(checkDeadlineMs(1, 1_000, 15_000, 5), MIN_DEADLINE_MS);
+  assert.equal(
+    checkDeadlineMs({ failures: 1, intervalMs: 1_000, timeoutMs: 15_000, threshold: 5 }),
+    MIN_DEADLINE_MS,
+  );
 });
 
 /** The settings and the checks' durations (fractions of their deadlines) of one streak. */
@@ -62,16 +100,27 @@ function leftOutAt(
   { threshold, intervalS, timeoutS, fractions }: Streak,
 ): { end: number; starts: number[] } {
   const interval = intervalS * 1000;
-  let t = nextCheckDelayMs(0, interval, threshold);
+  let t = nextCheckDelayMs({ failures: 0, intervalMs: interval, threshold: threshold });
   const starts: number[] = [];
   for (let failures = 0; failures < threshold; failures++) {
     starts.push(t);
     const duration = Math.floor(
-      fractions[failures]! * checkDeadlineMs(failures, interval, timeoutS * 1000, threshold),
+      fractions[failures]! *
+        checkDeadlineMs({
+          failures: failures,
+          intervalMs: interval,
+          timeoutMs: timeoutS * 1000,
+          threshold: threshold,
+        }),
     );
     t += duration;
     if (failures + 1 < threshold) {
-      t += nextCheckDelayMs(failures + 1, interval, threshold, duration);
+      t += nextCheckDelayMs({
+        failures: failures + 1,
+        intervalMs: interval,
+        threshold: threshold,
+        lastDurationMs: duration,
+      });
     }
   }
   return { end: t, starts };
