@@ -336,7 +336,7 @@ export class FrontendService {
 
   /** The signing key (with its certificate cache) of `times.period`, made on first use. */
   #signerFor(times: DescriptorTimes): CertCache {
-    const key = `${times.period.number}/${times.period.lengthMinutes}`;
+    const key = times.period.key;
     let signer = this.#signers.get(key);
     if (signer === undefined) {
       signer = new CertCache(HsDescSigningKeypair.generate(this.#deps.rng));
@@ -351,7 +351,7 @@ export class FrontendService {
 
   /** OnionBalance's OPE counter, forced strictly above the last one used for this blinded key. */
   async #nextRevisionCounter(times: DescriptorTimes, nowMs: number): Promise<bigint> {
-    const key = `${times.period.number}/${times.period.lengthMinutes}`;
+    const key = times.period.key;
     const ope = (await obRevisionCounter(this.identity, {
       now: Math.floor(nowMs / 1000),
       srvRunStart: times.srvRunStart,

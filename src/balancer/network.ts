@@ -127,7 +127,7 @@ export class NetworkView {
 
   /** The hash ring for a (time period, SRV), built once. */
   ring(times: RingTimes): HsDirRing<Relay> {
-    const key = `${times.period.number}/${times.period.lengthMinutes}/${times.srv.toString()}`;
+    const key = `${times.period.key}/${times.srv.toString()}`;
     let ring = this.#rings.get(key);
     if (ring === undefined) {
       ring = HsDirRing.build(this.hsDirs, times, { reuse: this.#reuse.get(key) });

@@ -116,7 +116,7 @@ const BLINDED_CACHE_PERIODS = 8;
 
 /** `A' = clamp(h) · A`, the blinded public key for `period` (tor `hs_build_blinded_pubkey`). */
 export function blindPublicKey(identity: HsIdKey, period: TimePeriod): HsBlindIdKey {
-  const key = `${period.number}/${period.lengthMinutes}`;
+  const key = period.key;
   let periods = blindedCache.get(identity);
   const cached = periods?.get(key);
   if (cached !== undefined) return cached;

@@ -147,6 +147,14 @@ export class TimePeriod {
       this.rotationOffsetSeconds === other.rotationOffsetSeconds;
   }
 
+  /**
+   * `<number>/<length>`: a map key naming this period (the rotation offset follows from the
+   * length on every network this code meets, so two periods with one key are the same).
+   */
+  get key(): string {
+    return `${this.number}/${this.lengthMinutes}`;
+  }
+
   /** `TP <number>/<length>m`, for logs. */
   toString(): string {
     return `TP ${this.number}/${this.lengthMinutes}m`;

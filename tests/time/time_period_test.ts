@@ -74,3 +74,11 @@ Deno.test("TimePeriod rejects bad numbers, lengths, offsets and times", () => {
   assert.throws(() => TimePeriod.containing(60), RangeError); // before the first period (tor asserts)
   assert.throws(() => TimePeriod.containing(Number.NaN), RangeError);
 });
+
+Deno.test("TimePeriod.key names a period by number and length, the same for equal periods", () => {
+  const a = new TimePeriod(19397, 1440);
+  assert.equal(a.key, "19397/1440");
+  assert.equal(new TimePeriod(19397, 1440).key, a.key);
+  assert.notEqual(a.next().key, a.key);
+  assert.notEqual(new TimePeriod(19397, 8).key, a.key);
+});
