@@ -149,6 +149,22 @@ export class Balancer {
     this.#deps = deps;
   }
 
+  /**
+   * Applies a reloaded config: its frontends, fetch timings and health checks. A changed
+   * `health-check.socks` (or checks turned on or off) takes effect at the next check.
+   */
+  reconfigure(config: BalancerConfig): void {
+    if (
+      config.health.socks !== this.health.socks || config.health.enabled !== this.health.enabled
+    ) {
+      this.#socks = undefined; // looked up again from the new setting
+    }
+    this.services = config.services;
+    this.timings = config.timings;
+    this.health = config.health;
+    this.wake();
+  }
+
   /** The current network view, if one was loaded. */
   get view(): NetworkView | undefined {
     return this.#view;

@@ -259,11 +259,12 @@ async function serve(
     if (next === undefined) return;
     try {
       const rebuilt = buildServices(next.config, next.keys, deps, balancer.services);
-      balancer.services = rebuilt;
-      balancer.timings = timings(next.config);
-      balancer.health = next.config.healthCheck;
+      balancer.reconfigure({
+        services: rebuilt,
+        timings: timings(next.config),
+        health: next.config.healthCheck,
+      });
       log.warning(`Reloaded ${path}: ${rebuilt.length} frontend service(s)`);
-      balancer.wake();
     } catch (error) {
       log.error(`Keeping the running configuration: cannot reload ${path}: ${describe(error)}`);
     }

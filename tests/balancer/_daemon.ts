@@ -150,3 +150,37 @@ export async function fetchesDone(d: Daemon): Promise<void> {
   // The rest of the fetch's bookkeeping (schedule, wake) runs synchronously right after.
   await new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * A SOCKS5 server on loopback that answers every CONNECT with tor's "introduction failed";
+ * `connections` counts the clients it accepted.
+ */
+export function failingSocks(): { port: number; connections: () => number; close: () => void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let accepted = 0;
+  void (async () => {
+    for await (const conn of listener) {
+      accepted++;
+      void (async () => {
+        const buf = new Uint8Array(512);
+        try {
+          await conn.read(buf); // greeting: username/password (the isolation)
+          await conn.write(new Uint8Array([5, 2]));
+          await conn.read(buf); // the username and password
+          await conn.write(new Uint8Array([1, 0]));
+          await conn.read(buf); // CONNECT
+          await conn.write(new Uint8Array([5, 0xf2, 0, 1, 0, 0, 0, 0, 0, 0]));
+        } catch {
+          // The client went away.
+        } finally {
+          conn.close();
+        }
+      })();
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    connections: () => accepted,
+    close: () => listener.close(),
+  };
+}

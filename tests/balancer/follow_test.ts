@@ -15,7 +15,7 @@ import { DEFAULT_HEALTH_CHECK } from "../../src/config/mod.ts";
 import type { TimePeriod } from "../../src/time/mod.ts";
 import { type FetchAnswer, until } from "./_fake_tor.ts";
 import { type FixtureBackend, networkDocuments, networkView, VALID_AFTER } from "./_fixtures.ts";
-import { answer, daemon, fetchesDone, NOW, TIMINGS } from "./_daemon.ts";
+import { answer, daemon, failingSocks, fetchesDone, NOW, TIMINGS } from "./_daemon.ts";
 
 const HOUR = 3600_000;
 const VIEW = networkView();
@@ -169,31 +169,6 @@ Deno.test("status shows per backend the age of its published intro points and ho
   assert.equal(published(report, 0).inNewestDescriptor, 2);
   assert.equal(published(report, 0).ageSeconds, 0);
 });
-
-/** A SOCKS5 server on loopback that answers every CONNECT with tor's "introduction failed". */
-function failingSocks(): { port: number; close: () => void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  void (async () => {
-    for await (const conn of listener) {
-      void (async () => {
-        const buf = new Uint8Array(512);
-        try {
-          await conn.read(buf); // greeting: username/password (the isolation)
-          await conn.write(new Uint8Array([5, 2]));
-          await conn.read(buf); // the username and password
-          await conn.write(new Uint8Array([1, 0]));
-          await conn.read(buf); // CONNECT
-          await conn.write(new Uint8Array([5, 0xf2, 0, 1, 0, 0, 0, 0, 0, 0]));
-        } catch {
-          // The client went away.
-        } finally {
-          conn.close();
-        }
-      })();
-    }
-  })().catch(() => {});
-  return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
-}
 
 Deno.test("a failed health check fetches the backend's descriptor again, at most every 10 s", async () => {
   const socks = failingSocks();
