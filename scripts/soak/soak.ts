@@ -13,7 +13,11 @@
  *
  * Usage:
  *   deno task soak [--minutes 45] [--no-faults] [--backends 4] [--before PATH/main.ts]
- *                  [--onionbalance] [--probe-every 5] [--keep]
+ *                  [--onionbalance] [--probe-every 5]
+ *
+ * The network is stopped at the end; its folder (under /tmp, mode 0700, with the run's test
+ * keys, logs, `soak/events.jsonl` and `soak/summary.json`) stays for reading and is the caller's
+ * to delete.
  *
  * @module
  */
@@ -58,7 +62,6 @@ interface Options {
   before?: string;
   onionbalance?: boolean;
   probeEvery: string;
-  keep?: boolean;
 }
 
 /** Everything recorded during the run. */
@@ -152,7 +155,7 @@ async function main(o: Options): Promise<void> {
     events.close();
     await observer.close().catch(() => {});
     for (const b of balancers) await b.stop();
-    if (!o.keep) await stopNetwork(dir);
+    await stopNetwork(dir);
   }
 }
 
@@ -337,6 +340,5 @@ await new Command("soak")
   .option("--before <main.ts>", "also run this build (e.g. a git worktree of an earlier commit)")
   .option("--onionbalance", "also run OnionBalance 0.2.2 (/usr/sbin/onionbalance)")
   .option("--probe-every <s>", "seconds between two probes of one address", "5")
-  .option("--keep", "leave the network running and its folder in place")
   .action(main)
   .parseAsync(Deno.args, { from: "user" });
