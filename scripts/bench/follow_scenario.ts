@@ -208,43 +208,39 @@ export interface Probe {
   detail: string;
 }
 
+/** One request to `url` through `proxy` (new circuits, one attempt of at most `timeoutMs`). */
+async function probeOnce(url: string, proxy: SocksProxy, timeoutMs: number): Promise<Probe> {
+  const at = Date.now();
+  try {
+    const { response } = await fetchOnion(url, {
+      proxy,
+      timeoutMs,
+      attemptTimeoutMs: timeoutMs,
+      maxAttempts: 1,
+    });
+    return { at, ms: Date.now() - at, ok: response.status === 200, detail: response.text().trim() };
+  } catch (error) {
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    return { at, ms: Date.now() - at, ok: false, detail };
+  }
+}
+
 /**
  * Requests `url` through the client's SOCKS port (a new circuit each time, one
- * attempt of at most `timeoutMs`) every `everyMs` until `stop` aborts (with
- * `once`, exactly one request).
+ * attempt of at most `timeoutMs`) every `everyMs` until `stop` aborts.
  */
 export async function probeLoop(
   url: string,
   proxy: SocksProxy,
   stop: AbortSignal,
-  options: { everyMs: number; timeoutMs: number; once?: boolean },
+  options: { everyMs: number; timeoutMs: number },
 ): Promise<Probe[]> {
   const probes: Probe[] = [];
-  while (options.once === true ? probes.length === 0 : !stop.aborted) {
-    const at = Date.now();
-    try {
-      const { response } = await fetchOnion(url, {
-        proxy,
-        timeoutMs: options.timeoutMs,
-        attemptTimeoutMs: options.timeoutMs,
-        maxAttempts: 1,
-      });
-      probes.push({
-        at,
-        ms: Date.now() - at,
-        ok: response.status === 200,
-        detail: response.text().trim(),
-      });
-    } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-      probes.push({
-        at,
-        ms: Date.now() - at,
-        ok: false,
-        detail: cause instanceof Error ? cause.message : String(cause),
-      });
-    }
-    if (options.once !== true) await sleepUnless(at + options.everyMs - Date.now(), stop);
+  while (!stop.aborted) {
+    const probe = await probeOnce(url, proxy, options.timeoutMs);
+    probes.push(probe);
+    await sleepUnless(probe.at + options.everyMs - Date.now(), stop);
   }
   return probes;
 }
@@ -268,11 +264,8 @@ export async function newClientLoop(
   while (!stop.aborted) {
     const at = Date.now();
     await signal(tor.control, "NEWNYM").catch(() => {});
-    const [probe] = await probeLoop(url, tor.proxy, AbortSignal.abort(), {
-      ...options,
-      once: true,
-    });
-    if (probe !== undefined) probes.push({ ...probe, at });
+    const probe = await probeOnce(url, tor.proxy, options.timeoutMs);
+    probes.push({ ...probe, at }); // from before the NEWNYM
     await sleepUnless(at + options.everyMs - Date.now(), stop);
   }
   return probes;

@@ -10,12 +10,9 @@
  * @module
  */
 
-import { toBase64 } from "../../src/bytes/mod.ts";
-import { connectControl, type ControlClient, getInfo, hsFetch } from "../../src/control/mod.ts";
-import { parseOnionAddress } from "../../src/keys/mod.ts";
+import { connectControl, type ControlClient } from "../../src/control/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
-import { periodsAround } from "../bench/follow_scenario.ts";
+import { BackendWatch, uploadedKeys } from "../bench/follow_scenario.ts";
 import type { BackendSample, ServedSnapshot } from "./report.ts";
 
 const QUIET = new Logger({ level: "critical" });
@@ -29,23 +26,17 @@ export function openControl(port: number): Promise<ControlClient> {
   });
 }
 
-/** A descriptor of `onionAddress` fetched through `observer` and decoded: its intro points. */
+/**
+ * The intro points of the descriptor of `onionAddress` that clients of the period get, fetched
+ * through `observer` ({@link uploadedKeys}); undefined when it could not be fetched or decoded.
+ */
 export async function fetchIntroKeys(
   observer: ControlClient,
   onionAddress: string,
   periodMinutes: number,
 ): Promise<string[] | undefined> {
-  const address = onionAddress.replace(/\.onion$/, "");
-  const result = await hsFetch(observer, address, { timeoutMs: 20_000 }).catch(() => undefined);
-  const got = result?.outcomes.find((o) => o.ok);
-  if (got === undefined || !got.ok) return undefined;
-  const now = new Date();
-  const desc = await decodeHsDesc(got.descriptor, {
-    identity: parseOnionAddress(address),
-    periods: periodsAround(now, periodMinutes),
-    now,
-  }).catch(() => undefined);
-  return desc?.inner.introPoints.map((p) => p.authKey.toString());
+  const keys = await uploadedKeys(observer, onionAddress, periodMinutes).catch(() => undefined);
+  return keys === undefined ? undefined : [...keys];
 }
 
 /**
@@ -63,21 +54,14 @@ export async function sampleBackend(
   let blinded: string | undefined;
   let alive = false;
   try {
-    const client = await openControl(backend.controlPort);
+    const watch = await BackendWatch.open(backend.controlPort, address, periodMinutes);
     try {
-      const key = `hs/service/desc/id/${address}`;
-      const text = (await getInfo(client, [key], { timeoutMs: 10_000 })).get(key)!;
-      const now = new Date();
-      const desc = await decodeHsDesc(text, {
-        identity: parseOnionAddress(address),
-        periods: periodsAround(now, periodMinutes),
-        now,
-      });
+      const now = await watch.current();
       alive = true;
-      blinded = toBase64(desc.blindedKey.toBytes());
-      current = desc.inner.introPoints.map((p) => p.authKey.toString());
+      blinded = now.blinded;
+      current = [...now.introKeys];
     } finally {
-      await client.close();
+      await watch.close();
     }
   } catch {
     // Down, or no descriptor yet.

@@ -135,6 +135,14 @@ function latestSamples(samples: readonly BackendSample[], at: number): Map<numbe
   return latest;
 }
 
+/** The intro points of `backend`'s last sample that found it alive, at or before `at`. */
+function lastAliveKeys(samples: readonly BackendSample[], backend: number, at: number): string[] {
+  const last = samples
+    .filter((s) => s.backend === backend && s.alive && s.at <= at)
+    .sort((a, b) => b.at - a.at)[0];
+  return [...(last?.current ?? []), ...(last?.uploaded ?? [])];
+}
+
 /**
  * The intro points open at `at`: of every backend whose newest sample found it alive, those of
  * its current descriptor and of the one clients of the period get (a tor service keeps both
@@ -162,10 +170,7 @@ export function classifyClosed(
   const down = new Set<string>();
   for (const s of latestSamples(samples, at).values()) {
     if (s.alive) continue;
-    const lastAlive = samples
-      .filter((x) => x.backend === s.backend && x.alive && x.at <= at)
-      .sort((a, b) => b.at - a.at)[0];
-    for (const k of [...(lastAlive?.current ?? []), ...(lastAlive?.uploaded ?? [])]) down.add(k);
+    for (const k of lastAliveKeys(samples, s.backend, at)) down.add(k);
   }
   let closed = 0;
   let ofDownBackends = 0;
@@ -235,10 +240,7 @@ export function leftOutTimes(
   balancer: string,
 ): LeftOut[] {
   return kills.map((kill) => {
-    const before = samples
-      .filter((s) => s.backend === kill.backend && s.alive && s.at <= kill.at)
-      .sort((a, b) => b.at - a.at)[0];
-    const keys = new Set([...(before?.current ?? []), ...(before?.uploaded ?? [])]);
+    const keys = new Set(lastAliveKeys(samples, kill.backend, kill.at));
     const end = kill.restartedAt ?? Infinity;
     const gone = snapshots
       .filter((s) => s.balancer === balancer && s.keys !== undefined)
