@@ -34,7 +34,7 @@ import {
   MAX_INTRO_POINTS,
   shuffleWithRng,
 } from "../netdoc/hsdesc/mod.ts";
-import type { Rng } from "../crypto/mod.ts";
+import { randomUnit, type Rng } from "../crypto/mod.ts";
 import type { Clock, DescriptorSlot, DescriptorTimes } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import type { NetworkView, Relay } from "./network.ts";
@@ -385,7 +385,7 @@ export class FrontendService {
       if (outcome.status === "failed") {
         upload.status = "failed";
         upload.reason = outcome.reason;
-        upload.nextRetryAt = at + retryDelayMs(upload.attempts, this.#deps.rng(1)[0]! / 256);
+        upload.nextRetryAt = at + retryDelayMs(upload.attempts, randomUnit(this.#deps.rng));
         this.#deps.log.warning(
           `Upload of ${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname} failed ` +
             `(${outcome.reason}); retry #${upload.attempts} in ${

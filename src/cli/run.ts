@@ -33,7 +33,7 @@ import {
   hsPost,
   type PasswordSource,
 } from "../control/mod.ts";
-import { systemRng } from "../crypto/mod.ts";
+import { randomUnit, systemRng } from "../crypto/mod.ts";
 import { Logger, type LogLevel, parseLogLevel } from "../log/mod.ts";
 import {
   Balancer,
@@ -422,21 +422,12 @@ async function connectWithRetry(
         tried.push(`${describeEndpoint(endpoint)}: ${describe(error)}`);
       }
     }
-    const delay = backoffDelay(attempt, Math.random, { initialDelayMs: 1000, maxDelayMs: 30_000 });
+    const delay = backoffDelay(attempt, () => randomUnit(), {
+      initialDelayMs: 1000,
+      maxDelayMs: 30_000,
+    });
     log.warning(`Waiting for tor (${tried.join("; ")}); retry in ${Math.round(delay / 1000)} s`);
-    await abortableSleep(delay, signal);
+    await systemClock.sleep(delay, signal).catch(() => {}); // stopped: the loop ends
   }
   return undefined;
-}
-
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,5 +1,5 @@
 /**
- * Reconnect delays: capped exponential backoff with "equal jitter", and a cancellable sleep.
+ * Reconnect delays: capped exponential backoff with "equal jitter".
  *
  * Spec: none (AWS Architecture Blog, "Exponential Backoff And Jitter": equal jitter keeps at
  * least half of each delay, so a restarted tor is not hit by every client at once, and never
@@ -25,7 +25,7 @@ export interface BackoffOptions {
 /** A random number in [0, 1), like `Math.random`. */
 export type JitterRng = () => number;
 
-/** Waits `ms` milliseconds; rejects with `signal.reason` when `signal` aborts first. */
+/** Waits `ms` milliseconds; rejects with `signal.reason` when `signal` aborts first (as `Clock.sleep`). */
 export type Sleeper = (ms: number, signal: AbortSignal) => Promise<void>;
 
 /**
@@ -58,29 +58,4 @@ export function backoffDelay(
   const factor = options.factor ?? 2;
   const capped = Math.min(max, initial * factor ** attempt);
   return capped / 2 + (capped / 2) * rng();
-}
-
-/**
- * The real-clock {@link Sleeper}: a named `setTimeout`, cleared when `signal` aborts.
- *
- * @param ms How long to wait.
- * @param signal Aborts the wait.
- * @returns A promise that resolves after `ms`, or rejects with `signal.reason`.
- */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(reconnectTimer);
-      reject(signal.reason);
-    };
-    const reconnectTimer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }

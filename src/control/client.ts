@@ -43,14 +43,10 @@
  * @module
  */
 
+import { randomUnit } from "../crypto/mod.ts";
 import type { Logger } from "../log/mod.ts";
-import {
-  backoffDelay,
-  type BackoffOptions,
-  type JitterRng,
-  sleep,
-  type Sleeper,
-} from "./backoff.ts";
+import { systemClock } from "../time/mod.ts";
+import { backoffDelay, type BackoffOptions, type JitterRng, type Sleeper } from "./backoff.ts";
 import {
   ControlConnection,
   type ControlRequester,
@@ -90,9 +86,9 @@ export type Handshake = (connection: ControlConnection, signal: AbortSignal) => 
 export interface ReconnectOptions extends BackoffOptions {
   /** Give up after this many failed attempts in a row. Default `Infinity` (never give up). */
   maxAttempts?: number;
-  /** Jitter source. Default `Math.random`. */
+  /** Jitter source. Default {@link randomUnit} of the system's randomness. */
   rng?: JitterRng;
-  /** How to wait between attempts. Default: the real clock ({@link sleep}). */
+  /** How to wait between attempts. Default: the system clock's `sleep`. */
   sleep?: Sleeper;
 }
 
@@ -317,8 +313,8 @@ export class ControlClient implements ControlRequester {
 
   async #reconnectLoop(policy: ReconnectOptions, lostAt: number): Promise<void> {
     const maxAttempts = policy.maxAttempts ?? Infinity;
-    const wait = policy.sleep ?? sleep;
-    const rng = policy.rng ?? Math.random;
+    const wait = policy.sleep ?? systemClock.sleep;
+    const rng = policy.rng ?? (() => randomUnit());
     let lastError: ControlError | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       try {

@@ -59,13 +59,7 @@ export {
   safeCookieHashes,
   type SafeCookieNonces,
 } from "./auth.ts";
-export {
-  backoffDelay,
-  type BackoffOptions,
-  type JitterRng,
-  sleep,
-  type Sleeper,
-} from "./backoff.ts";
+export { backoffDelay, type BackoffOptions, type JitterRng, type Sleeper } from "./backoff.ts";
 export {
   type ConnectionState,
   ControlClient,

@@ -38,4 +38,4 @@ export { blindExpandedSecret, blindPublicKeyBytes } from "./blinding.ts";
 export { x25519PublicKey, x25519SharedSecret } from "./x25519.ts";
 export { aes256Ctr } from "./aes_ctr.ts";
 export { OPE_INPUT_MAX, OPE_SAFETY_MAX, opeEncrypt } from "./ope.ts";
-export { constantTimeEqual, type Rng, seededRng, systemRng } from "./random.ts";
+export { constantTimeEqual, randomUnit, type Rng, seededRng, systemRng } from "./random.ts";

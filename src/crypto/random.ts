@@ -27,6 +27,18 @@ export function seededRng(seed: string | Uint8Array): Rng {
   return (n) => shake(n, "seeded-rng", seed, u64be(counter++));
 }
 
+/**
+ * A uniform number in [0, 1) made of 53 random bits of `rng` (a double's whole
+ * precision): the one source of jitter for retry and backoff delays, so that
+ * tests that pass a seeded {@link Rng} get the same delays every run.
+ */
+export function randomUnit(rng: Rng = systemRng): number {
+  const b = rng(7);
+  let x = 0;
+  for (let i = 0; i < 6; i++) x = x * 256 + b[i]!; // 48 bits, exact in a double
+  return (x * 32 + (b[6]! >> 3)) / 2 ** 53; // and 5 more
+}
+
 /** Compares two byte arrays in time that depends only on their lengths. */
 export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { backoffDelay, sleep } from "../../src/control/mod.ts";
+import { backoffDelay } from "../../src/control/mod.ts";
 
 Deno.test("backoffDelay() doubles from the initial delay and stays in [d/2, d)", () => {
   const options = { initialDelayMs: 100, maxDelayMs: 10_000 };
@@ -21,12 +21,4 @@ Deno.test("backoffDelay() is capped at maxDelayMs, even after very many attempts
 Deno.test("backoffDelay() rejects a negative or fractional attempt", () => {
   assert.throws(() => backoffDelay(-1, Math.random), RangeError);
   assert.throws(() => backoffDelay(1.5, Math.random), RangeError);
-});
-
-Deno.test("sleep() rejects with the abort reason and clears its timer", async () => {
-  const controller = new AbortController();
-  const waiting = sleep(60_000, controller.signal);
-  controller.abort(new Error("stop"));
-  await assert.rejects(waiting, /stop/);
-  await assert.rejects(sleep(1, controller.signal), /stop/);
 });
