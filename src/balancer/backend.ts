@@ -13,9 +13,9 @@
  * - the last successful fetch is younger than `instance-stale-after`;
  * - its revision counter advanced within the last 3 hours (a live tor
  *   re-uploads at least every 2 hours, always with a higher counter);
- * - active health checks, when on, have not failed `failures` times in a row.
+ * - and, outside this module, active health checks do not leave it out (`health.ts`).
  *
- * Role: state only; no I/O.
+ * Role: descriptor state only; no I/O.
  *
  * @module
  */
@@ -67,23 +67,10 @@ export class Backend {
   introSetReplacedAt?: number;
   /** When each held intro point (auth key) was first seen in a fetched descriptor (ms). */
   readonly #introSeenAt = new Map<string, number>();
-  /** When the last fetch was started (ms). */
-  lastFetchAttemptAt?: number;
   /** Failed fetches in a row. */
   fetchFailures = 0;
   /** The last fetch failure's reason. */
   lastFetchError?: string;
-  /** Health: failed checks in a row; undefined when health checks are off or not yet run. */
-  healthFailures?: number;
-  /** Health: when the last check ended, and whether it passed. */
-  lastHealthCheck?: { at: number; ok: boolean; error?: string };
-  /**
-   * Health: it passed a check after being left out, and its descriptor is
-   * being fetched again; it stays out until that fetch ends, so that the
-   * publish that brings it back carries the intro points it has now (a
-   * restarted tor has new ones), not the dead ones held from before.
-   */
-  refetchBeforeReturn = false;
 
   /**
    * @param address 56 lowercase characters without `.onion`.
@@ -187,15 +174,11 @@ export class Backend {
   }
 
   /**
-   * Why the backend cannot be used at `nowMs`, or undefined when it can.
+   * Why the backend's descriptor cannot be used at `nowMs`, or undefined when it can.
    *
-   * @param options `staleAfterMs` (config `instance-stale-after`) and, when
-   *   health checks are on, `healthFailures` (config `health-check.failures`).
+   * @param options `staleAfterMs` (config `instance-stale-after`).
    */
-  unusableReason(
-    nowMs: number,
-    options: { staleAfterMs: number; healthFailures?: number },
-  ): string | undefined {
+  unusableReason(nowMs: number, options: { staleAfterMs: number }): string | undefined {
     if (this.#descriptor === undefined) return "no descriptor yet";
     if (this.introPoints.length === 0) return "its descriptor has no usable intro points";
     if (this.lastFetchOkAt !== undefined && nowMs - this.lastFetchOkAt > options.staleAfterMs) {
@@ -206,15 +189,6 @@ export class Backend {
       nowMs - this.revisionAdvancedAt > REVISION_ADVANCE_LIMIT_MS
     ) {
       return "its revision counter has not advanced for 3 hours (the backend stopped publishing)";
-    }
-    if (
-      options.healthFailures !== undefined && this.healthFailures !== undefined &&
-      this.healthFailures >= options.healthFailures
-    ) {
-      return `${this.healthFailures} health checks failed in a row`;
-    }
-    if (options.healthFailures !== undefined && this.refetchBeforeReturn) {
-      return "it passes its health check again; its descriptor is being fetched";
     }
     return undefined;
   }

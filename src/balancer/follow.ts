@@ -36,15 +36,15 @@ export interface FetchSchedule {
   wantUntil?: number;
   /** The HSDir the last fetch asked, when it failed: the next fetch asks another. */
   failedHsDir?: string;
+  /** When the last fetch started (ms). */
+  lastAttemptAt?: number;
   inFlight: boolean;
   firstDone: boolean;
-  healthAt: number;
-  healthInFlight: boolean;
 }
 
-/** A new schedule: fetch and check at once. */
+/** A new schedule: fetch at once. */
 export function newSchedule(): FetchSchedule {
-  return { nextAt: 0, inFlight: false, firstDone: false, healthAt: 0, healthInFlight: false };
+  return { nextAt: 0, inFlight: false, firstDone: false };
 }
 
 /**

@@ -81,9 +81,15 @@ export interface FrontendOptions {
   republishIntervalMs: number;
   /** Leave out backends whose state is older than this (ms). */
   staleAfterMs: number;
-  /** Consecutive failed health checks that leave a backend out (undefined: checks off). */
-  healthFailures?: number;
 }
+
+/**
+ * Why something other than its descriptor keeps a backend out of the
+ * descriptors (the health checks: `HealthMonitor.leftOutReason`), or undefined.
+ */
+export type LeftOut = (backend: Backend) => string | undefined;
+
+const NONE_LEFT_OUT: LeftOut = () => undefined;
 
 /** Everything a frontend service needs from outside. */
 export interface FrontendDeps {
@@ -147,15 +153,16 @@ export class FrontendService {
     this.#forcedReason = reason;
   }
 
-  /** Backends usable at `nowMs`, and why the others are not. */
-  usableBackends(nowMs: number): { usable: Backend[]; skipped: Map<string, string> } {
+  /** Backends usable at `nowMs` (and not left out by `leftOut`), and why the others are not. */
+  usableBackends(
+    nowMs: number,
+    leftOut: LeftOut = NONE_LEFT_OUT,
+  ): { usable: Backend[]; skipped: Map<string, string> } {
     const usable: Backend[] = [];
     const skipped = new Map<string, string>();
     for (const backend of this.backends) {
-      const reason = backend.unusableReason(nowMs, {
-        staleAfterMs: this.options.staleAfterMs,
-        healthFailures: this.options.healthFailures,
-      });
+      const reason = backend.unusableReason(nowMs, { staleAfterMs: this.options.staleAfterMs }) ??
+        leftOut(backend);
       if (reason === undefined) usable.push(backend);
       else skipped.set(backend.address, reason);
     }
@@ -166,11 +173,11 @@ export class FrontendService {
    * Publishes or retries what is due (see the module comment). Returns when
    * the descriptors are built and their uploads started; results arrive later.
    */
-  async maintain(view: NetworkView, nowMs: number): Promise<void> {
+  async maintain(view: NetworkView, nowMs: number, leftOut = NONE_LEFT_OUT): Promise<void> {
     if (this.#building) return;
     this.#building = true;
     try {
-      const { usable } = this.usableBackends(nowMs);
+      const { usable } = this.usableBackends(nowMs, leftOut);
       const forced = this.#forcedReason;
       for (const slot of SLOTS) await this.#maintainSlot(slot, view, usable, nowMs, forced);
       if (forced !== undefined && this.#forcedReason === forced) this.#forcedReason = undefined;

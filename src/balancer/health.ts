@@ -1,178 +1,355 @@
 /**
- * Active health checks: the balancer connects to each backend's own onion
- * address through its tor's SOCKS port, on the backend's virtual port. A
- * backend that fails `failures` checks in a row is left out of the next
- * publish (which then happens at once); it returns when a check passes.
+ * Backend health: the one owner of what the active health checks found, and
+ * of when to check next (the checks themselves: `health_check.ts`).
  *
- * Why: a dead backend's descriptor stays on the HSDirs for up to 3 hours, so
- * fetching it tells nothing (OnionBalance 0.2.x keeps a dead backend's intro
- * points published for up to ~4 hours: it judges liveness by when it last
- * received a descriptor, `onionbalance/hs_v3/descriptor.py:
- * ReceivedDescriptor.is_old`; see docs/onionbalance-differences.md).
+ * A backend that fails `failures` checks in a row is left out of the next
+ * publish (which then happens at once). Why checks at all: a dead backend's
+ * descriptor stays on the HSDirs for up to 3 hours, so fetching it tells
+ * nothing (OnionBalance 0.2.x keeps a dead backend's intro points published
+ * for up to ~4 hours: it judges liveness by when it last received a
+ * descriptor, `onionbalance/hs_v3/descriptor.py: ReceivedDescriptor.is_old`;
+ * see docs/onionbalance-differences.md).
  *
- * A check is a SOCKS5 CONNECT to `<backend>.onion:<port>` with fresh SOCKS
- * credentials (so tor builds a fresh circuit; `IsolateSOCKSAuth`): it passes
- * when tor reports the stream connected, which needs the backend's tor to
- * answer at an intro point, meet us at a rendezvous point and reach its local
- * service.
- *
- * The bound: a backend that dies is left out at most two intervals
- * after it died, whatever tor does with a check to a dead address (it may try
- * every intro point for many seconds before it gives up). The check after the
- * death starts at most one interval later; it may take half an interval; the
- * `failures - 1` confirming checks that follow get one slot each of the other
- * half ({@link checkDeadlineMs}), and start one slot apart even when they fail
- * at once ({@link nextCheckDelayMs}), so a fault of a few seconds (a lost
- * circuit, a descriptor tor is still fetching) is not confirmed by three fast
- * failures in a row. A check that reaches its deadline counts as failed. The
- * publish follows at once.
+ * Each backend is in one {@link HealthState}; a check moves it:
+ * - unchecked, healthy: a pass makes it healthy, a failure confirming(1) (left out
+ *   when `failures` is 1);
+ * - confirming(n): a pass makes it healthy, a failure confirming(n + 1), or
+ *   left out when n + 1 reaches `failures`;
+ * - left out(n): a failure counts on; a pass makes it returning;
+ * - returning: a failure leaves it out again; it is healthy once a fetch that
+ *   started after its pass has ended.
  *
  * A backend left out is checked every third of an interval (half an interval
  * deadline), and its descriptor is fetched again after a failed check (at
  * most once an interval): a restarted backend publishes new intro points,
  * the fetch (through the same tor) puts them in tor's client cache, so the
  * next check uses them instead of the dead ones; a fetch that brings new
- * intro points triggers a check at once (daemon.ts). A check that passes
- * brings the backend back, with a publish, once its descriptor has been
- * fetched again (`Backend.refetchBeforeReturn`).
+ * intro points triggers a check at once. A check that passes makes it
+ * returning: it comes back, with a publish, once a fetch that started after
+ * the pass has ended, so that the publish carries the intro points it has
+ * now (a restarted tor has new ones), not the dead ones held from before.
  *
  * @module
  */
 
-import { socks5Connect, Socks5Error, type SocksProxy } from "../socks/mod.ts";
+import type { HealthCheckConfig } from "../config/mod.ts";
+import type { Logger } from "../log/mod.ts";
+import type { SocksProxy } from "../socks/mod.ts";
+import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
+import { CHECK_REFETCH_MS } from "./follow.ts";
+import {
+  checkDeadlineMs,
+  type HealthResult,
+  nextCheckDelayMs,
+  parseSocksAddress,
+  type Probe,
+  socksProbe,
+} from "./health_check.ts";
 
-/** Where a backend stands in its checks, for {@link nextCheckDelayMs} and {@link checkDeadlineMs}. */
-export interface CheckState {
-  /** Failed checks in a row. */
-  failures: number;
-  /** Milliseconds between checks of a healthy backend (config `interval`, in seconds there). */
-  intervalMs: number;
-  /** Failed checks in a row that leave a backend out (config `failures`). */
-  threshold: number;
-}
-
-/** The outcome of one check. */
-export interface HealthResult {
-  ok: boolean;
-  error?: string;
-  durationMs: number;
+/** Where a backend stands in its health checks. */
+export type HealthState =
+  | { readonly kind: "unchecked" }
+  | { readonly kind: "healthy" }
+  /** Failed `failures` checks in a row, fewer than the threshold: still published. */
+  | { readonly kind: "confirming"; readonly failures: number }
+  /** Failed `failures` (at least the threshold) checks in a row: not published. */
+  | { readonly kind: "left out"; readonly failures: number }
   /**
-   * The SOCKS port itself refused the connection (tor is down or
-   * restarting): the check says nothing about the backend and is not counted.
+   * Passed a check after being left out; not published until a fetch that
+   * started after that pass (`fetchStarted`) has ended.
    */
-  proxyDown?: boolean;
+  | { readonly kind: "returning"; readonly fetchStarted: boolean };
+
+/** The last check of a backend, as the status shows it. */
+export interface LastCheck {
+  readonly at: number;
+  readonly ok: boolean;
+  readonly error?: string;
 }
 
-/** Connects once to `backend`'s onion address through `proxy`; never throws. */
-export async function checkBackend(
-  backend: Backend,
-  proxy: SocksProxy,
-  options: { port: number; timeoutMs: number; isolation: string; now: () => number },
-): Promise<HealthResult> {
-  const started = options.now();
-  try {
-    const conn = await socks5Connect(
-      { hostname: `${backend.address}.onion`, port: options.port },
-      {
-        proxy,
-        auth: { username: options.isolation, password: "onionbalance-health" },
-        signal: AbortSignal.timeout(options.timeoutMs),
-      },
-    );
-    conn.close();
-    return { ok: true, durationMs: options.now() - started };
-  } catch (error) {
-    const message = error instanceof Socks5Error || error instanceof Error
-      ? error.message
-      : String(error);
-    const durationMs = options.now() - started;
-    if (error instanceof Deno.errors.ConnectionRefused) {
-      return {
-        ok: false,
-        error: `tor's SOCKS port refused: ${message}`,
-        durationMs,
-        proxyDown: true,
-      };
+/** What the daemon should do about a backend's descriptor after a check or a fetch. */
+export interface HealthVerdict {
+  /** Fetch the backend's descriptor now (its intro points may have changed). */
+  readonly fetchNow: boolean;
+}
+
+/** What the monitor works with. */
+export interface HealthDeps {
+  clock: Clock;
+  log: Logger;
+  /** Tor's SOCKS listeners (`GETINFO net/listeners/socks`), for `socks: auto`. */
+  socksListeners: () => Promise<string[]>;
+  /** Runs one check. Default: a SOCKS connect ({@link socksProbe}). */
+  probe?: Probe;
+}
+
+/** Next check after tor's SOCKS port refused the connection (at most). */
+const PROXY_DOWN_RETRY_MS = 5_000;
+
+interface Entry {
+  state: HealthState;
+  lastCheck?: LastCheck;
+  /** When the next check is due (ms). */
+  nextAt: number;
+  inFlight: boolean;
+}
+
+/** Every backend's health, and the schedule of their checks. */
+export class HealthMonitor {
+  #config: HealthCheckConfig;
+  readonly #deps: HealthDeps;
+  readonly #entries = new Map<string, Entry>();
+  /** The SOCKS port: undefined = not looked up yet, null = none (checks off). */
+  #proxy: SocksProxy | null | undefined;
+  #counter = 0;
+
+  constructor(config: HealthCheckConfig, deps: HealthDeps) {
+    this.#config = config;
+    this.#deps = deps;
+  }
+
+  /** The settings in force (config `health-check`). */
+  get config(): HealthCheckConfig {
+    return this.#config;
+  }
+
+  /**
+   * Applies reloaded settings: a changed `socks` (or checks turned on or off)
+   * is looked up again at the next check, and each backend's failure count is
+   * judged against the new threshold.
+   */
+  reconfigure(config: HealthCheckConfig): void {
+    if (config.socks !== this.#config.socks || config.enabled !== this.#config.enabled) {
+      this.#proxy = undefined;
     }
-    return { ok: false, error: message, durationMs };
+    this.#config = config;
+    for (const entry of this.#entries.values()) {
+      const s = entry.state;
+      if (s.kind === "confirming" || s.kind === "left out") entry.state = this.#failed(s.failures);
+    }
   }
-}
 
-/** Pause between two checks while a failure streak is being confirmed. */
-export const CONFIRM_GAP_MS = 250;
-
-/** No check gets a shorter deadline than this, whatever the interval. */
-export const MIN_DEADLINE_MS = 1_000;
-
-/** The slot of one confirming check: half an interval shared by `threshold - 1` checks. */
-function confirmSlotMs(intervalMs: number, threshold: number): number {
-  return intervalMs / 2 / Math.max(1, threshold - 1);
-}
-
-/**
- * Delay, from the end of a check, before the next check of a backend: the
- * interval when it passed; while a failure streak is being confirmed, what
- * makes the next check start one confirmation slot after the last one
- * started (at least {@link CONFIRM_GAP_MS}); a third of the interval once the
- * backend is left out (to notice its return).
- *
- * `lastDurationMs` is how long the check that just ended took.
- */
-export function nextCheckDelayMs(
-  { failures, intervalMs, threshold, lastDurationMs = 0 }: CheckState & { lastDurationMs?: number },
-): number {
-  if (failures === 0) return intervalMs;
-  if (failures < threshold) {
-    const gap = Math.min(CONFIRM_GAP_MS, intervalMs);
-    return Math.max(gap, Math.floor(confirmSlotMs(intervalMs, threshold) - lastDurationMs));
+  /** Looks the SOCKS port up again at the next check (tor restarted). */
+  forgetProxy(): void {
+    this.#proxy = undefined;
   }
-  return Math.max(1_000, Math.round(intervalMs / 3));
-}
 
-/**
- * Deadline of the next check of a backend with `failures` failed checks in a
- * row: at most `timeoutMs` (config `timeout`), and short enough that a streak ends within two
- * intervals of the death. The first check of a streak gets half an interval;
- * the `threshold - 1` confirming checks share the other half with their
- * gaps. A backend already left out gets half an interval too. The bound holds
- * when no deadline is raised to {@link MIN_DEADLINE_MS}, that is for
- * `interval ≥ 2 × (threshold - 1) × (MIN_DEADLINE_MS + CONFIRM_GAP_MS)`
- * (5 s at the default 3 failures).
- */
-export function checkDeadlineMs(
-  { failures, intervalMs, threshold, timeoutMs }: CheckState & { timeoutMs: number },
-): number {
-  const half = intervalMs / 2;
-  if (failures >= threshold) {
-    return Math.floor(Math.min(timeoutMs, Math.max(MIN_DEADLINE_MS, half)));
+  /** Where `backend` stands. */
+  state(backend: Backend): HealthState {
+    return this.#entries.get(backend.address)?.state ?? { kind: "unchecked" };
   }
-  const share = failures === 0 ? half : confirmSlotMs(intervalMs, threshold) - CONFIRM_GAP_MS;
-  return Math.floor(Math.min(timeoutMs, Math.max(MIN_DEADLINE_MS, share)));
-}
 
-/**
- * Applies a check result to the backend. Returns true when the backend's
- * usability may have changed (it reached the failure threshold, or passed
- * after failing), so the caller re-fetches it and republishes.
- */
-export function recordHealth(
-  backend: Backend,
-  result: HealthResult,
-  options: { at: number; threshold: number },
-): boolean {
-  if (result.proxyDown) return false; // not the backend's fault: nothing learnt
-  const before = backend.healthFailures ?? 0;
-  backend.lastHealthCheck = { at: options.at, ok: result.ok, error: result.error };
-  backend.healthFailures = result.ok ? 0 : before + 1;
-  if (result.ok) return before >= options.threshold;
-  return backend.healthFailures === options.threshold;
-}
+  /** The last counted check of `backend`, if any. */
+  lastCheck(backend: Backend): LastCheck | undefined {
+    return this.#entries.get(backend.address)?.lastCheck;
+  }
 
-/** Parses `host:port` (or `[v6]:port`) as tor writes SOCKS listeners. */
-export function parseSocksAddress(text: string): SocksProxy | undefined {
-  const m = /^\[?([^\]]+?)\]?:(\d{1,5})$/.exec(text.trim().replace(/^"|"$/g, ""));
-  if (m === null) return undefined;
-  const port = Number(m[2]);
-  return port >= 1 && port <= 65535 ? { hostname: m[1]!, port } : undefined;
+  /** Failed checks in a row (0 unless confirming or left out). */
+  failures(backend: Backend): number {
+    const s = this.state(backend);
+    return s.kind === "confirming" || s.kind === "left out" ? s.failures : 0;
+  }
+
+  /** Whether checks currently leave `backend` out (failed the threshold; not yet passing). */
+  isLeftOut(backend: Backend): boolean {
+    return this.#config.enabled && this.state(backend).kind === "left out";
+  }
+
+  /** Why checks keep `backend` out of the descriptors, or undefined when they do not. */
+  leftOutReason(backend: Backend): string | undefined {
+    if (!this.#config.enabled) return undefined;
+    const s = this.state(backend);
+    if (s.kind === "left out") return `${s.failures} health checks failed in a row`;
+    if (s.kind === "returning") {
+      return "it passes its health check again; its descriptor is being fetched";
+    }
+    return undefined;
+  }
+
+  /**
+   * The SOCKS port checks go through: configured, or asked from tor once;
+   * undefined while there is none (checks wait or are off).
+   */
+  async proxy(): Promise<SocksProxy | undefined> {
+    if (!this.#config.enabled) return undefined;
+    if (this.#proxy === undefined) this.#proxy = await this.#findProxy();
+    return this.#proxy ?? undefined;
+  }
+
+  /** The backends whose check is due at `now` (none while there is no SOCKS port). */
+  due(now: number, backends: readonly Backend[]): Backend[] {
+    if (!this.#config.enabled || !this.#proxy) return [];
+    return backends.filter((b) => {
+      const e = this.#entry(b);
+      return !e.inFlight && e.nextAt <= now;
+    });
+  }
+
+  /**
+   * When the next check of one of `backends` is due, if checks run (a backend
+   * a reload removed is not checked, so it is not waited for either).
+   */
+  nextDueAt(backends: readonly Backend[]): number | undefined {
+    if (!this.#config.enabled || !this.#proxy) return undefined;
+    let due: number | undefined;
+    for (const b of backends) {
+      const e = this.#entries.get(b.address);
+      if (e !== undefined && !e.inFlight) due = Math.min(due ?? Infinity, e.nextAt);
+    }
+    return due;
+  }
+
+  /**
+   * Checks `backend` once through `proxy` and records the result.
+   *
+   * @param lastFetchAt When the backend's last fetch started (ms): a failed
+   *   check asks for a fetch when the last one is older than the refetch limit.
+   */
+  async check(backend: Backend, proxy: SocksProxy, lastFetchAt = 0): Promise<HealthVerdict> {
+    const { clock } = this.#deps;
+    const entry = this.#entry(backend);
+    entry.inFlight = true;
+    try {
+      const result = await (this.#deps.probe ?? socksProbe)({
+        address: backend.address,
+        port: this.#config.port,
+        proxy,
+        timeoutMs: checkDeadlineMs({ ...this.#timing(), failures: this.failures(backend) }),
+        isolation: `onionbalance-health-${++this.#counter}`,
+      }, clock);
+      return this.record(backend, result, clock.now(), lastFetchAt);
+    } finally {
+      entry.inFlight = false;
+    }
+  }
+
+  /** Applies one check's result, ended at `at` (see {@link check}). Exposed for tests. */
+  record(backend: Backend, result: HealthResult, at: number, lastFetchAt = 0): HealthVerdict {
+    const entry = this.#entry(backend);
+    const { log } = this.#deps;
+    const { intervalMs, threshold } = this.#timing();
+    const name = `${backend.address}.onion`;
+    if (result.proxyDown) {
+      // tor's SOCKS port did not accept the connection: our tor's fault, not the backend's.
+      log.debug(`Health check of ${name} not made: ${result.error}`);
+      entry.nextAt = at + Math.min(PROXY_DOWN_RETRY_MS, intervalMs);
+      return { fetchNow: false };
+    }
+    const before = entry.state;
+    entry.lastCheck = { at, ok: result.ok, error: result.error };
+    let fetchNow = false;
+    if (result.ok) {
+      if (before.kind === "left out") {
+        entry.state = { kind: "returning", fetchStarted: false };
+        log.warning(
+          `Backend ${name} passes its health check again: back in the descriptors once its ` +
+            "descriptor is fetched",
+        );
+        fetchNow = true; // a restarted backend has new intro points
+      } else if (before.kind !== "returning") {
+        entry.state = { kind: "healthy" };
+      }
+    } else {
+      const failures = before.kind === "returning" ? threshold : this.failures(backend) + 1;
+      entry.state = this.#failed(failures);
+      log.info(`Health check of ${name} failed (${failures} in a row): ${result.error}`);
+      if (before.kind === "returning") {
+        log.warning(`Backend ${name} failed a health check before its return: left out`);
+      } else if (failures === threshold) {
+        log.warning(`Backend ${name} failed ${threshold} health checks: left out`);
+        fetchNow = true;
+      } else if (failures < threshold) {
+        // A failed check while still in: its intro points may have changed (retired or
+        // restarted); fetch its descriptor now rather than at the next routine fetch.
+        fetchNow = at - lastFetchAt >= CHECK_REFETCH_MS;
+      } else {
+        // Left out and still failing: fetch again (at most once an interval, so a backend that
+        // stays dead does not cost the HSDirs much), so that tor's client cache (which the next
+        // check uses) and ours hold whatever the backend published last.
+        fetchNow = at - lastFetchAt >= intervalMs;
+      }
+    }
+    entry.nextAt = at + nextCheckDelayMs({
+      ...this.#timing(),
+      failures: this.failures(backend),
+      lastDurationMs: result.durationMs,
+    });
+    return { fetchNow };
+  }
+
+  /** A fetch of `backend`'s descriptor starts. */
+  onFetchStarted(backend: Backend): void {
+    const entry = this.#entries.get(backend.address);
+    if (entry?.state.kind === "returning") entry.state = { kind: "returning", fetchStarted: true };
+  }
+
+  /**
+   * A fetch of `backend`'s descriptor ended (`newIntroPoints`: it brought new
+   * ones). A returning backend whose fetch started after its pass is back; one
+   * whose fetch started before asks for another at once. New intro points of a
+   * backend left out are checked at once: maybe it is back.
+   */
+  onFetchFinished(backend: Backend, outcome: { newIntroPoints: boolean }): HealthVerdict {
+    const entry = this.#entries.get(backend.address);
+    if (entry === undefined) return { fetchNow: false };
+    if (entry.state.kind === "left out" && outcome.newIntroPoints) entry.nextAt = 0;
+    if (entry.state.kind !== "returning") return { fetchNow: false };
+    if (entry.state.fetchStarted) {
+      entry.state = { kind: "healthy" };
+      return { fetchNow: false };
+    }
+    return { fetchNow: true };
+  }
+
+  #failed(failures: number): HealthState {
+    return failures >= this.#config.failures
+      ? { kind: "left out", failures }
+      : { kind: "confirming", failures };
+  }
+
+  #timing(): { intervalMs: number; threshold: number; timeoutMs: number } {
+    return {
+      intervalMs: this.#config.intervalSeconds * 1000,
+      threshold: this.#config.failures,
+      timeoutMs: this.#config.timeoutSeconds * 1000,
+    };
+  }
+
+  #entry(backend: Backend): Entry {
+    let entry = this.#entries.get(backend.address);
+    if (entry === undefined) {
+      entry = { state: { kind: "unchecked" }, nextAt: 0, inFlight: false };
+      this.#entries.set(backend.address, entry);
+    }
+    return entry;
+  }
+
+  /** The SOCKS port from the config or from tor; null turns checks off, undefined retries. */
+  async #findProxy(): Promise<SocksProxy | null | undefined> {
+    const { log } = this.#deps;
+    const socks = this.#config.socks;
+    if (socks !== "auto") {
+      const proxy = parseSocksAddress(socks);
+      if (proxy === undefined) log.error(`Health checks are off: bad SOCKS address "${socks}"`);
+      return proxy ?? null;
+    }
+    try {
+      const proxy = (await this.#deps.socksListeners()).map(parseSocksAddress)
+        .find((p) => p !== undefined);
+      if (proxy !== undefined) {
+        log.info(`Health checks through tor's SOCKS port ${proxy.hostname}:${proxy.port}`);
+        return proxy;
+      }
+      log.warning(
+        "Health checks are off: tor has no SocksPort (add `SocksPort 127.0.0.1:9050` to the " +
+          "frontend torrc, or set health-check.socks)",
+      );
+      return null;
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      log.warning(`Cannot ask tor for its SOCKS port (${why}); health checks wait`);
+      return undefined;
+    }
+  }
 }

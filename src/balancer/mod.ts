@@ -1,11 +1,14 @@
 /**
  * The balancer: backends' descriptors in, frontend descriptors out.
  *
- * - `daemon.ts`: the loop (fetch, network view, publish) and fault handling;
+ * - `daemon.ts`: the loop (view → fetch → health → publish) and fault handling;
+ * - `view_loader.ts`: reads the network view when a consensus arrives or tor returns;
+ * - `fetcher.ts`: fetches the backends' descriptors on the follow schedule;
  * - `frontend.ts`: one frontend service, when and what it publishes;
  * - `backend.ts`: one backend's descriptor state and usability;
  * - `selection.ts`: which intro points go into which descriptor;
- * - `health.ts`: active health checks through tor's SOCKS port;
+ * - `health.ts`: backend health (who is left out, when to check);
+ * - `health_check.ts`: one check through tor's SOCKS port, and the checks' timing;
  * - `uploads.ts`: per-HSDir upload bookkeeping and retry delays;
  * - `network.ts`: consensus, HSDirs, time periods, rings;
  * - `tor.ts`: the control-port conversations;
@@ -29,19 +32,28 @@ export {
   type FrontendDeps,
   type FrontendOptions,
   FrontendService,
+  type LeftOut,
   type Poster,
   type PublishedSlot,
   publishReason,
 } from "./frontend.ts";
 export {
-  checkBackend,
+  type HealthDeps,
+  HealthMonitor,
+  type HealthState,
+  type HealthVerdict,
+  type LastCheck,
+} from "./health.ts";
+export {
   checkDeadlineMs,
   type CheckState,
   type HealthResult,
   nextCheckDelayMs,
   parseSocksAddress,
-  recordHealth,
-} from "./health.ts";
+  type Probe,
+  type ProbeTarget,
+  socksProbe,
+} from "./health_check.ts";
 export { NetworkView, type NetworkViewOptions, type Relay } from "./network.ts";
 export {
   assignGroups,

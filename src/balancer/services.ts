@@ -19,7 +19,6 @@ export function frontendOptions(config: BalancerConfig): FrontendOptions {
     distinct: t.distinctDescriptors,
     republishIntervalMs: t.republishIntervalSeconds * 1000,
     staleAfterMs: t.instanceStaleAfterSeconds * 1000,
-    healthFailures: config.healthCheck.enabled ? config.healthCheck.failures : undefined,
   };
 }
 

@@ -18,6 +18,7 @@ import type { DescriptorSlot } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import type { Balancer } from "./daemon.ts";
 import type { FrontendService } from "./frontend.ts";
+import type { HealthMonitor } from "./health.ts";
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -65,7 +66,7 @@ function compareCodePoints(a: string, b: string): number {
 export function statusReport(balancer: Balancer, nowMs: number): Json {
   const view = balancer.view;
   return {
-    services: balancer.services.map((service) => serviceStatus(service, nowMs)),
+    services: balancer.services.map((service) => serviceStatus(service, balancer.health, nowMs)),
     consensus: view === undefined ? null : {
       validAfter: statusTime(view.consensus.validAfter * 1000),
       timePeriod: view.timeline.currentPeriod.number,
@@ -75,8 +76,8 @@ export function statusReport(balancer: Balancer, nowMs: number): Json {
   };
 }
 
-function serviceStatus(service: FrontendService, nowMs: number): Json {
-  const { skipped } = service.usableBackends(nowMs);
+function serviceStatus(service: FrontendService, health: HealthMonitor, nowMs: number): Json {
+  const { skipped } = service.usableBackends(nowMs, (b) => health.leftOutReason(b));
   const attempt = (slot: DescriptorSlot) => statusTime(service.lastAttemptAt.get(slot));
   const uploadedAt = [...service.published.values()]
     .flatMap((p) =>
@@ -106,11 +107,12 @@ function serviceStatus(service: FrontendService, nowMs: number): Json {
       base.revisionCounter = backend.descriptor?.outer.revisionCounter.toString() ?? null;
       base.introPointKeys = backend.introPoints.map((p) => p.authKey.toString());
       base.published = publishedFor(service, backend, nowMs);
-      base.health = backend.lastHealthCheck === undefined ? null : {
-        lastCheck: statusTime(backend.lastHealthCheck.at),
-        ok: backend.lastHealthCheck.ok,
-        consecutiveFailures: backend.healthFailures ?? 0,
-        error: backend.lastHealthCheck.error ?? null,
+      const check = health.lastCheck(backend);
+      base.health = check === undefined ? null : {
+        lastCheck: statusTime(check.at),
+        ok: check.ok,
+        consecutiveFailures: health.failures(backend),
+        error: check.error ?? null,
       };
       if (backend.name !== undefined) base.name = backend.name;
       return base;

@@ -10,10 +10,11 @@ import {
   Balancer,
   type BalancerTimings,
   FrontendService,
+  type Probe,
   STARTUP_GRACE_MS,
 } from "../../src/balancer/mod.ts";
 import { toBase64NoPad } from "../../src/bytes/mod.ts";
-import { DEFAULT_HEALTH_CHECK } from "../../src/config/mod.ts";
+import { DEFAULT_HEALTH_CHECK, type HealthCheckConfig } from "../../src/config/mod.ts";
 import { seededRng } from "../../src/crypto/mod.ts";
 import { blindPublicKey, onionAddressLabel } from "../../src/keys/mod.ts";
 import { FakeClock, type TimePeriod } from "../../src/time/mod.ts";
@@ -93,7 +94,15 @@ export async function answer(
   };
 }
 
-export function daemon(count: number, consensus: string | null = DOCS.consensus): Daemon {
+/**
+ * A daemon with `count` backends on the fixture network (`consensus` null: tor has none yet).
+ * Health checks are off unless `options.health` turns them on; `options.probe` makes them.
+ */
+export function daemon(
+  count: number,
+  consensus: string | null = DOCS.consensus,
+  options: { health?: Partial<HealthCheckConfig>; probe?: Probe } = {},
+): Daemon {
   const tor = new FakeTor();
   tor.consensus = consensus ?? undefined;
   tor.microdescs = DOCS.microdescs;
@@ -124,8 +133,12 @@ export function daemon(count: number, consensus: string | null = DOCS.consensus)
     { post: poster.post, rng: seededRng("daemon test"), log: log.log, clock },
   );
   const balancer = new Balancer(
-    { services: [service], timings: TIMINGS, health: { ...DEFAULT_HEALTH_CHECK, enabled: false } },
-    { client: tor, clock, log: log.log },
+    {
+      services: [service],
+      timings: TIMINGS,
+      health: { ...DEFAULT_HEALTH_CHECK, enabled: false, ...options.health },
+    },
+    { client: tor, clock, log: log.log, probe: options.probe },
   );
   return {
     tor,

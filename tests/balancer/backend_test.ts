@@ -157,19 +157,6 @@ Deno.test("Backend.unusableReason() rejects a backend whose revision counter has
   assert.equal(b.unusableReason(at, STALE), undefined);
 });
 
-Deno.test("Backend.unusableReason() rejects a backend that failed its health checks in a row", () => {
-  const b = fresh();
-  b.accept(rev10, NOW);
-  b.healthFailures = 2;
-  assert.equal(b.unusableReason(NOW, { ...STALE, healthFailures: 3 }), undefined);
-  b.healthFailures = 3;
-  assert.equal(
-    b.unusableReason(NOW, { ...STALE, healthFailures: 3 }),
-    "3 health checks failed in a row",
-  );
-  assert.equal(b.unusableReason(NOW, STALE), undefined, "health checks off: failures ignored");
-});
-
 Deno.test("Backend.accept() switches back to a period's descriptor it saw before (not same)", () => {
   const b = fresh();
   assert.equal(b.accept(rev10, NOW), "new");
@@ -206,18 +193,4 @@ Deno.test("Backend.heldDescriptorFor() gives the held descriptor back only for t
   const c = fresh();
   c.accept(decoded, NOW);
   assert.equal(c.heldDescriptorFor(text, new Date(NOW), periods), undefined);
-});
-
-Deno.test("Backend.unusableReason() keeps a backend that passes again out until its descriptor is fetched", () => {
-  const b = fresh();
-  b.accept(rev10, NOW);
-  const health = { ...STALE, healthFailures: 3 };
-  b.healthFailures = 3;
-  assert.equal(b.unusableReason(NOW, health), "3 health checks failed in a row");
-  b.healthFailures = 0;
-  b.refetchBeforeReturn = true;
-  assert.match(b.unusableReason(NOW, health)!, /descriptor is being fetched/);
-  assert.equal(b.unusableReason(NOW, STALE), undefined, "health checks off: not held back");
-  b.refetchBeforeReturn = false;
-  assert.equal(b.unusableReason(NOW, health), undefined);
 });

@@ -205,15 +205,23 @@ Deno.test("Balancer fetches a returning backend again when the fetch under way s
   // A health check passes while that fetch is under way: the backend waits for a fetch
   // that starts after the pass (a restarted backend has new intro points).
   const backend = d.backends[0]!.backend;
-  backend.refetchBeforeReturn = true;
+  const health = d.balancer.health;
+  for (let i = 0; i < health.config.failures; i++) {
+    health.record(backend, { ok: false, error: "dead", durationMs: 1 }, NOW);
+  }
+  assert.equal(health.record(backend, { ok: true, durationMs: 1 }, NOW).fetchNow, true);
   first.resolve(await answer(d.backends[0]!, 1));
   await fetchesDone(d);
-  assert.equal(backend.refetchBeforeReturn, true, "still waiting: that fetch began before");
+  assert.deepEqual(
+    health.state(backend),
+    { kind: "returning", fetchStarted: false },
+    "still waiting: that fetch began before",
+  );
   d.tor.onFetch = () => answer(d.backends[0]!, 2);
   await d.at(NOW + 1000); // far below the fetch interval
   await until(() => d.tor.fetched.length === 2, "a second HSFETCH at once");
   await fetchesDone(d);
-  assert.equal(backend.refetchBeforeReturn, false);
+  assert.deepEqual(health.state(backend), { kind: "healthy" });
   assert.equal(backend.descriptor?.outer.revisionCounter, 2n);
 });
 

@@ -174,17 +174,17 @@ Deno.test("a failed health check fetches the backend's descriptor again, at most
   const socks = failingSocks();
   try {
     const d = daemon(1);
-    d.balancer.health = {
+    d.balancer.health.reconfigure({
       ...DEFAULT_HEALTH_CHECK,
       enabled: true,
       socks: `127.0.0.1:${socks.port}`,
       failures: 100, // never left out during the case: that would re-fetch anyway
-    };
+    });
     d.tor.onFetch = () => answer(d.backends[0]!, 1);
     const backend = d.backends[0]!.backend;
     await d.at(NOW);
     await fetchesDone(d);
-    await until(() => backend.healthFailures === 1, "the first check to fail");
+    await until(() => d.balancer.health.failures(backend) === 1, "the first check to fail");
     assert.equal(d.fetches(0), 1, "the check failed right after the fetch: no second fetch");
     // Later checks (every few seconds while confirming) fail too: the first one 10 s or more
     // after the fetch fetches again, long before fetch-interval.
@@ -197,7 +197,7 @@ Deno.test("a failed health check fetches the backend's descriptor again, at most
     await fetchesDone(d);
     assert.equal(d.fetches(0), 2, "fetched again after a failed check");
     assert.ok(t - NOW >= 10_000 && t - NOW < 15_000, `after ${t - NOW} ms`);
-    assert.ok((backend.healthFailures ?? 0) >= 2);
+    assert.ok(d.balancer.health.failures(backend) >= 2);
   } finally {
     socks.close();
   }

@@ -1,247 +1,188 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
-import {
-  checkBackend,
-  checkDeadlineMs,
-  nextCheckDelayMs,
-  parseSocksAddress,
-  recordHealth,
-} from "../../src/balancer/mod.ts";
-import { CONFIRM_GAP_MS, MIN_DEADLINE_MS } from "../../src/balancer/health.ts";
+import { HealthMonitor, type HealthResult, type ProbeTarget } from "../../src/balancer/mod.ts";
+import { DEFAULT_HEALTH_CHECK, type HealthCheckConfig } from "../../src/config/mod.ts";
+import { FakeClock } from "../../src/time/mod.ts";
+import { captureLog } from "./_fake_tor.ts";
 import { fixtureBackend } from "./_fixtures.ts";
 
-Deno.test("nextCheckDelayMs(): interval when healthy, one slot start to start while confirming, interval/3 when left out", () => {
-  assert.equal(nextCheckDelayMs({ failures: 0, intervalMs: 30_000, threshold: 3 }), 30_000);
-  // 3 failures, interval 30 s: confirmation slots of 7.5 s, start to start.
-  assert.equal(
-    nextCheckDelayMs({ failures: 1, intervalMs: 30_000, threshold: 3, lastDurationMs: 200 }),
-    7_300,
-    "a fast failure waits for its slot",
-  );
-  assert.equal(
-    nextCheckDelayMs({ failures: 2, intervalMs: 30_000, threshold: 3, lastDurationMs: 7_000 }),
-    500,
-  );
-  assert.equal(
-    nextCheckDelayMs({ failures: 1, intervalMs: 30_000, threshold: 3, lastDurationMs: 15_000 }),
-    CONFIRM_GAP_MS,
-    "a slow first check",
-  );
-  assert.equal(nextCheckDelayMs({ failures: 3, intervalMs: 30_000, threshold: 3 }), 10_000);
-  assert.equal(nextCheckDelayMs({ failures: 9, intervalMs: 1_500, threshold: 3 }), 1_000);
-});
+const CONFIG: HealthCheckConfig = {
+  ...DEFAULT_HEALTH_CHECK,
+  enabled: true,
+  intervalSeconds: 30,
+  timeoutSeconds: 15,
+  failures: 3,
+  port: 80,
+  socks: "127.0.0.1:9050",
+};
+const PASS: HealthResult = { ok: true, durationMs: 10 };
+const FAIL: HealthResult = { ok: false, error: "no answer", durationMs: 10 };
 
-Deno.test("checkDeadlineMs(): half an interval to start a streak, one slot for each confirmation", () => {
-  // interval 10 s, 3 failures: 5 s, then two slots of 2.5 s: 2.25 s deadlines.
-  assert.equal(
-    checkDeadlineMs({ failures: 0, intervalMs: 10_000, timeoutMs: 15_000, threshold: 3 }),
-    5_000,
-  );
-  assert.equal(
-    checkDeadlineMs({ failures: 1, intervalMs: 10_000, timeoutMs: 15_000, threshold: 3 }),
-    2_250,
-  );
-  assert.equal(
-    checkDeadlineMs({ failures: 2, intervalMs: 10_000, timeoutMs: 15_000, threshold: 3 }),
-    2_250,
-  );
-  // Left out: half an interval, so that a check stuck on dead intro points does not hold up
-  // the next one (each one uses the descriptor fetched after the previous failure).
-  assert.equal(
-    checkDeadlineMs({ failures: 3, intervalMs: 10_000, timeoutMs: 15_000, threshold: 3 }),
-    5_000,
-  );
-  assert.equal(
-    checkDeadlineMs({ failures: 7, intervalMs: 60_000, timeoutMs: 15_000, threshold: 3 }),
-    15_000,
-  );
-  // The configured timeout caps every deadline.
-  assert.equal(
-    checkDeadlineMs({ failures: 0, intervalMs: 30_000, timeoutMs: 4_000, threshold: 3 }),
-    4_000,
-  );
-  assert.equal(
-    checkDeadlineMs({ failures: 1, intervalMs: 30_000, timeoutMs: 4_000, threshold: 3 }),
-    4_000,
-  );
-  // One failure is enough: the first check ends the streak.
-  assert.equal(
-    checkDeadlineMs({ failures: 0, intervalMs: 10_000, timeoutMs: 15_000, threshold: 1 }),
-    5_000,
-  );
-  // A tiny interval never gives a deadline under the minimum.
-  assert.equal(
-    checkDeadlineMs({ failures: 1, intervalMs: 1_000, timeoutMs: 15_000, threshold: 5 }),
-    MIN_DEADLINE_MS,
-  );
-});
-
-/** The settings and the checks' durations (fractions of their deadlines) of one streak. */
-interface Streak {
-  threshold: number;
-  intervalS: number;
-  timeoutS: number;
-  fractions: number[];
+function monitor(
+  config: Partial<HealthCheckConfig> = {},
+  listeners = () => Promise.resolve([] as string[]),
+) {
+  const clock = new FakeClock(1_000_000);
+  const log = captureLog();
+  const probes: ProbeTarget[] = [];
+  const results: HealthResult[] = [];
+  const health = new HealthMonitor({ ...CONFIG, ...config }, {
+    clock,
+    log: log.log,
+    socksListeners: listeners,
+    probe: (target) => {
+      probes.push(target);
+      return Promise.resolve(results.shift() ?? PASS);
+    },
+  });
+  return { health, clock, log, probes, results };
 }
 
-/** Durations of the checks of one streak: each a fraction of its deadline. */
-const streak: fc.Arbitrary<Streak> = fc.record({
-  threshold: fc.integer({ min: 1, max: 100 }),
-  intervalS: fc.integer({ min: 1, max: 86_400 }),
-  timeoutS: fc.integer({ min: 1, max: 600 }),
-  fractions: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), {
-    minLength: 100,
-    maxLength: 100,
-  }),
+Deno.test("HealthMonitor: a backend is confirmed dead after `failures` checks in a row, and a pass before that keeps it in", () => {
+  const { health } = monitor();
+  const { backend } = fixtureBackend("health a");
+  assert.deepEqual(health.state(backend), { kind: "unchecked" });
+  health.record(backend, PASS, 0);
+  assert.deepEqual(health.state(backend), { kind: "healthy" });
+  health.record(backend, FAIL, 1);
+  health.record(backend, FAIL, 2);
+  assert.deepEqual(health.state(backend), { kind: "confirming", failures: 2 });
+  assert.equal(health.leftOutReason(backend), undefined, "still published while confirming");
+  health.record(backend, PASS, 3);
+  assert.deepEqual(health.state(backend), { kind: "healthy" });
+  for (let at = 4; at < 7; at++) health.record(backend, FAIL, at);
+  assert.deepEqual(health.state(backend), { kind: "left out", failures: 3 });
+  assert.equal(health.isLeftOut(backend), true);
+  assert.equal(health.leftOutReason(backend), "3 health checks failed in a row");
+  health.record(backend, FAIL, 7);
+  assert.deepEqual(health.state(backend), { kind: "left out", failures: 4 });
+  assert.equal(health.failures(backend), 4);
+  assert.deepEqual(health.lastCheck(backend), { at: 7, ok: false, error: "no answer" });
 });
 
-/** When the streak of a backend that died right after passing a check ends, and its checks' starts. */
-function leftOutAt(
-  { threshold, intervalS, timeoutS, fractions }: Streak,
-): { end: number; starts: number[] } {
-  const interval = intervalS * 1000;
-  let t = nextCheckDelayMs({ failures: 0, intervalMs: interval, threshold: threshold });
-  const starts: number[] = [];
-  for (let failures = 0; failures < threshold; failures++) {
-    starts.push(t);
-    const duration = Math.floor(
-      fractions[failures]! *
-        checkDeadlineMs({
-          failures: failures,
-          intervalMs: interval,
-          timeoutMs: timeoutS * 1000,
-          threshold: threshold,
-        }),
-    );
-    t += duration;
-    if (failures + 1 < threshold) {
-      t += nextCheckDelayMs({
-        failures: failures + 1,
-        intervalMs: interval,
-        threshold: threshold,
-        lastDurationMs: duration,
-      });
-    }
-  }
-  return { end: t, starts };
-}
-
-Deno.test("checkDeadlineMs() + nextCheckDelayMs(): a dead backend is left out within two intervals of its death", () => {
-  fc.assert(
-    fc.property(streak, (s) => {
-      const interval = s.intervalS * 1000;
-      const guaranteed = interval >= 2 * (s.threshold - 1) * (MIN_DEADLINE_MS + CONFIRM_GAP_MS);
-      const { end } = leftOutAt(s);
-      if (guaranteed) assert.ok(end <= 2 * interval, `left out after ${end} ms`);
-    }),
-    { numRuns: 2_000 },
-  );
+Deno.test("HealthMonitor: a returning backend is back only after a fetch that started after its pass", () => {
+  const { health } = monitor({ failures: 1 });
+  const { backend } = fixtureBackend("health b");
+  assert.equal(health.record(backend, FAIL, 0).fetchNow, true, "left out: fetch now");
+  // A fetch under way when the pass comes does not count: it may hold the dead intro points.
+  health.onFetchStarted(backend);
+  assert.equal(health.record(backend, PASS, 1).fetchNow, true, "passes: fetch now");
+  assert.deepEqual(health.state(backend), { kind: "returning", fetchStarted: false });
+  assert.match(health.leftOutReason(backend)!, /being fetched/);
+  assert.equal(health.isLeftOut(backend), false);
+  assert.equal(health.onFetchFinished(backend, { newIntroPoints: false }).fetchNow, true);
+  assert.deepEqual(health.state(backend), { kind: "returning", fetchStarted: false });
+  health.record(backend, PASS, 2); // passing again changes nothing
+  health.onFetchStarted(backend);
+  assert.equal(health.onFetchFinished(backend, { newIntroPoints: true }).fetchNow, false);
+  assert.deepEqual(health.state(backend), { kind: "healthy" });
+  assert.equal(health.leftOutReason(backend), undefined);
 });
 
-Deno.test("nextCheckDelayMs(): confirming checks start at least a slot apart, however fast they fail", () => {
-  fc.assert(
-    fc.property(streak, (s) => {
-      const interval = s.intervalS * 1000;
-      const { starts } = leftOutAt(s);
-      const slot = interval / 2 / Math.max(1, s.threshold - 1);
-      for (let i = 2; i < starts.length; i++) {
-        assert.ok(starts[i]! - starts[i - 1]! >= Math.min(slot, CONFIRM_GAP_MS) - 1);
-        assert.ok(starts[i]! - starts[i - 1]! >= Math.floor(slot) - 1 || slot < CONFIRM_GAP_MS);
-      }
-      // The streak takes at least (threshold - 2) slots after the first confirmation.
-      if (s.threshold >= 3) {
-        assert.ok(starts.at(-1)! - starts[1]! >= (s.threshold - 2) * (Math.floor(slot) - 1));
-      }
-    }),
-    { numRuns: 2_000 },
-  );
+Deno.test("HealthMonitor: a returning backend that fails again is left out at once", () => {
+  const { health } = monitor();
+  const { backend } = fixtureBackend("health c");
+  for (let at = 0; at < 3; at++) health.record(backend, FAIL, at);
+  health.record(backend, PASS, 3);
+  assert.equal(health.state(backend).kind, "returning");
+  assert.equal(health.record(backend, FAIL, 4).fetchNow, false);
+  assert.deepEqual(health.state(backend), { kind: "left out", failures: 3 });
 });
 
-Deno.test("recordHealth() reports a change when the streak reaches the threshold and when a check passes again", () => {
-  const { backend } = fixtureBackend("health");
-  const fail = { ok: false, error: "no", durationMs: 1 };
-  const pass = { ok: true, durationMs: 1 };
-  const opts = { at: 0, threshold: 2 };
-  assert.equal(recordHealth(backend, pass, opts), false);
-  assert.equal(recordHealth(backend, fail, opts), false);
-  assert.equal(recordHealth(backend, fail, opts), true);
-  assert.equal(recordHealth(backend, fail, opts), false); // already out: no second change
-  assert.equal(backend.healthFailures, 3);
-  assert.equal(recordHealth(backend, pass, opts), true);
-  assert.equal(backend.healthFailures, 0);
-  assert.deepEqual(backend.lastHealthCheck, { at: 0, ok: true, error: undefined });
+Deno.test("HealthMonitor: failed checks ask for a fetch, at most every 10 s while in and every interval while out", () => {
+  const { health } = monitor();
+  const { backend } = fixtureBackend("health d");
+  assert.equal(health.record(backend, FAIL, 20_000, 15_000).fetchNow, false, "fetched 5 s ago");
+  assert.equal(health.record(backend, FAIL, 25_000, 15_000).fetchNow, true, "fetched 10 s ago");
+  assert.equal(health.record(backend, FAIL, 26_000, 25_000).fetchNow, true, "threshold: always");
+  assert.equal(health.record(backend, FAIL, 50_000, 25_000).fetchNow, false, "out, 25 s < 30 s");
+  assert.equal(health.record(backend, FAIL, 55_000, 25_000).fetchNow, true, "out, 30 s");
 });
 
-Deno.test("checkBackend() fails at its deadline when tor never answers, and passes on a SOCKS success", async () => {
-  const { backend } = fixtureBackend("health");
-  // A SOCKS port that accepts and then says nothing (tor still trying a dead backend's intro points).
-  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const held: Deno.Conn[] = [];
-  const accepting = (async () => {
-    for await (const conn of silent) held.push(conn);
-  })();
-  const proxy = { hostname: "127.0.0.1", port: (silent.addr as Deno.NetAddr).port };
-  const started = performance.now();
-  const failed = await checkBackend(backend, proxy, {
-    port: 80,
-    timeoutMs: 300,
-    isolation: "t1",
-    now: () => performance.now(),
+Deno.test("HealthMonitor: new intro points of a backend left out are checked at once", () => {
+  const { health } = monitor({ failures: 1 });
+  const [{ backend }, { backend: other }] = [fixtureBackend("health e"), fixtureBackend("f")];
+  health.record(backend, FAIL, 1_000);
+  assert.deepEqual(health.due(1_000, [backend]), [], "no SOCKS port looked up yet");
+  return health.proxy().then(() => {
+    assert.deepEqual(health.due(1_000, [backend, other]), [other], "never checked: due");
+    health.onFetchFinished(backend, { newIntroPoints: false });
+    assert.deepEqual(health.due(1_001, [backend]), []);
+    health.onFetchFinished(backend, { newIntroPoints: true });
+    assert.deepEqual(health.due(1_001, [backend]), [backend]);
   });
-  const took = performance.now() - started;
-  assert.equal(failed.ok, false);
-  assert.ok(took >= 290 && took < 5_000, `took ${took} ms`);
-  silent.close();
-  for (const conn of held) conn.close();
-  await accepting;
+});
 
-  // A SOCKS5 server that accepts username/password and reports the stream connected.
-  const good = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const serving = (async () => {
-    const conn = await good.accept();
-    const buf = new Uint8Array(512);
-    await conn.read(buf); // greeting
-    await conn.write(Uint8Array.of(5, 2));
-    await conn.read(buf); // credentials
-    await conn.write(Uint8Array.of(1, 0));
-    await conn.read(buf); // CONNECT
-    await conn.write(Uint8Array.of(5, 0, 0, 1, 0, 0, 0, 0, 0, 0));
-    await conn.read(buf).catch(() => null); // until the client closes
-    conn.close();
-  })();
-  const passed = await checkBackend(
-    backend,
-    { hostname: "127.0.0.1", port: (good.addr as Deno.NetAddr).port },
-    { port: 80, timeoutMs: 5_000, isolation: "t2", now: () => performance.now() },
+Deno.test("HealthMonitor: a check refused by tor's SOCKS port is not counted, and comes again within 5 s", () => {
+  const { health } = monitor();
+  const { backend } = fixtureBackend("health g");
+  health.record(backend, FAIL, 0);
+  const down = { ok: false, error: "refused", durationMs: 1, proxyDown: true };
+  assert.equal(health.record(backend, down, 100).fetchNow, false);
+  assert.deepEqual(health.state(backend), { kind: "confirming", failures: 1 });
+  assert.deepEqual(health.lastCheck(backend), { at: 0, ok: false, error: "no answer" });
+});
+
+Deno.test("HealthMonitor.check(): deadlines and next checks follow the backend's state", async () => {
+  const { health, clock, probes, results } = monitor();
+  const { backend } = fixtureBackend("health h");
+  const proxy = (await health.proxy())!;
+  assert.deepEqual(proxy, { hostname: "127.0.0.1", port: 9050 });
+  const t0 = clock.now();
+  await health.check(backend, proxy);
+  assert.equal(probes[0]!.timeoutMs, 15_000, "healthy: half an interval");
+  assert.equal(probes[0]!.address, backend.address);
+  assert.equal(health.nextDueAt([backend]), t0 + 30_000);
+  results.push(FAIL);
+  await health.check(backend, proxy);
+  assert.equal(
+    health.nextDueAt([backend]),
+    t0 + 7_500 - 10,
+    "confirming: one slot, start to start",
   );
-  assert.equal(passed.ok, true, passed.error);
-  await serving;
-  good.close();
+  results.push(FAIL);
+  await health.check(backend, proxy);
+  assert.equal(probes[2]!.timeoutMs, 7_250, "a confirming check gets a slot less the gap");
+  results.push(FAIL);
+  await health.check(backend, proxy);
+  assert.equal(health.state(backend).kind, "left out");
+  assert.equal(health.nextDueAt([backend]), t0 + 10_000, "left out: a third of an interval");
+  assert.notEqual(probes[0]!.isolation, probes[1]!.isolation, "a fresh circuit per check");
 });
 
-Deno.test("parseSocksAddress() reads tor's listener forms and rejects others", () => {
-  assert.deepEqual(parseSocksAddress('"127.0.0.1:9050"'), { hostname: "127.0.0.1", port: 9050 });
-  assert.deepEqual(parseSocksAddress("[::1]:9150"), { hostname: "::1", port: 9150 });
-  assert.equal(parseSocksAddress("127.0.0.1:0"), undefined);
-  assert.equal(parseSocksAddress("unix:/run/tor/socks"), undefined);
+Deno.test("HealthMonitor.reconfigure(): a new threshold judges the streak; off means nobody is left out", () => {
+  const { health } = monitor();
+  const { backend } = fixtureBackend("health i");
+  health.record(backend, FAIL, 0);
+  health.record(backend, FAIL, 1);
+  health.reconfigure({ ...CONFIG, failures: 2 });
+  assert.deepEqual(health.state(backend), { kind: "left out", failures: 2 });
+  health.reconfigure({ ...CONFIG, enabled: false });
+  assert.equal(health.leftOutReason(backend), undefined);
+  assert.equal(health.isLeftOut(backend), false);
+  assert.deepEqual(health.due(0, [backend]), []);
+  health.reconfigure({ ...CONFIG, failures: 5 });
+  assert.deepEqual(health.state(backend), { kind: "confirming", failures: 2 });
 });
 
-Deno.test("checkBackend() says when tor's SOCKS port itself is closed, and recordHealth() does not blame the backend", async () => {
-  const { backend } = fixtureBackend("health");
-  // A port that was open a moment ago and is closed now (tor killed or restarting).
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  const result = await checkBackend(backend, { hostname: "127.0.0.1", port }, {
-    port: 80,
-    timeoutMs: 2_000,
-    isolation: "t3",
-    now: () => performance.now(),
-  });
-  assert.equal(result.ok, false);
-  assert.equal(result.proxyDown, true);
-  assert.match(result.error!, /SOCKS port refused/);
-  backend.healthFailures = 2;
-  assert.equal(recordHealth(backend, result, { at: 0, threshold: 3 }), false);
-  assert.equal(backend.healthFailures, 2, "not counted");
+Deno.test("HealthMonitor.proxy(): asks tor once for `auto`; no SocksPort turns checks off, an error retries", async () => {
+  let answers: (() => Promise<string[]>)[] = [
+    () => Promise.reject(new Error("tor is restarting")),
+    () => Promise.resolve(['"unix:/run/tor/socks"', '"127.0.0.1:9150"']),
+  ];
+  let asked = 0;
+  const { health, log } = monitor({ socks: "auto" }, () => (asked++, answers.shift()!()));
+  assert.equal(await health.proxy(), undefined);
+  assert.match(log.text(), /Cannot ask tor for its SOCKS port \(tor is restarting\)/);
+  assert.deepEqual(await health.proxy(), { hostname: "127.0.0.1", port: 9150 });
+  assert.deepEqual(await health.proxy(), { hostname: "127.0.0.1", port: 9150 });
+  assert.equal(asked, 2, "kept once found");
+  health.forgetProxy();
+  answers = [() => Promise.resolve([])];
+  assert.equal(await health.proxy(), undefined);
+  assert.equal(await health.proxy(), undefined);
+  assert.equal(asked, 3, "none: checks off until tor reconnects or the config changes");
+  assert.match(log.text(), /tor has no SocksPort/);
+  health.reconfigure({ ...CONFIG, socks: "bad" });
+  assert.equal(await health.proxy(), undefined);
+  assert.match(log.text(), /bad SOCKS address "bad"/);
 });
