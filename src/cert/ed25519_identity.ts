@@ -11,44 +11,27 @@
  * @module
  */
 
-import { bytesEqual, toBase64NoPad, toHex } from "../bytes/mod.ts";
+import { FixedBytes, toBase64NoPad, toHex } from "../bytes/mod.ts";
 
 /** An ed25519 public key in a certificate (32 bytes, not validated as a point). */
-export class Ed25519Identity {
-  readonly #bytes: Uint8Array;
-
-  private constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
+export class Ed25519Identity extends FixedBytes {
+  declare protected readonly role: "Ed25519Identity";
 
   /**
    * @param bytes The 32 key bytes (copied).
-   * @throws {RangeError} Unless `bytes` has 32 bytes.
+   * @throws {BytesError} `BadLength` unless `bytes` has 32 bytes.
    */
   static fromBytes(bytes: Uint8Array): Ed25519Identity {
-    if (bytes.length !== 32) {
-      throw new RangeError(`Cannot use ed25519 key: expected 32 bytes, got ${bytes.length}`);
-    }
-    return new Ed25519Identity(bytes.slice());
-  }
-
-  /** A copy of the 32 key bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
-  }
-
-  /** Whether both hold the same key. */
-  equals(other: Ed25519Identity): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
+    return new Ed25519Identity(bytes, 32, "ed25519 key");
   }
 
   /** Base64 without padding (43 characters), as tor prints ed25519 keys. */
-  toString(): string {
-    return toBase64NoPad(this.#bytes);
+  override toString(): string {
+    return toBase64NoPad(this.view);
   }
 
   /** Lowercase hex (64 characters). */
   toHex(): string {
-    return toHex(this.#bytes);
+    return toHex(this.view);
   }
 }

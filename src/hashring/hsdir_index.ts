@@ -15,73 +15,43 @@
  * @module
  */
 
-import { bytesEqual, compareBytes, concat, toHex, u64be } from "../bytes/mod.ts";
+import { compareBytes, concat, FixedBytes, toHex, u64be } from "../bytes/mod.ts";
 import { sha3 } from "../crypto/mod.ts";
 import type { HsBlindIdKey, RelayEd25519Id } from "../keys/mod.ts";
 import type { RingTimes, TimePeriod } from "../time/mod.ts";
 
 /** A service's ring position for one replica (`hs_service_index` / `hs_index`). */
-export class HsIndex {
-  readonly #bytes: Uint8Array;
+export class HsIndex extends FixedBytes {
+  declare protected readonly role: "HsIndex";
 
-  private constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-
-  /** @throws {RangeError} Unless 32 bytes. */
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): HsIndex {
-    if (bytes.length !== 32) throw new RangeError("Cannot use hs_index: expected 32 bytes");
-    return new HsIndex(bytes.slice());
-  }
-
-  /** A copy of the 32 bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
+    return new HsIndex(bytes, 32, "hs_index");
   }
 
   /** Lowercase hex, for logs. */
-  toString(): string {
-    return toHex(this.#bytes);
-  }
-
-  /** Whether both hold the same bytes. */
-  equals(other: HsIndex): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
+  override toString(): string {
+    return toHex(this.view);
   }
 }
 
 /** A relay's ring position for one (time period, SRV) (`hs_relay_index` / `hsdir_index`). */
-export class HsDirIndex {
-  readonly #bytes: Uint8Array;
+export class HsDirIndex extends FixedBytes {
+  declare protected readonly role: "HsDirIndex";
 
-  private constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-
-  /** @throws {RangeError} Unless 32 bytes. */
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): HsDirIndex {
-    if (bytes.length !== 32) throw new RangeError("Cannot use hsdir_index: expected 32 bytes");
-    return new HsDirIndex(bytes.slice());
-  }
-
-  /** A copy of the 32 bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
+    return new HsDirIndex(bytes, 32, "hsdir_index");
   }
 
   /** Lowercase hex, for logs. */
-  toString(): string {
-    return toHex(this.#bytes);
+  override toString(): string {
+    return toHex(this.view);
   }
 
   /** Ring order (memcmp of the 32 bytes): negative, 0 or positive. */
   compare(other: HsDirIndex): number {
-    return compareBytes(this.#bytes, other.#bytes);
-  }
-
-  /** Whether both hold the same bytes. */
-  equals(other: HsDirIndex): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
+    return compareBytes(this.view, other.view);
   }
 }
 

@@ -9,10 +9,9 @@
  * @module
  */
 
-import { bytesEqual, concat } from "../bytes/mod.ts";
+import { concat, FixedBytes } from "../bytes/mod.ts";
 import { blindExpandedSecret, blindPublicKeyBytes, sha3, signExpanded } from "../crypto/mod.ts";
 import type { TimePeriod } from "../time/mod.ts";
-import { KeyError } from "./errors.ts";
 import type { HsIdKey, HsIdKeypair } from "./identity.ts";
 
 /** `BLIND_STRING` = "Derive temporary signing key" with its terminating NUL (29 bytes). */
@@ -24,37 +23,17 @@ const BASEPOINT_STRING =
   "46316835694926478169428394003475163141307993866256225615783033603165251855960)";
 
 /** `KP_hs_blind_id` (A'): the blinded public key for one time period. */
-export class HsBlindIdKey {
-  readonly #bytes: Uint8Array;
-
-  private constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
+export class HsBlindIdKey extends FixedBytes {
+  declare protected readonly role: "HsBlindIdKey";
 
   /**
    * Wraps 32 bytes received from elsewhere (a certificate extension, an event).
    * The bytes are not checked to be a point: a wrong key simply fails to verify.
    *
-   * @throws {KeyError} `BadLength` unless 32 bytes.
+   * @throws {BytesError} `BadLength` unless 32 bytes.
    */
   static fromBytes(bytes: Uint8Array): HsBlindIdKey {
-    if (bytes.length !== 32) {
-      throw new KeyError(
-        "BadLength",
-        `Cannot use blinded key: expected 32 bytes, got ${bytes.length}`,
-      );
-    }
-    return new HsBlindIdKey(bytes.slice());
-  }
-
-  /** A copy of the 32 key bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
-  }
-
-  /** Whether both hold the same key. */
-  equals(other: HsBlindIdKey): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
+    return new HsBlindIdKey(bytes, 32, "blinded key");
   }
 }
 
@@ -150,32 +129,12 @@ export function blindKeypair(identity: HsIdKeypair, period: TimePeriod): HsBlind
 }
 
 /** `N_hs_subcred`: the 32-byte subcredential of one identity for one time period. */
-export class Subcredential {
-  readonly #bytes: Uint8Array;
+export class Subcredential extends FixedBytes {
+  declare protected readonly role: "Subcredential";
 
-  private constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-
-  /** @throws {KeyError} `BadLength` unless 32 bytes. */
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): Subcredential {
-    if (bytes.length !== 32) {
-      throw new KeyError(
-        "BadLength",
-        `Cannot use subcredential: expected 32 bytes, got ${bytes.length}`,
-      );
-    }
-    return new Subcredential(bytes.slice());
-  }
-
-  /** A copy of the 32 bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
-  }
-
-  /** Whether both hold the same bytes. */
-  equals(other: Subcredential): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
+    return new Subcredential(bytes, 32, "subcredential");
   }
 }
 

@@ -17,7 +17,7 @@
  * @module
  */
 
-import { bytesEqual } from "../bytes/mod.ts";
+import { checkLength, FixedBytes } from "../bytes/mod.ts";
 import {
   expandSeed,
   isValidPublicKey,
@@ -28,38 +28,20 @@ import {
 import { KeyError } from "./errors.ts";
 
 /** `KP_hs_id`: the 32-byte ed25519 identity public key of an onion service. */
-export class HsIdKey {
-  readonly #bytes: Uint8Array;
-
-  private constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
+export class HsIdKey extends FixedBytes {
+  declare protected readonly role: "HsIdKey";
 
   /**
    * @param bytes 32 bytes of a valid, torsion-free ed25519 point.
+   * @throws {BytesError} `BadLength` unless 32 bytes.
    * @throws {KeyError} `InvalidKey` when the bytes are not such a point.
    */
   static fromBytes(bytes: Uint8Array): HsIdKey {
-    if (bytes.length !== 32) {
-      throw new KeyError(
-        "BadLength",
-        `Cannot use identity key: expected 32 bytes, got ${bytes.length}`,
-      );
-    }
-    if (!isValidPublicKey(bytes)) {
+    const key = new HsIdKey(bytes, 32, "identity key");
+    if (!isValidPublicKey(key.view)) {
       throw new KeyError("InvalidKey", "Cannot use identity key: not a valid ed25519 public key");
     }
-    return new HsIdKey(bytes.slice());
-  }
-
-  /** A copy of the 32 key bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
-  }
-
-  /** Whether both hold the same key. */
-  equals(other: HsIdKey): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
+    return key;
   }
 }
 
@@ -80,15 +62,11 @@ export class HsIdKeypair {
    * From tor's 64-byte expanded secret key (`a ‖ prefix`), as stored in
    * `hs_ed25519_secret_key`. The seed is unknown (it cannot be recovered).
    *
-   * @throws {KeyError} `BadLength` / `InvalidKey` when it is not a usable key.
+   * @throws {BytesError} `BadLength` unless 64 bytes.
+   * @throws {KeyError} `InvalidKey` when it gives no usable public key.
    */
   static fromExpanded(expanded: Uint8Array): HsIdKeypair {
-    if (expanded.length !== 64) {
-      throw new KeyError(
-        "BadLength",
-        `Cannot use expanded secret key: expected 64 bytes, got ${expanded.length}`,
-      );
-    }
+    checkLength(expanded, 64, "expanded secret key");
     const copy = expanded.slice();
     return new HsIdKeypair(copy, undefined, HsIdKey.fromBytes(publicKeyFromExpanded(copy)));
   }
@@ -97,15 +75,10 @@ export class HsIdKeypair {
    * From a 32-byte RFC 8032 seed (what PEM/PKCS#8 files hold). The keypair
    * remembers the seed.
    *
-   * @throws {KeyError} `BadLength` unless 32 bytes.
+   * @throws {BytesError} `BadLength` unless 32 bytes.
    */
   static fromSeed(seed: Uint8Array): HsIdKeypair {
-    if (seed.length !== 32) {
-      throw new KeyError(
-        "BadLength",
-        `Cannot use ed25519 seed: expected 32 bytes, got ${seed.length}`,
-      );
-    }
+    checkLength(seed, 32, "ed25519 seed");
     const expanded = expandSeed(seed);
     return new HsIdKeypair(
       expanded,

@@ -13,26 +13,16 @@
  * @module
  */
 
-import { bytesEqual, BytesError, fromBase64, toBase64NoPad } from "../bytes/mod.ts";
+import { BytesError, FixedBytes, fromBase64, toBase64NoPad } from "../bytes/mod.ts";
 import { KeyError } from "./errors.ts";
 
 /** `KP_relayid_ed`: a relay's 32-byte ed25519 identity. */
-export class RelayEd25519Id {
-  readonly #bytes: Uint8Array;
+export class RelayEd25519Id extends FixedBytes {
+  declare protected readonly role: "RelayEd25519Id";
 
-  private constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-
-  /** @throws {KeyError} `BadRelayId` unless 32 bytes. */
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): RelayEd25519Id {
-    if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
-      throw new KeyError(
-        "BadRelayId",
-        `Cannot use relay ed25519 identity: expected 32 bytes, got ${bytes?.length}`,
-      );
-    }
-    return new RelayEd25519Id(bytes.slice());
+    return new RelayEd25519Id(bytes, 32, "relay ed25519 identity");
   }
 
   /**
@@ -42,30 +32,20 @@ export class RelayEd25519Id {
    * @throws {KeyError} `BadRelayId` when it is not base64 of 32 bytes.
    */
   static fromBase64(text: string): RelayEd25519Id {
-    let bytes: Uint8Array;
     try {
-      bytes = fromBase64(text);
+      return RelayEd25519Id.fromBytes(fromBase64(text));
     } catch (cause) {
       if (!(cause instanceof BytesError)) throw cause;
-      throw new KeyError("BadRelayId", `Cannot use relay ed25519 identity "${text}": not base64`, {
-        cause,
-      });
+      throw new KeyError(
+        "BadRelayId",
+        `Cannot use relay ed25519 identity "${text}": not base64 of 32 bytes`,
+        { cause },
+      );
     }
-    return RelayEd25519Id.fromBytes(bytes);
-  }
-
-  /** A copy of the 32 bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
   }
 
   /** Base64 without padding, as in microdescriptors. */
-  toString(): string {
-    return toBase64NoPad(this.#bytes);
-  }
-
-  /** Whether both hold the same identity. */
-  equals(other: RelayEd25519Id): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
+  override toString(): string {
+    return toBase64NoPad(this.view);
   }
 }

@@ -14,48 +14,31 @@
  * @module
  */
 
-import { bytesEqual, fromBase64, toBase64 } from "../bytes/mod.ts";
+import { FixedBytes, fromBase64, toBase64 } from "../bytes/mod.ts";
 import { sha3 } from "../crypto/mod.ts";
 import type { TimePeriod } from "./time_period.ts";
 
 /** A 32-byte shared random value, as carried by `shared-rand-*-value` consensus lines. */
-export class SharedRandomValue {
-  readonly #bytes: Uint8Array;
+export class SharedRandomValue extends FixedBytes {
+  declare protected readonly role: "SharedRandomValue";
 
-  private constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
-  }
-
-  /** @throws {RangeError} Unless 32 bytes. */
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): SharedRandomValue {
-    if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
-      throw new RangeError(`Cannot use shared random value: expected 32 bytes`);
-    }
-    return new SharedRandomValue(bytes.slice());
+    return new SharedRandomValue(bytes, 32, "shared random value");
   }
 
   /**
    * From the base64 of a consensus line (44 characters with padding; either padding accepted).
    *
-   * @throws {RangeError} When it is not base64 of 32 bytes (`BytesError` is a `RangeError`).
+   * @throws {BytesError} `BadBase64` when it is not base64, `BadLength` unless 32 bytes.
    */
   static fromBase64(text: string): SharedRandomValue {
     return SharedRandomValue.fromBytes(fromBase64(text));
   }
 
-  /** A copy of the 32 bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
-  }
-
   /** Padded base64, as in the consensus and `GETINFO sr/current`. */
-  toString(): string {
-    return toBase64(this.#bytes);
-  }
-
-  /** Whether both hold the same bytes. */
-  equals(other: SharedRandomValue): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
+  override toString(): string {
+    return toBase64(this.view);
   }
 }
 

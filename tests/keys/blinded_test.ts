@@ -95,8 +95,14 @@ Deno.test("credential() and subcredential() follow [SUBCRED] step by step", () =
 });
 
 Deno.test("HsBlindIdKey and Subcredential check lengths and copy their bytes", () => {
-  assert.throws(() => HsBlindIdKey.fromBytes(new Uint8Array(31)), { name: "KeyError" });
-  assert.throws(() => Subcredential.fromBytes(new Uint8Array(33)), { name: "KeyError" });
+  assert.throws(() => HsBlindIdKey.fromBytes(new Uint8Array(31)), {
+    name: "BytesError",
+    kind: "BadLength",
+  });
+  assert.throws(() => Subcredential.fromBytes(new Uint8Array(33)), {
+    name: "BytesError",
+    kind: "BadLength",
+  });
   const bytes = new Uint8Array(32).fill(1);
   const key = HsBlindIdKey.fromBytes(bytes);
   bytes[0] = 9;

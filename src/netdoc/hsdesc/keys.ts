@@ -15,7 +15,7 @@
  * @module
  */
 
-import { bytesEqual, toBase64, toBase64NoPad } from "../../bytes/mod.ts";
+import { checkLength, FixedBytes, toBase64, toBase64NoPad } from "../../bytes/mod.ts";
 import { Ed25519Identity } from "../../cert/mod.ts";
 import {
   expandSeed,
@@ -26,54 +26,31 @@ import {
   x25519SharedSecret,
 } from "../../crypto/mod.ts";
 
-/** Fixed-length public bytes with a role. Subclasses add a private brand (nominal typing). */
-abstract class KeyBytes {
-  readonly #bytes: Uint8Array;
-
-  /** @internal Use the subclass's `fromBytes`. */
-  constructor(bytes: Uint8Array, length: number, what: string) {
-    if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
-      throw new RangeError(`Cannot use ${what}: expected ${length} bytes, got ${bytes?.length}`);
-    }
-    this.#bytes = bytes.slice();
-  }
-
-  /** A copy of the key bytes. */
-  toBytes(): Uint8Array {
-    return this.#bytes.slice();
-  }
-
-  /** Whether both hold the same bytes. */
-  equals(other: KeyBytes): boolean {
-    return bytesEqual(this.#bytes, other.#bytes);
-  }
-}
-
 /** A 32-byte ed25519 public key with a role; prints as base64 without padding. */
-abstract class Ed25519KeyBytes extends KeyBytes {
+abstract class Ed25519KeyBytes extends FixedBytes {
   /** As a cert key, for comparing with certificate fields. */
   toIdentity(): Ed25519Identity {
-    return Ed25519Identity.fromBytes(this.toBytes());
+    return Ed25519Identity.fromBytes(this.view);
   }
 
   /** Base64 without padding (43 characters). */
   override toString(): string {
-    return toBase64NoPad(this.toBytes());
+    return toBase64NoPad(this.view);
   }
 }
 
 /** A 32-byte curve25519 public key with a role; prints as padded base64, as descriptors do. */
-abstract class Curve25519KeyBytes extends KeyBytes {
+abstract class Curve25519KeyBytes extends FixedBytes {
   /** Base64 with padding (44 characters). */
   override toString(): string {
-    return toBase64(this.toBytes());
+    return toBase64(this.view);
   }
 }
 
 /** `KP_hs_desc_sign`: the descriptor signing key (certified by a type-08 cert). */
 export class HsDescSigningKey extends Ed25519KeyBytes {
-  declare private readonly brand: "HsDescSigningKey";
-  /** @throws {RangeError} Unless 32 bytes. */
+  declare protected readonly role: "HsDescSigningKey";
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): HsDescSigningKey {
     return new HsDescSigningKey(bytes, 32, "descriptor signing key");
   }
@@ -81,8 +58,8 @@ export class HsDescSigningKey extends Ed25519KeyBytes {
 
 /** `KP_hs_ipt_sid`: an introduction point's auth key (`auth-key`, certified by type 09). */
 export class HsIntroPtSessionIdKey extends Ed25519KeyBytes {
-  declare private readonly brand: "HsIntroPtSessionIdKey";
-  /** @throws {RangeError} Unless 32 bytes. */
+  declare protected readonly role: "HsIntroPtSessionIdKey";
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): HsIntroPtSessionIdKey {
     return new HsIntroPtSessionIdKey(bytes, 32, "intro point auth key");
   }
@@ -90,8 +67,8 @@ export class HsIntroPtSessionIdKey extends Ed25519KeyBytes {
 
 /** `KP_hss_ntor`: the service's per-intro-point encryption key (`enc-key ntor`). */
 export class HsSvcNtorKey extends Curve25519KeyBytes {
-  declare private readonly brand: "HsSvcNtorKey";
-  /** @throws {RangeError} Unless 32 bytes. */
+  declare protected readonly role: "HsSvcNtorKey";
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): HsSvcNtorKey {
     return new HsSvcNtorKey(bytes, 32, "intro point enc-key");
   }
@@ -99,8 +76,8 @@ export class HsSvcNtorKey extends Curve25519KeyBytes {
 
 /** `KP_ntor` of the introduction point relay (`onion-key ntor`). */
 export class IntroPtNtorKey extends Curve25519KeyBytes {
-  declare private readonly brand: "IntroPtNtorKey";
-  /** @throws {RangeError} Unless 32 bytes. */
+  declare protected readonly role: "IntroPtNtorKey";
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): IntroPtNtorKey {
     return new IntroPtNtorKey(bytes, 32, "intro point onion-key");
   }
@@ -108,8 +85,8 @@ export class IntroPtNtorKey extends Curve25519KeyBytes {
 
 /** `desc-auth-ephemeral-key`: the x25519 public key of the client-auth section. */
 export class DescAuthEphemeralKey extends Curve25519KeyBytes {
-  declare private readonly brand: "DescAuthEphemeralKey";
-  /** @throws {RangeError} Unless 32 bytes. */
+  declare protected readonly role: "DescAuthEphemeralKey";
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): DescAuthEphemeralKey {
     return new DescAuthEphemeralKey(bytes, 32, "desc-auth-ephemeral-key");
   }
@@ -117,17 +94,17 @@ export class DescAuthEphemeralKey extends Curve25519KeyBytes {
 
 /** `KP_hsc_desc_enc`: an authorized client's x25519 public key. */
 export class HsClientDescEncKey extends Curve25519KeyBytes {
-  declare private readonly brand: "HsClientDescEncKey";
-  /** @throws {RangeError} Unless 32 bytes. */
+  declare protected readonly role: "HsClientDescEncKey";
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): HsClientDescEncKey {
     return new HsClientDescEncKey(bytes, 32, "client x25519 key");
   }
 }
 
 /** `N_hs_desc_enc`, the descriptor cookie: 16 bytes (tor and arti; the spec's "32" is wrong). */
-export class DescriptorCookie extends KeyBytes {
-  declare private readonly brand: "DescriptorCookie";
-  /** @throws {RangeError} Unless 16 bytes. */
+export class DescriptorCookie extends FixedBytes {
+  declare protected readonly role: "DescriptorCookie";
+  /** @throws {BytesError} `BadLength` unless 16 bytes. */
   static fromBytes(bytes: Uint8Array): DescriptorCookie {
     return new DescriptorCookie(bytes, 16, "descriptor cookie");
   }
@@ -173,9 +150,9 @@ export class HsDescSigningKeypair extends SecretKey {
     this.public = HsDescSigningKey.fromBytes(publicKeyFromExpanded(expanded));
   }
 
-  /** @throws {RangeError} Unless `seed` has 32 bytes. */
+  /** @throws {BytesError} `BadLength` unless `seed` has 32 bytes. */
   static fromSeed(seed: Uint8Array): HsDescSigningKeypair {
-    if (seed.length !== 32) throw new RangeError("Cannot use ed25519 seed: expected 32 bytes");
+    checkLength(seed, 32, "ed25519 seed");
     return new HsDescSigningKeypair(expandSeed(seed));
   }
 
@@ -197,7 +174,7 @@ abstract class X25519Keypair extends SecretKey {
   /** @internal */
   constructor(secret: Uint8Array) {
     super();
-    if (secret.length !== 32) throw new RangeError("Cannot use x25519 secret: expected 32 bytes");
+    checkLength(secret, 32, "x25519 secret");
     this.#secret = secret.slice();
   }
 
@@ -227,7 +204,7 @@ export class DescAuthEphemeralKeypair extends X25519Keypair {
     this.public = DescAuthEphemeralKey.fromBytes(this.publicBytes());
   }
 
-  /** @throws {RangeError} Unless 32 bytes. */
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromSecret(secret: Uint8Array): DescAuthEphemeralKeypair {
     return new DescAuthEphemeralKeypair(secret);
   }
@@ -249,7 +226,7 @@ export class HsClientDescEncKeypair extends X25519Keypair {
     this.public = HsClientDescEncKey.fromBytes(this.publicBytes());
   }
 
-  /** @throws {RangeError} Unless 32 bytes. */
+  /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromSecret(secret: Uint8Array): HsClientDescEncKeypair {
     return new HsClientDescEncKeypair(secret);
   }
