@@ -432,11 +432,11 @@ export function benchIntroPoint(rng: Rng, expirationHours: number): IntroPointSo
   const encKey = x25519PublicKey(rng(32));
   const port = 9001;
   const specs: LinkSpecifier[] = [
-    { type: 0, address: ipv4(rng), port },
-    { type: 2, rsaId: rng(20) },
-    { type: 3, ed25519Id: publicKeyFromSeed(rng(32)) },
+    { kind: "ipv4", address: ipv4(rng), port },
+    { kind: "legacy-id", rsaId: rng(20) },
+    { kind: "ed25519-id", ed25519Id: publicKeyFromSeed(rng(32)) },
   ];
-  if (below(rng, 10) < 3) specs.push({ type: 1, address: ipv6(rng), port });
+  if (below(rng, 10) < 3) specs.push({ kind: "ipv6", address: ipv6(rng), port });
   return {
     linkSpecifiers: LinkSpecifiers.encode(specs),
     onionKey: IntroPtNtorKey.fromBytes(x25519PublicKey(rng(32))),

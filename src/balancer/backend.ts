@@ -31,6 +31,17 @@ export type AcceptResult =
   | "same" // the descriptor already held (same revision counter)
   | "rollback"; // lower revision counter than one already held: rejected
 
+/**
+ * An intro point as the balancer tells them apart: its auth key (base64),
+ * which is unique per intro point (rend-spec-v3 [DESC-INNER] `auth-key`).
+ */
+export type IntroPointId = string & { readonly __introPointId: never };
+
+/** The id of an intro point. */
+export function introPointId(point: HsDescIntroPoint): IntroPointId {
+  return point.authKey.toString() as IntroPointId;
+}
+
 /** A live tor re-uploads at least every 2 h; 3 h without a new counter means it stopped. */
 export const REVISION_ADVANCE_LIMIT_MS = 3 * 3600 * 1000;
 
@@ -66,7 +77,7 @@ export class Backend {
    */
   introSetReplacedAt?: number;
   /** When each held intro point (auth key) was first seen in a fetched descriptor (ms). */
-  readonly #introSeenAt = new Map<string, number>();
+  readonly #introSeenAt = new Map<IntroPointId, number>();
   /** Failed fetches in a row. */
   fetchFailures = 0;
   /** The last fetch failure's reason. */
@@ -142,18 +153,19 @@ export class Backend {
     }
     this.#highest.set(key, counter);
     this.revisionAdvancedAt = nowMs;
-    const before = introSetKey(this.introPoints);
+    const before = new Set(this.#introSeenAt.keys());
     this.#descriptor = descriptor;
     this.#descriptorText = text;
     this.descriptorReceivedAt = nowMs;
     const seen = new Map(this.#introSeenAt);
     this.#introSeenAt.clear();
-    for (const p of this.introPoints) {
-      const id = p.authKey.toString();
+    for (const id of this.introPoints.map(introPointId)) {
       this.#introSeenAt.set(id, seen.get(id) ?? nowMs);
     }
-    if (before === introSetKey(this.introPoints) && before !== "") return "updated";
-    if (before !== "") this.introSetReplacedAt = nowMs;
+    const after = this.#introSeenAt;
+    const same = before.size === after.size && [...before].every((id) => after.has(id));
+    if (same && before.size > 0) return "updated";
+    if (before.size > 0) this.introSetReplacedAt = nowMs;
     this.introSetModifiedAt = nowMs;
     return "new";
   }
@@ -163,7 +175,7 @@ export class Backend {
    * descriptors, or undefined when the held descriptor does not list it (the
    * backend closed it).
    */
-  introPointSeenAt(id: string): number | undefined {
+  introPointSeenAt(id: IntroPointId): number | undefined {
     return this.#introSeenAt.get(id);
   }
 
@@ -192,9 +204,4 @@ export class Backend {
     }
     return undefined;
   }
-}
-
-/** A stable key for a set of intro points: their auth keys, sorted. */
-export function introSetKey(points: readonly HsDescIntroPoint[]): string {
-  return points.map((p) => p.authKey.toString()).sort().join(" ");
 }

@@ -20,7 +20,6 @@
  * @module
  */
 
-import { toHex } from "../bytes/mod.ts";
 import type { HsBlindIdKey, HsIdKeypair } from "../keys/mod.ts";
 import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -36,40 +35,24 @@ import {
 } from "../netdoc/hsdesc/mod.ts";
 import { randomUnit, type Rng } from "../crypto/mod.ts";
 import type { Clock, DescriptorSlot, DescriptorTimes } from "../time/mod.ts";
-import type { Backend } from "./backend.ts";
+import { type Backend, type IntroPointId, introPointId } from "./backend.ts";
 import type { NetworkView, Relay } from "./network.ts";
-import { assignGroups, chooseIntroPoints, orderByRelay, planDescriptors } from "./selection.ts";
-import { type HsDirUpload, PerKeyQueue, retryDelayMs } from "./uploads.ts";
+import {
+  type IntroPointSource,
+  planUploads,
+  type PublishedSlot,
+  publishReason,
+  relayOf,
+  sourcesOf,
+} from "./publish.ts";
+import { chooseIntroPoints, orderByRelay, planDescriptors } from "./selection.ts";
+import { type HsDirUpload, PerKeyQueue, recordUploadResult } from "./uploads.ts";
 
 /** Uploads one descriptor to one HSDir and waits for tor's verdict. */
 export type Poster = (
   descriptor: string,
   target: { address: string; hsDir: string },
 ) => Promise<{ status: "uploaded" | "accepted" } | { status: "failed"; reason: string }>;
-
-/** What was last published for one slot. */
-export interface PublishedSlot {
-  /** Period and SRV it was built for. */
-  readonly times: DescriptorTimes;
-  /** Intro-point auth keys per descriptor group, as planned (before any trimming for size). */
-  readonly groups: readonly (readonly string[])[];
-  /** Intro points in each published descriptor. */
-  readonly introPointCounts: readonly number[];
-  /** The auth keys of the intro points in each published descriptor, as built. */
-  readonly introPointKeys: readonly (readonly string[])[];
-  /** Per published intro point (auth key): its backend, and when the balancer first saw it (ms). */
-  readonly sources: ReadonlyMap<string, { readonly backend: string; readonly seenAt: number }>;
-  /** The descriptor text per group. */
-  readonly descriptors: readonly string[];
-  /** The revision counter written. */
-  readonly revisionCounter: bigint;
-  /** When it was built (ms). */
-  readonly builtAt: number;
-  /** Why it was published. */
-  readonly reason: string;
-  /** One entry per responsible HSDir. */
-  readonly uploads: HsDirUpload[];
-}
 
 /** Settings of a frontend service. */
 export interface FrontendOptions {
@@ -170,8 +153,9 @@ export class FrontendService {
   }
 
   /**
-   * Publishes or retries what is due (see the module comment). Returns when
-   * the descriptors are built and their uploads started; results arrive later.
+   * Publishes or retries what is due (see the module comment), with the
+   * usable backends not left out by `leftOut`. Returns when the descriptors
+   * are built and their uploads started; results arrive later.
    */
   async maintain(view: NetworkView, nowMs: number, leftOut = NONE_LEFT_OUT): Promise<void> {
     if (this.#building) return;
@@ -201,7 +185,7 @@ export class FrontendService {
       usable.map((b) => ({ backend: b.address, introPoints: b.introPoints })),
       {
         perBackend: this.options.perBackend,
-        idOf: (p) => p.authKey.toString(),
+        idOf: introPointId,
         previous: new Set(previous?.groups.flat()),
       },
     );
@@ -211,7 +195,7 @@ export class FrontendService {
       distinct: this.options.distinct,
     });
     if (groups.length === 0 || hsDirs.length === 0) return;
-    const groupIds = groups.map((g) => g.map((p) => p.authKey.toString()));
+    const groupIds = groups.map((g) => g.map(introPointId));
     const reason = forced ??
       publishReason(previous, { times, hsDirs, groupIds }, nowMs, this.options);
     if (reason !== undefined) {
@@ -229,7 +213,7 @@ export class FrontendService {
       blinded: HsBlindIdKey;
       hsDirs: Relay[];
       groups: HsDescIntroPoint[][];
-      groupIds: string[][];
+      groupIds: IntroPointId[][];
       reason: string;
     },
     usable: Backend[],
@@ -238,72 +222,57 @@ export class FrontendService {
   ): Promise<void> {
     const { times, hsDirs, reason } = plan;
     const counter = await this.#nextRevisionCounter(times, nowMs);
-    const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));
-    const backendOf = new Map<string, string>();
-    const sources = new Map<string, { backend: string; seenAt: number }>();
-    for (const b of usable) {
-      for (const p of b.introPoints) {
-        const id = p.authKey.toString();
-        backendOf.set(id, b.address);
-        sources.set(id, { backend: b.address, seenAt: b.introPointSeenAt(id) ?? nowMs });
-      }
-    }
+    const sources = sourcesOf(usable, nowMs);
+    const built = await this.#buildGroups(plan, counter, usable, sources, nowMs);
     const published = new Set(plan.groupIds.flat());
     for (const id of [...sources.keys()]) if (!published.has(id)) sources.delete(id);
-    const descriptors: string[] = [];
-    const introPointCounts: number[] = [];
-    const introPointKeys: string[][] = [];
-    const signer = this.#signerFor(times);
+    const slotState: PublishedSlot = {
+      times,
+      groups: plan.groupIds,
+      introPointCounts: built.map((b) => b.introPoints.length),
+      introPointKeys: built.map((b) => b.introPoints.map(introPointId)),
+      sources,
+      descriptors: built.map((b) => b.text),
+      revisionCounter: counter,
+      builtAt: nowMs,
+      reason,
+      // The HSDirs clients pick from (not always the first spread_fetch of each replica).
+      uploads: planUploads(hsDirs, view.responsible(plan.blinded, times, "fetch"), built.length),
+    };
+    this.published.set(slot, slotState);
+    this.lastAttemptAt.set(slot, nowMs);
+    this.#deps.log.info(
+      `Publishing the ${slot} descriptor of ${this.address}.onion (${times.period}, revision ${counter}) ` +
+        `to ${hsDirs.length} HSDirs: ${reason}; ${built.length} descriptor(s) with ` +
+        `${slotState.introPointCounts.join("+")} intro points`,
+    );
+    for (const upload of slotState.uploads) this.#upload(slotState, upload, nowMs);
+  }
+
+  /** Builds one descriptor per group, all under the period's one signing key. */
+  async #buildGroups(
+    plan: { times: DescriptorTimes; groups: HsDescIntroPoint[][] },
+    counter: bigint,
+    usable: Backend[],
+    sources: ReadonlyMap<IntroPointId, IntroPointSource>,
+    nowMs: number,
+  ): Promise<{ text: string; introPoints: HsDescIntroPoint[] }[]> {
+    const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));
+    const signer = this.#signerFor(plan.times);
     signer.nextRound();
+    const built = [];
     for (const group of plan.groups) {
       // Shuffled like OnionBalance does: a tor client takes the first intro point in the
       // descriptor on the relay its intro circuit ends at, so a fixed order would favour the
       // backends listed first whenever intro points share a relay.
       // Each backend then gets the first intro point on some relay where it can (orderByRelay).
       const ordered = orderByRelay(shuffleWithRng(group, this.#deps.rng), {
-        backendOf: (p) => backendOf.get(p.authKey.toString()) ?? "",
+        backendOf: (p) => sources.get(introPointId(p))?.backend ?? "",
         relayOf,
       });
-      const built = await this.#build(times, counter, ordered, flowControl, nowMs, signer);
-      descriptors.push(built.text);
-      introPointCounts.push(built.introPoints.length);
-      introPointKeys.push(built.introPoints.map((p) => p.authKey.toString()));
+      built.push(await this.#build(plan.times, counter, ordered, flowControl, nowMs, signer));
     }
-    const groups = plan.groupIds;
-    // The HSDirs clients pick from (not always the first spread_fetch of each replica).
-    const fetchDirs = new Set(
-      view.responsible(plan.blinded, times, "fetch").map((r) => r.fingerprint),
-    );
-    const assignment = assignGroups(
-      hsDirs.map((r) => fetchDirs.has(r.fingerprint)),
-      descriptors.length,
-    );
-    const uploads: HsDirUpload[] = hsDirs.map((relay, i) => ({
-      relay,
-      group: assignment[i] ?? 0,
-      status: "pending",
-      attempts: 0,
-    }));
-    const slotState: PublishedSlot = {
-      times,
-      groups,
-      introPointCounts,
-      introPointKeys,
-      sources,
-      descriptors,
-      revisionCounter: counter,
-      builtAt: nowMs,
-      reason,
-      uploads,
-    };
-    this.published.set(slot, slotState);
-    this.lastAttemptAt.set(slot, nowMs);
-    this.#deps.log.info(
-      `Publishing the ${slot} descriptor of ${this.address}.onion (${times.period}, revision ${counter}) ` +
-        `to ${hsDirs.length} HSDirs: ${reason}; ${descriptors.length} descriptor(s) with ` +
-        `${introPointCounts.join("+")} intro points`,
-    );
-    for (const upload of uploads) this.#upload(slotState, upload, nowMs);
+    return built;
   }
 
   async #build(
@@ -378,33 +347,18 @@ export class FrontendService {
     upload.nextRetryAt = undefined;
     void this.#queue.run(hsDir, async () => {
       if (this.#isSuperseded(slot)) return; // a newer descriptor replaced this one meanwhile
-      let outcome: Awaited<ReturnType<Poster>>;
-      try {
-        outcome = await this.#deps.post(descriptor, { address: this.address, hsDir });
-      } catch (error) {
-        outcome = {
-          status: "failed",
-          reason: error instanceof Error ? error.message : String(error),
-        };
-      }
+      const outcome = await this.#deps.post(descriptor, { address: this.address, hsDir })
+        .catch((error) => ({ status: "failed" as const, reason: messageOf(error) }));
       const at = this.#deps.clock.now();
-      upload.lastResultAt = at;
+      recordUploadResult(upload, outcome, at, randomUnit(this.#deps.rng));
+      const where = `${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname}`;
       if (outcome.status === "failed") {
-        upload.status = "failed";
-        upload.reason = outcome.reason;
-        upload.nextRetryAt = at + retryDelayMs(upload.attempts, randomUnit(this.#deps.rng));
+        const inS = Math.round((upload.nextRetryAt! - at) / 1000);
         this.#deps.log.warning(
-          `Upload of ${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname} failed ` +
-            `(${outcome.reason}); retry #${upload.attempts} in ${
-              Math.round((upload.nextRetryAt - at) / 1000)
-            } s`,
+          `Upload of ${where} failed (${outcome.reason}); retry #${upload.attempts} in ${inS} s`,
         );
       } else {
-        upload.status = "uploaded";
-        upload.reason = undefined;
-        this.#deps.log.debug(
-          `Uploaded ${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname}`,
-        );
+        this.#deps.log.debug(`Uploaded ${where}`);
       }
       this.#deps.onChange?.();
     });
@@ -437,39 +391,6 @@ export class FrontendService {
   }
 }
 
-/** Why a slot must be published now, or undefined (see the module comment). */
-export function publishReason(
-  previous: PublishedSlot | undefined,
-  desired: {
-    times: DescriptorTimes;
-    hsDirs: readonly Relay[];
-    groupIds: readonly (readonly string[])[];
-  },
-  nowMs: number,
-  options: { republishIntervalMs: number },
-): string | undefined {
-  if (previous === undefined) return "first publish";
-  if (!previous.times.period.equals(desired.times.period)) return "the time period changed";
-  if (!previous.times.srv.equals(desired.times.srv)) return "the shared random value changed";
-  const before = previous.uploads.map((u) => u.relay.fingerprint).join(" ");
-  const now = desired.hsDirs.map((r) => r.fingerprint).join(" ");
-  if (before !== now) return "the responsible HSDirs changed";
-  if (groupsKey(previous.groups) !== groupsKey(desired.groupIds)) return "the intro points changed";
-  if (nowMs - previous.builtAt >= options.republishIntervalMs) return "republish interval reached";
-  return undefined;
-}
-
-function groupsKey(groups: readonly (readonly string[])[]): string {
-  return groups.map((g) => [...g].sort().join(",")).sort().join(" | ");
-}
-
-/** The intro point's relay: its RSA identity (or ed25519 identity) link specifier, as hex. */
-function relayOf(point: HsDescIntroPoint): string | undefined {
-  for (const spec of point.linkSpecifiers.specifiers) {
-    if (spec.type === 2 && "rsaId" in spec) return `rsa:${toHex(spec.rsaId)}`;
-  }
-  for (const spec of point.linkSpecifiers.specifiers) {
-    if (spec.type === 3 && "ed25519Id" in spec) return `ed:${toHex(spec.ed25519Id)}`;
-  }
-  return undefined;
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -5,6 +5,7 @@
  * - `view_loader.ts`: reads the network view when a consensus arrives or tor returns;
  * - `fetcher.ts`: fetches the backends' descriptors on the follow schedule;
  * - `frontend.ts`: one frontend service, when and what it publishes;
+ * - `publish.ts`: a published slot as data, why to republish, which HSDir gets which descriptor;
  * - `backend.ts`: one backend's descriptor state and usability;
  * - `selection.ts`: which intro points go into which descriptor;
  * - `health.ts`: backend health (who is left out, when to check);
@@ -19,7 +20,7 @@
  * @module
  */
 
-export { Backend, introSetKey, REVISION_ADVANCE_LIMIT_MS } from "./backend.ts";
+export { Backend, type IntroPointId, introPointId, REVISION_ADVANCE_LIMIT_MS } from "./backend.ts";
 export {
   Balancer,
   type BalancerConfig,
@@ -34,9 +35,16 @@ export {
   FrontendService,
   type LeftOut,
   type Poster,
+} from "./frontend.ts";
+export {
+  type IntroPointSource,
+  planUploads,
   type PublishedSlot,
   publishReason,
-} from "./frontend.ts";
+  relayOf,
+  sameGroups,
+  sourcesOf,
+} from "./publish.ts";
 export {
   type HealthDeps,
   HealthMonitor,
@@ -76,4 +84,4 @@ export {
   isTestingNetwork,
   loadNetworkView,
 } from "./tor.ts";
-export { type HsDirUpload, PerKeyQueue, retryDelayMs } from "./uploads.ts";
+export { type HsDirUpload, PerKeyQueue, recordUploadResult, retryDelayMs } from "./uploads.ts";

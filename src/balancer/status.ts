@@ -15,7 +15,7 @@
  */
 
 import type { DescriptorSlot } from "../time/mod.ts";
-import type { Backend } from "./backend.ts";
+import type { Backend, IntroPointId } from "./backend.ts";
 import type { Balancer } from "./daemon.ts";
 import type { FrontendService } from "./frontend.ts";
 import type { HealthMonitor } from "./health.ts";
@@ -126,7 +126,7 @@ function serviceStatus(service: FrontendService, health: HealthMonitor, nowMs: n
  * many the backend still lists in its newest descriptor (the others are closed).
  */
 function publishedFor(service: FrontendService, backend: Backend, nowMs: number): Json {
-  const seen = new Map<string, number>();
+  const seen = new Map<IntroPointId, number>();
   for (const slot of service.published.values()) {
     for (const [id, source] of slot.sources) {
       if (source.backend === backend.address) seen.set(id, source.seenAt);

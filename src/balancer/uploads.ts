@@ -51,6 +51,27 @@ export function retryDelayMs(attempts: number, random: number): number {
   return Math.round(base * (1 - 0.25 * random));
 }
 
+/**
+ * Records an upload's result at `at`: uploaded, or failed with tor's reason
+ * and its next retry ({@link retryDelayMs}, jitter `random` ∈ [0,1)).
+ */
+export function recordUploadResult(
+  upload: HsDirUpload,
+  outcome: { status: "uploaded" | "accepted" } | { status: "failed"; reason: string },
+  at: number,
+  random: number,
+): void {
+  upload.lastResultAt = at;
+  if (outcome.status === "failed") {
+    upload.status = "failed";
+    upload.reason = outcome.reason;
+    upload.nextRetryAt = at + retryDelayMs(upload.attempts, random);
+  } else {
+    upload.status = "uploaded";
+    upload.reason = undefined;
+  }
+}
+
 /** Runs tasks keyed by HSDir one after another per key; different keys run concurrently. */
 export class PerKeyQueue {
   readonly #tails = new Map<string, Promise<unknown>>();

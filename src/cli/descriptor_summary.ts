@@ -102,12 +102,17 @@ function summarizeIntroPoint(ip: HsDescIntroPoint): IntroPointSummary {
 }
 
 function summarizeLinkSpecifier(spec: LinkSpecifier): Record<string, string | number> {
-  if ("address" in spec) {
-    return { type: spec.type === 1 ? "ipv6" : "ipv4", address: spec.address, port: spec.port };
+  switch (spec.kind) {
+    case "ipv4":
+    case "ipv6":
+      return { type: spec.kind, address: spec.address, port: spec.port };
+    case "legacy-id":
+      return { type: "legacy", fingerprint: toHex(spec.rsaId).toUpperCase() };
+    case "ed25519-id":
+      return { type: "ed25519", identity: toBase64NoPad(spec.ed25519Id) };
+    case "unknown":
+      return { type: spec.type, data: toHex(spec.data) };
   }
-  if ("rsaId" in spec) return { type: "legacy", fingerprint: toHex(spec.rsaId).toUpperCase() };
-  if ("ed25519Id" in spec) return { type: "ed25519", identity: toBase64NoPad(spec.ed25519Id) };
-  return { type: spec.type, data: toHex(spec.data) };
 }
 
 /**

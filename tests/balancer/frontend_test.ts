@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   type FrontendOptions,
   FrontendService,
+  type IntroPointId,
   type NetworkView,
   type PublishedSlot,
   publishReason,
@@ -380,8 +381,17 @@ Deno.test("FrontendService.maintain() publishes nothing without a usable backend
   );
 });
 
+/** Intro-point ids from plain names. */
+function ids(groups: string[][]): IntroPointId[][] {
+  return groups as IntroPointId[][];
+}
+
 /** A published slot for {@link publishReason} tests. */
-function publishedSlot(times: DescriptorTimes, hsDirs: Relay[], groups: string[][]): PublishedSlot {
+function publishedSlot(
+  times: DescriptorTimes,
+  hsDirs: Relay[],
+  groups: IntroPointId[][],
+): PublishedSlot {
   return {
     times,
     groups,
@@ -399,14 +409,14 @@ function publishedSlot(times: DescriptorTimes, hsDirs: Relay[], groups: string[]
 Deno.test("publishReason() names each reason to publish, or none", () => {
   const times = VIEW.timeline.descriptor("first");
   const hsDirs = VIEW.hsDirs.slice(0, 8);
-  const groups = [["a", "b"], ["c", "d"]];
+  const groups = ids([["a", "b"], ["c", "d"]]);
   const previous = publishedSlot(times, hsDirs, groups);
   const desired = { times, hsDirs, groupIds: groups };
   const options = { republishIntervalMs: 3600_000 };
   assert.equal(publishReason(undefined, desired, NOW, options), "first publish");
   assert.equal(publishReason(previous, desired, NOW + 60_000, options), undefined);
   assert.equal(
-    publishReason(previous, { ...desired, groupIds: [["d", "c"], ["b", "a"]] }, NOW, options),
+    publishReason(previous, { ...desired, groupIds: ids([["d", "c"], ["b", "a"]]) }, NOW, options),
     undefined,
     "order within and between groups does not matter",
   );
@@ -429,11 +439,11 @@ Deno.test("publishReason() names each reason to publish, or none", () => {
     "the responsible HSDirs changed",
   );
   assert.equal(
-    publishReason(previous, { ...desired, groupIds: [["a", "b"], ["c", "e"]] }, NOW, options),
+    publishReason(previous, { ...desired, groupIds: ids([["a", "b"], ["c", "e"]]) }, NOW, options),
     "the intro points changed",
   );
   assert.equal(
-    publishReason(previous, { ...desired, groupIds: [["a", "b", "c", "d"]] }, NOW, options),
+    publishReason(previous, { ...desired, groupIds: ids([["a", "b", "c", "d"]]) }, NOW, options),
     "the intro points changed",
   );
   assert.equal(

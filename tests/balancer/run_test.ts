@@ -9,7 +9,7 @@
  */
 
 import assert from "node:assert/strict";
-import type { HealthResult, Probe } from "../../src/balancer/mod.ts";
+import { type HealthResult, introPointId, type Probe } from "../../src/balancer/mod.ts";
 import type { TimePeriod } from "../../src/time/mod.ts";
 import { until } from "./_fake_tor.ts";
 import { networkDocuments, networkView } from "./_fixtures.ts";
@@ -117,7 +117,7 @@ Deno.test("Balancer.run() on a fake clock: start, fetch, a backend failing its c
     assert.deepEqual(publishedBackends(d), [b0.address, b1.address].sort());
     const keys = new Set(d.service.published.get("first")!.introPointKeys.flat());
     assert.ok(
-      b1.introPoints.some((p) => keys.has(p.authKey.toString())),
+      b1.introPoints.some((p) => keys.has(introPointId(p))),
       "the new intro points are the ones published",
     );
 

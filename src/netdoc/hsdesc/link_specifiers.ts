@@ -21,15 +21,26 @@
 
 import { ByteReader, bytesEqual, BytesError, toBase64NoPad, toHex } from "../../bytes/mod.ts";
 
-/** One decoded link specifier. Unknown types keep their raw data. */
+/**
+ * One decoded link specifier, told apart by `kind` (a `switch` on it narrows).
+ * Unknown types keep their LSTYPE and raw data.
+ */
 export type LinkSpecifier =
-  | { readonly type: 0; readonly address: string; readonly port: number }
-  | { readonly type: 1; readonly address: string; readonly port: number }
-  | { readonly type: 2; readonly rsaId: Uint8Array }
-  | { readonly type: 3; readonly ed25519Id: Uint8Array }
-  | { readonly type: number; readonly data: Uint8Array };
+  | { readonly kind: "ipv4"; readonly address: string; readonly port: number }
+  | { readonly kind: "ipv6"; readonly address: string; readonly port: number }
+  | { readonly kind: "legacy-id"; readonly rsaId: Uint8Array }
+  | { readonly kind: "ed25519-id"; readonly ed25519Id: Uint8Array }
+  | { readonly kind: "unknown"; readonly type: number; readonly data: Uint8Array };
+
+/** LSTYPE of each known kind (tor-spec [EXTEND2]). */
+const TYPE_OF = { ipv4: 0, ipv6: 1, "legacy-id": 2, "ed25519-id": 3 } as const;
 
 const KNOWN_LENGTH: Record<number, number> = { 0: 6, 1: 18, 2: 20, 3: 32 };
+
+/** The LSTYPE byte of a link specifier (tor-spec [EXTEND2]: 0 IPv4, 1 IPv6, 2 RSA id, 3 ed25519 id). */
+export function linkSpecifierType(spec: LinkSpecifier): number {
+  return spec.kind === "unknown" ? spec.type : TYPE_OF[spec.kind];
+}
 
 /** A link-specifier block: decoded entries plus the exact bytes. */
 export class LinkSpecifiers {
@@ -83,7 +94,7 @@ export class LinkSpecifiers {
     for (const spec of specifiers) {
       const data = encodeOne(spec);
       if (data.length > 255) throw new RangeError("Cannot encode a link specifier over 255 bytes");
-      parts.push(spec.type, data.length, ...data);
+      parts.push(linkSpecifierType(spec), data.length, ...data);
     }
     return LinkSpecifiers.decode(new Uint8Array(parts));
   }
@@ -106,28 +117,33 @@ export class LinkSpecifiers {
 
 /** A one-line description of a link specifier, as the CLI prints it. */
 export function describeLinkSpecifier(spec: LinkSpecifier): string {
-  if ("address" in spec) {
-    const host = spec.type === 1 ? `[${spec.address}]` : spec.address;
-    return `${spec.type === 1 ? "ipv6" : "ipv4"} ${host}:${spec.port}`;
+  switch (spec.kind) {
+    case "ipv4":
+      return `ipv4 ${spec.address}:${spec.port}`;
+    case "ipv6":
+      return `ipv6 [${spec.address}]:${spec.port}`;
+    case "legacy-id":
+      return `legacy $${toHex(spec.rsaId).toUpperCase()}`;
+    case "ed25519-id":
+      return `ed25519 ${toBase64NoPad(spec.ed25519Id)}`;
+    case "unknown":
+      return `type ${spec.type} ${toHex(spec.data)}`;
   }
-  if ("rsaId" in spec) return `legacy $${toHex(spec.rsaId).toUpperCase()}`;
-  if ("ed25519Id" in spec) return `ed25519 ${toBase64NoPad(spec.ed25519Id)}`;
-  return `type ${spec.type} ${toHex(spec.data)}`;
 }
 
 function decodeOne(type: number, data: Uint8Array): LinkSpecifier {
   const port = (at: number) => (data[at]! << 8) | data[at + 1]!;
   switch (type) {
-    case 0:
-      return { type, address: Array.from(data.subarray(0, 4)).join("."), port: port(4) };
-    case 1:
-      return { type, address: ipv6ToString(data.subarray(0, 16)), port: port(16) };
-    case 2:
-      return { type, rsaId: data };
-    case 3:
-      return { type, ed25519Id: data };
+    case TYPE_OF.ipv4:
+      return { kind: "ipv4", address: Array.from(data.subarray(0, 4)).join("."), port: port(4) };
+    case TYPE_OF.ipv6:
+      return { kind: "ipv6", address: ipv6ToString(data.subarray(0, 16)), port: port(16) };
+    case TYPE_OF["legacy-id"]:
+      return { kind: "legacy-id", rsaId: data };
+    case TYPE_OF["ed25519-id"]:
+      return { kind: "ed25519-id", ed25519Id: data };
     default:
-      return { type, data };
+      return { kind: "unknown", type, data };
   }
 }
 
@@ -138,12 +154,18 @@ function encodeOne(spec: LinkSpecifier): Uint8Array {
     }
     return new Uint8Array([...addr, port >> 8, port & 0xff]);
   };
-  if ("address" in spec) {
-    return withPort(spec.type === 1 ? parseIpv6(spec.address) : parseIpv4(spec.address), spec.port);
+  switch (spec.kind) {
+    case "ipv4":
+      return withPort(parseIpv4(spec.address), spec.port);
+    case "ipv6":
+      return withPort(parseIpv6(spec.address), spec.port);
+    case "legacy-id":
+      return spec.rsaId;
+    case "ed25519-id":
+      return spec.ed25519Id;
+    case "unknown":
+      return spec.data;
   }
-  if ("rsaId" in spec) return spec.rsaId;
-  if ("ed25519Id" in spec) return spec.ed25519Id;
-  return spec.data;
 }
 
 function parseIpv4(text: string): Uint8Array {

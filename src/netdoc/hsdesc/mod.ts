@@ -62,7 +62,12 @@ export {
   IntroPtNtorKey,
 } from "./keys.ts";
 export { checkLegacyCrossCert, type LegacyIntroKey, parseLegacyIntroKey } from "./legacy_key.ts";
-export { describeLinkSpecifier, type LinkSpecifier, LinkSpecifiers } from "./link_specifiers.ts";
+export {
+  describeLinkSpecifier,
+  type LinkSpecifier,
+  LinkSpecifiers,
+  linkSpecifierType,
+} from "./link_specifiers.ts";
 export {
   decryptLayer,
   deriveLayerKeys,

@@ -82,9 +82,9 @@ export function makeIntroPoint(seeds: IntroPointSeeds): IntroPointSource {
   const encKey = x25519PublicKey(fill(32, seeds.enc));
   return {
     linkSpecifiers: seeds.linkSpecifiers ?? LinkSpecifiers.encode([
-      { type: 0, address: "192.0.2.1", port: 9001 },
-      { type: 2, rsaId: fill(20, 0xaa) },
-      { type: 3, ed25519Id: fill(32, 0xbb) },
+      { kind: "ipv4", address: "192.0.2.1", port: 9001 },
+      { kind: "legacy-id", rsaId: fill(20, 0xaa) },
+      { kind: "ed25519-id", ed25519Id: fill(32, 0xbb) },
     ]),
     onionKey: IntroPtNtorKey.fromBytes(x25519PublicKey(fill(32, seeds.onion))),
     authKey: HsIntroPtSessionIdKey.fromBytes(publicKeyFromSeed(fill(32, seeds.auth))),

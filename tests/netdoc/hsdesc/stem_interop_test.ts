@@ -60,7 +60,9 @@ interface StemDecrypted {
 
 /** Link specifiers from stem's `[type, hex]` pairs. */
 function linkSpecifiers(pairs: readonly [number, string][]): LinkSpecifiers {
-  return LinkSpecifiers.encode(pairs.map(([type, hex]) => ({ type, data: fromHex(hex) })));
+  return LinkSpecifiers.encode(
+    pairs.map(([type, hex]) => ({ kind: "unknown", type, data: fromHex(hex) })),
+  );
 }
 
 async function assertStemReads(input: HsDescBuildInput, built: BuiltHsDesc): Promise<void> {
@@ -108,10 +110,10 @@ Deno.test("stem decrypts a 3-intro-point descriptor with IPv6 and flow-control",
       enc: i * 3 + 2,
       expirationHours: 526000 + i,
       linkSpecifiers: LinkSpecifiers.encode([
-        { type: 0, address: `198.51.100.${i}`, port: 443 },
-        { type: 2, rsaId: fill(20, i) },
-        { type: 3, ed25519Id: fill(32, i) },
-        { type: 1, address: `2001:db8::${i}`, port: 443 },
+        { kind: "ipv4", address: `198.51.100.${i}`, port: 443 },
+        { kind: "legacy-id", rsaId: fill(20, i) },
+        { kind: "ed25519-id", ed25519Id: fill(32, i) },
+        { kind: "ipv6", address: `2001:db8::${i}`, port: 443 },
       ]),
     })
   );
