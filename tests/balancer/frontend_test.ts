@@ -2,21 +2,13 @@ import assert from "node:assert/strict";
 import {
   type FrontendOptions,
   FrontendService,
-  type IntroPointId,
   type NetworkView,
-  type PublishedSlot,
-  publishReason,
   type Relay,
 } from "../../src/balancer/mod.ts";
 import { seededRng } from "../../src/crypto/mod.ts";
 import { blindPublicKey, type HsIdKeypair, onionAddressLabel } from "../../src/keys/mod.ts";
 import { decodeHsDesc, type HsDesc } from "../../src/netdoc/mod.ts";
-import {
-  type DescriptorSlot,
-  type DescriptorTimes,
-  FakeClock,
-  SharedRandomValue,
-} from "../../src/time/mod.ts";
+import { type DescriptorSlot, FakeClock } from "../../src/time/mod.ts";
 import { captureLog, FakePoster, type Post } from "./_fake_tor.ts";
 import {
   decodedBackendDescriptor,
@@ -378,81 +370,6 @@ Deno.test("FrontendService.maintain() publishes nothing without a usable backend
   assert.deepEqual(
     [...s.service.usableBackends(NOW).skipped.values()],
     ["no descriptor yet"],
-  );
-});
-
-/** Intro-point ids from plain names. */
-function ids(groups: string[][]): IntroPointId[][] {
-  return groups as IntroPointId[][];
-}
-
-/** A published slot for {@link publishReason} tests. */
-function publishedSlot(
-  times: DescriptorTimes,
-  hsDirs: Relay[],
-  groups: IntroPointId[][],
-): PublishedSlot {
-  return {
-    times,
-    groups,
-    introPointCounts: groups.map((g) => g.length),
-    introPointKeys: groups,
-    sources: new Map(),
-    descriptors: groups.map(() => "descriptor"),
-    revisionCounter: 1n,
-    builtAt: NOW,
-    reason: "first publish",
-    uploads: hsDirs.map((relay) => ({ relay, group: 0, status: "uploaded", attempts: 1 })),
-  };
-}
-
-Deno.test("publishReason() names each reason to publish, or none", () => {
-  const times = VIEW.timeline.descriptor("first");
-  const hsDirs = VIEW.hsDirs.slice(0, 8);
-  const groups = ids([["a", "b"], ["c", "d"]]);
-  const previous = publishedSlot(times, hsDirs, groups);
-  const desired = { times, hsDirs, groupIds: groups };
-  const options = { republishIntervalMs: 3600_000 };
-  assert.equal(publishReason(undefined, desired, NOW, options), "first publish");
-  assert.equal(publishReason(previous, desired, NOW + 60_000, options), undefined);
-  assert.equal(
-    publishReason(previous, { ...desired, groupIds: ids([["d", "c"], ["b", "a"]]) }, NOW, options),
-    undefined,
-    "order within and between groups does not matter",
-  );
-  assert.equal(
-    publishReason(
-      previous,
-      { ...desired, times: VIEW.timeline.descriptor("second") },
-      NOW,
-      options,
-    ),
-    "the time period changed",
-  );
-  const otherSrv = { ...times, srv: SharedRandomValue.fromBytes(new Uint8Array(32).fill(7)) };
-  assert.equal(
-    publishReason(previous, { ...desired, times: otherSrv }, NOW, options),
-    "the shared random value changed",
-  );
-  assert.equal(
-    publishReason(previous, { ...desired, hsDirs: VIEW.hsDirs.slice(1, 9) }, NOW, options),
-    "the responsible HSDirs changed",
-  );
-  assert.equal(
-    publishReason(previous, { ...desired, groupIds: ids([["a", "b"], ["c", "e"]]) }, NOW, options),
-    "the intro points changed",
-  );
-  assert.equal(
-    publishReason(previous, { ...desired, groupIds: ids([["a", "b", "c", "d"]]) }, NOW, options),
-    "the intro points changed",
-  );
-  assert.equal(
-    publishReason(previous, desired, NOW + 3600_000 - 1, options),
-    undefined,
-  );
-  assert.equal(
-    publishReason(previous, desired, NOW + 3600_000, options),
-    "republish interval reached",
   );
 });
 
