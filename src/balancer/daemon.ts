@@ -17,7 +17,8 @@
  *   ├──▶ fetch: backends due? ──▶ HSFETCH each (fetcher.ts; at most 8 at once; SIGNAL ACTIVE)
  *   │                       result: checked descriptor, rollback refused, or failure
  *   │                       (failures retried at 5 s, 10 s, … up to fetch-interval)
- *   ├──▶ health: checks due? ──▶ SOCKS CONNECT to each backend's onion address (health.ts);
+ *   ├──▶ health: checks due? ──▶ SOCKS CONNECT to each backend's onion address
+ *   │                       (health.ts decides, health_check.ts connects);
  *   │                       a backend crossing the failure threshold either way is re-fetched
  *   │                       at once, and the services republish
  *   └──▶ publish: each service's maintain() (frontend.ts: publish on change, retry uploads)

@@ -4,9 +4,9 @@
  * Spec: control-spec §3.7 SIGNAL, §3.4 SETEVENTS; tor `control_cmd.c: handle_control_signal,
  * handle_control_setevents`.
  *
- * Role: functions taking any {@link ControlRequester}. The balancer sends `SIGNAL ACTIVE` every
- * fetch round (keeps a client tor out of dormant mode) and `SIGNAL NEWNYM` before fetching, as
- * OnionBalance does. Prefer `ControlClient.subscribe` to {@link setEvents}: SETEVENTS replaces
+ * Role: functions taking any {@link ControlRequester}. The balancer sends `SIGNAL ACTIVE` when it
+ * starts fetching, at most once a minute (keeps its tor out of dormant mode); it never sends
+ * `SIGNAL NEWNYM` (OnionBalance 0.2.x does before each fetch round). Prefer `ControlClient.subscribe` to {@link setEvents}: SETEVENTS replaces
  * tor's whole event set, and the client re-sends the union of its subscriptions after reconnects.
  *
  * @module

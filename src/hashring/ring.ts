@@ -15,9 +15,11 @@
  *         if idx == start: break                   -- went round the ring
  * ```
  * Nodes chosen for an earlier replica are skipped, not counted.
- * OnionBalance 0.2.x instead stops a replica when it meets a node it already
- * chose for that replica; the two differ only when the ring has fewer nodes
- * than a replica needs (tiny test networks). We follow tor.
+ * We follow tor. OnionBalance 0.2.2 differs when a replica's walk wraps past
+ * the end of the ring (on the real network too, whenever a replica starts
+ * near the end): it reads the first node twice, stops that replica early and
+ * then publishes nothing for that descriptor ("wrong number of responsible
+ * HSDirs"); tests/hashring/ring_test.ts has such a case.
  *
  * Role: build once per (TP, SRV) — every relay's index is hashed and the list
  * sorted once — then answer each blinded key with `n_replicas` binary

@@ -8,9 +8,8 @@
  * (`desc-auth-ephemeral-key`, `N_hs_desc_enc`).
  *
  * Role: wrappers that check the length at the boundary. Secret keys never
- * show their bytes in `Deno.inspect` or JSON. These belong with the other key
- * roles in `src/keys/` and can move there; they live here because this task
- * may not edit that folder.
+ * show their bytes in `Deno.inspect` or JSON. They live with the descriptor
+ * codec, their only user; the identity and blinded keys are in `src/keys/`.
  *
  * @module
  */
