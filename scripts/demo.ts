@@ -16,7 +16,7 @@
 
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import {
-  type Backend,
+  type BackendTor,
   fetchOnion,
   type Network,
   startBackends,
@@ -69,7 +69,7 @@ const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
 const step = (text: string) => console.log(`\n== ${text}`);
 
-async function fetchBackends(net: Network, backends: readonly Backend[]): Promise<void> {
+async function fetchBackends(net: Network, backends: readonly BackendTor[]): Promise<void> {
   step("Each backend answers on its own onion address, through the Tor client");
   for (const backend of backends) {
     const { response, attempts, elapsedMs } = await fetchOnion(backend.url, {
@@ -87,7 +87,7 @@ async function fetchBackends(net: Network, backends: readonly Backend[]): Promis
 async function generateDeployment(
   dir: string,
   backends: number,
-): Promise<{ master: string; hsDirs: string[] }> {
+): Promise<{ master: string; hiddenServiceDirs: string[] }> {
   const deploy = `${dir}/deploy`;
   const args = [
     "config",
@@ -112,7 +112,10 @@ async function generateDeployment(
   console.log(`  frontend address ${master}; files in ${deploy} (see its README.md)`);
   return {
     master,
-    hsDirs: Array.from({ length: backends }, (_, i) => `${deploy}/backend${i + 1}/hidden_service`),
+    hiddenServiceDirs: Array.from(
+      { length: backends },
+      (_, i) => `${deploy}/backend${i + 1}/hidden_service`,
+    ),
   };
 }
 
@@ -197,7 +200,7 @@ async function useFrontend(net: Network, master: string, requests: number): Prom
   console.log(`  answers: ${[...tally].map(([n, c]) => `${n} ×${c}`).join(", ")}`);
 }
 
-function printKeep(net: Network, master: string, backends: readonly Backend[]): void {
+function printKeep(net: Network, master: string, backends: readonly BackendTor[]): void {
   step("Left running (--keep)");
   console.log(`  folder:           ${net.dir}`);
   console.log(`  client SOCKS:     127.0.0.1:${net.socks.port}`);
@@ -234,12 +237,12 @@ async function main(options: DemoOptions): Promise<number> {
   let succeeded = false;
   try {
     step("Generating the deployment");
-    const { master, hsDirs } = await generateDeployment(dir, options.backends);
+    const { master, hiddenServiceDirs } = await generateDeployment(dir, options.backends);
 
     step(`Starting ${options.backends} backends from the generated folders`);
     const backends = await startBackends(net, options.backends, {
       masterOnionAddress: master,
-      hsDirs,
+      hiddenServiceDirs,
       onProgress: (line) => console.log(`  ${line}`),
     });
     await fetchBackends(net, backends);

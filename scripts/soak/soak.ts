@@ -105,7 +105,7 @@ async function main(o: Options): Promise<void> {
     const spec: BalancerSpec = {
       label,
       main: label === "this" ? MAIN : label === "before" ? o.before : undefined,
-      keyPath: `${keys[i]!.hsDir}/hs_ed25519_secret_key`,
+      keyPath: `${keys[i]!.hiddenServiceDir}/hs_ed25519_secret_key`,
       onionAddress: keys[i]!.onionAddress,
       controlPort: tors[i]!.controlPort,
     };

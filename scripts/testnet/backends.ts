@@ -48,15 +48,18 @@ export interface StartBackendsOptions {
    * `onionbalance config` generated (their `ob_config` must name `masterOnionAddress`). Without
    * them, tor makes a fresh key in a new folder and this module writes `ob_config`.
    */
-  hsDirs?: readonly string[];
+  hiddenServiceDirs?: readonly string[];
   /** Bound of the whole start. Default 60 000 ms. */
   timeoutMs?: number;
   /** Receives one line per step and per bootstrap change. */
   onProgress?: (line: string) => void;
 }
 
-/** A started backend. */
-export interface Backend extends BackendInfo {
+/**
+ * A started backend: its tor (an OnionBalance instance) and its HTTP server. Not the balancer's
+ * view of a backend, `Backend` in src/balancer/backend.ts.
+ */
+export interface BackendTor extends BackendInfo {
   /** `http://<onionAddress>/`. */
   url: string;
 }
@@ -75,11 +78,11 @@ export async function startBackends(
   net: Network,
   n: number,
   options: StartBackendsOptions,
-): Promise<Backend[]> {
+): Promise<BackendTor[]> {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`Cannot start "${n}" backends`);
-  if (options.hsDirs !== undefined && options.hsDirs.length !== n) {
+  if (options.hiddenServiceDirs !== undefined && options.hiddenServiceDirs.length !== n) {
     throw new RangeError(
-      `Cannot start ${n} backends with ${options.hsDirs.length} HiddenServiceDirs`,
+      `Cannot start ${n} backends with ${options.hiddenServiceDirs.length} HiddenServiceDirs`,
     );
   }
   const start = Date.now();
@@ -89,7 +92,7 @@ export async function startBackends(
   const first = state.backends.length;
   const plans = Array.from({ length: n }, (_, i) => ({
     name: `backend${first + i}`,
-    hsDir: options.hsDirs?.[i],
+    hiddenServiceDir: options.hiddenServiceDirs?.[i],
     ...net.ports.backend(first + i),
   }));
   assertPortsFree(plans.flatMap((p) => [p.httpPort, p.controlPort]));
@@ -113,7 +116,7 @@ export async function startBackends(
 
 /** Writes one backend's files, starts its HTTP server and its tor, and records it. */
 async function startBackend(
-  plan: { name: string; hsDir?: string } & BackendPorts,
+  plan: { name: string; hiddenServiceDir?: string } & BackendPorts,
   context: {
     net: Network;
     state: NetworkState;
@@ -121,20 +124,20 @@ async function startBackend(
     obConfig: string;
     timeoutMs: number;
   },
-): Promise<Backend> {
+): Promise<BackendTor> {
   const { net, state } = context;
   const dataDir = nodeDir(net.dir, plan.name);
-  const hsDir = plan.hsDir ?? `${dataDir}/hs`;
+  const hiddenServiceDir = plan.hiddenServiceDir ?? `${dataDir}/hs`;
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  if (plan.hsDir === undefined) {
-    await Deno.mkdir(hsDir, { recursive: true, mode: 0o700 });
+  if (plan.hiddenServiceDir === undefined) {
+    await Deno.mkdir(hiddenServiceDir, { recursive: true, mode: 0o700 });
     // tor refuses to start an instance whose ob_config is missing.
-    await Deno.writeTextFile(`${hsDir}/ob_config`, context.obConfig);
+    await Deno.writeTextFile(`${hiddenServiceDir}/ob_config`, context.obConfig);
   } else {
-    const given = await Deno.readTextFile(`${hsDir}/ob_config`);
+    const given = await Deno.readTextFile(`${hiddenServiceDir}/ob_config`);
     if (given !== context.obConfig) {
       throw new Error(
-        `The ob_config in "${hsDir}" does not name ${
+        `The ob_config in "${hiddenServiceDir}" does not name ${
           [context.masterOnionAddress].flat().join(", ")
         }`,
       );
@@ -146,7 +149,7 @@ async function startBackend(
     authorities: state.authorities,
     emptyFile: `${net.dir}/empty`,
     ownerPid: state.ownerPid,
-    hsDir,
+    hiddenServiceDir,
     httpPort: plan.httpPort,
     controlPort: plan.controlPort,
   });
@@ -158,7 +161,7 @@ async function startBackend(
     dataDir,
   });
   await addProcess(net.dir, record);
-  const onionAddress = await readHostname(hsDir);
+  const onionAddress = await readHostname(hiddenServiceDir);
   const info: BackendInfo = {
     name: plan.name,
     onionAddress,
@@ -168,7 +171,7 @@ async function startBackend(
     httpPort: plan.httpPort,
     controlPort: plan.controlPort,
     dataDir,
-    hsDir,
+    hiddenServiceDir,
   };
   await updateState(net.dir, (s) => void s.backends.push(info));
   return { ...info, url: `http://${onionAddress}/` };

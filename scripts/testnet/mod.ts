@@ -37,7 +37,7 @@ export {
   startNetwork,
   type StartNetworkOptions,
 } from "./network.ts";
-export { type Backend, startBackends, type StartBackendsOptions } from "./backends.ts";
+export { type BackendTor, startBackends, type StartBackendsOptions } from "./backends.ts";
 export { type FrontendTor, startExtraFrontends } from "./frontends.ts";
 export { fetchOnion, type FetchOnionOptions, type FetchOnionResult } from "./onion_fetch.ts";
 export { restartNode, stopNode } from "./node_control.ts";

@@ -264,7 +264,7 @@ export interface OnionKey {
   /** `<56 chars>.onion`. */
   onionAddress: string;
   /** Holds `hostname`, `hs_ed25519_secret_key` and `hs_ed25519_public_key`. */
-  hsDir: string;
+  hiddenServiceDir: string;
 }
 
 /**
@@ -280,9 +280,12 @@ export interface OnionKey {
  */
 export async function makeOnionKey(net: Network, label = "master"): Promise<OnionKey> {
   if (!/^[A-Za-z0-9_-]+$/.test(label)) throw new TypeError(`Cannot use key label "${label}"`);
-  const hsDir = `${net.dir}/onion-keys/${label}`;
-  const existing = await Deno.readTextFile(`${hsDir}/hostname`).catch(() => undefined);
-  if (existing !== undefined) return { onionAddress: existing.trim(), hsDir };
+  const hiddenServiceDir = `${net.dir}/onion-keys/${label}`;
+  const existing = await Deno.readTextFile(`${hiddenServiceDir}/hostname`).catch(() => undefined);
+  if (existing !== undefined) return { onionAddress: existing.trim(), hiddenServiceDir };
   await Deno.mkdir(`${net.dir}/onion-keys`, { recursive: true, mode: 0o700 });
-  return { onionAddress: await createOnionKey(hsDir, `${net.dir}/empty`), hsDir };
+  return {
+    onionAddress: await createOnionKey(hiddenServiceDir, `${net.dir}/empty`),
+    hiddenServiceDir,
+  };
 }

@@ -36,14 +36,14 @@ export interface NodeInfo {
 export interface BackendInfo {
   /** The name the HTTP server answers with, e.g. `"backend0"`. */
   name: string;
-  /** The backend's own address, from `<hsDir>/hostname`. */
+  /** The backend's own address, from `<hiddenServiceDir>/hostname`. */
   onionAddress: string;
   /** The (first) frontend address in its `ob_config`. */
   masterOnionAddress: string;
   httpPort: number;
   controlPort: number;
   dataDir: string;
-  hsDir: string;
+  hiddenServiceDir: string;
 }
 
 /** Everything recorded about a network. */

@@ -157,15 +157,18 @@ export async function launchTor(
  * Creates a v3 onion service key by letting a throwaway tor (no network) create a
  * `HiddenServiceDir`, then stops that tor.
  *
- * @param hsDir The directory to create; it ends up holding `hostname`,
+ * @param hiddenServiceDir The directory to create; it ends up holding `hostname`,
  *   `hs_ed25519_secret_key` and `hs_ed25519_public_key` (tor `hs_service.c: load_service_keys,
  *   write_address_to_file`).
  * @returns The address from `hostname`, e.g. `"abc…xyd.onion"`.
  */
-export async function createOnionKey(hsDir: string, emptyFilePath: string): Promise<string> {
-  const dataDir = `${hsDir}.tor`;
+export async function createOnionKey(
+  hiddenServiceDir: string,
+  emptyFilePath: string,
+): Promise<string> {
+  const dataDir = `${hiddenServiceDir}.tor`;
   await Deno.mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await Deno.mkdir(hsDir, { recursive: true, mode: 0o700 });
+  await Deno.mkdir(hiddenServiceDir, { recursive: true, mode: 0o700 });
   const torrc = `${dataDir}/torrc`;
   await Deno.writeTextFile(
     torrc,
@@ -178,30 +181,31 @@ export async function createOnionKey(hsDir: string, emptyFilePath: string): Prom
       `Log notice file ${dataDir}/notice.log`,
       `GeoIPFile ${emptyFilePath}`,
       `GeoIPv6File ${emptyFilePath}`,
-      `HiddenServiceDir ${hsDir}`,
+      `HiddenServiceDir ${hiddenServiceDir}`,
       "HiddenServicePort 80 127.0.0.1:1",
       "",
     ].join("\n"),
   );
-  const record = await launchTor(`onion-key ${hsDir}`, {
+  const record = await launchTor(`onion-key ${hiddenServiceDir}`, {
     torrc,
     emptyFile: emptyFilePath,
     dataDir,
   });
   try {
-    return await readHostname(hsDir);
+    return await readHostname(hiddenServiceDir);
   } finally {
     await stopProcesses([record], { graceMs: 5_000 });
   }
 }
 
 /**
- * Waits (at most 10 s) until tor has written `<hsDir>/hostname` and returns the address in it.
+ * Waits (at most 10 s) until tor has written `<hiddenServiceDir>/hostname` and returns the
+ * address in it.
  * The daemon usually writes it before its launcher exits, but not always under load.
  */
-export async function readHostname(hsDir: string): Promise<string> {
-  return await waitFor(`"${hsDir}/hostname"`, async () => {
-    const text = await Deno.readTextFile(`${hsDir}/hostname`).catch(() => "");
+export async function readHostname(hiddenServiceDir: string): Promise<string> {
+  return await waitFor(`"${hiddenServiceDir}/hostname"`, async () => {
+    const text = await Deno.readTextFile(`${hiddenServiceDir}/hostname`).catch(() => "");
     return text.endsWith("\n")
       ? { done: true, value: text.trim() }
       : { done: false, state: "not written yet" };

@@ -73,7 +73,7 @@ export interface FrontendOptions extends CommonOptions {
 /** Options of a backend onion service. */
 export interface BackendOptions extends CommonOptions {
   /** The backend's `HiddenServiceDir`; it must hold `ob_config` before tor starts. */
-  hsDir: string;
+  hiddenServiceDir: string;
   httpPort: number;
   controlPort: number;
 }
@@ -220,7 +220,7 @@ export function backendTorrc(options: BackendOptions): string {
     ...commonLines(options),
     "SocksPort 0",
     `ControlPort ${LOOPBACK}:${options.controlPort}`,
-    `HiddenServiceDir ${options.hsDir}`,
+    `HiddenServiceDir ${options.hiddenServiceDir}`,
     `HiddenServicePort 80 ${LOOPBACK}:${options.httpPort}`,
     "HiddenServiceOnionbalanceInstance 1",
   ]);

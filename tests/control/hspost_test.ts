@@ -5,8 +5,8 @@
  * and answers 250; a descriptor with one changed signature character gets 554.
  *
  * tor runs on loopback with `DisableNetwork 1` in a 0700 temp dir under /tmp
- * (tests/control/_tor_process.ts), with cookie authentication; the test
- * authenticates with SAFECOOKIE and stops tor by its PID.
+ * (`_tor_process.ts`), with cookie authentication; the test authenticates
+ * with SAFECOOKIE and stops tor by its PID.
  *
  * @module
  */
@@ -18,8 +18,8 @@ import { onionAddressLabel } from "../../src/keys/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
 import { buildHsDesc } from "../../src/netdoc/mod.ts";
 import { TimePeriod } from "../../src/time/mod.ts";
-import { TorProcess } from "../control/_tor_process.ts";
-import { A12, makeIntroPoint } from "./hsdesc/_fixtures.ts";
+import { TorProcess } from "./_tor_process.ts";
+import { A12, makeIntroPoint } from "../netdoc/hsdesc/_fixtures.ts";
 
 Deno.test({
   name: "tor 0.4.9 accepts our descriptor over +HSPOST HSADDRESS= and rejects a corrupted one",

@@ -29,6 +29,8 @@ export interface DaemonProcess {
   waitForLine(re: RegExp, timeoutMs: number, from?: number): Promise<string>;
   /** Reads the status JSON. */
   status(): Promise<StatusJson>;
+  /** Whether the process has not exited yet. */
+  running(): boolean;
   /** Sends a signal. */
   kill(signal: Deno.Signal): void;
   /** SIGTERM, and the exit code. */
@@ -60,6 +62,8 @@ export interface StatusJson {
       introPointsNum?: number;
       /** Auth keys of the intro points of the backend descriptor the balancer holds. */
       introPointKeys: string[];
+      /** Its intro points in the descriptors last published, or null when none are. */
+      published: { introPoints: number } | null;
     }[];
   }[];
   consensus: { timePeriod: number } | null;
@@ -111,6 +115,8 @@ export function startDaemon(
   const lines: string[] = [];
   const lineTimes: number[] = [];
   const waiters = new Set<() => void>();
+  let exited = false;
+  void child.status.then(() => (exited = true));
   void (async () => {
     const decoder = new TextDecoderStream();
     let pending = "";
@@ -171,6 +177,9 @@ export function startDaemon(
       }).output();
       if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
       return JSON.parse(new TextDecoder().decode(out.stdout)) as StatusJson;
+    },
+    running() {
+      return !exited;
     },
     kill(signal) {
       child.kill(signal);

@@ -16,7 +16,7 @@
  */
 
 import {
-  type Backend,
+  type BackendTor,
   type Network,
   startBackends,
   startNetwork,
@@ -39,7 +39,7 @@ export interface SharedNetwork {
   net: Network;
   /** The frontend address every backend's `ob_config` names. */
   master: { onionAddress: string };
-  backends: Backend[];
+  backends: BackendTor[];
   /** The generated deployment's folder. */
   deployDir: string;
   /** Its `config.yaml`, as generated. */
@@ -47,7 +47,7 @@ export interface SharedNetwork {
   /** The generated `config.yaml` text. */
   configText: string;
   /** The generated `hidden_service` folders of all {@link DEPLOYED_BACKENDS} backends. */
-  hsDirs: string[];
+  hiddenServiceDirs: string[];
 }
 
 let booting: Promise<SharedNetwork> | undefined;
@@ -125,16 +125,16 @@ export async function bootNetwork(options: BootNetworkOptions): Promise<SharedNe
   const keyFile =
     (await Array.fromAsync(Deno.readDir(deployDir))).find((e) => e.name.endsWith(".key"))!.name;
   const master = { onionAddress: `${keyFile.slice(0, 56)}.onion` };
-  const hsDirs = Array.from(
+  const hiddenServiceDirs = Array.from(
     { length: options.deployed },
     (_, i) => `${deployDir}/backend${i + 1}/hidden_service`,
   );
   const backends = await startBackends(net, options.started, {
     masterOnionAddress: master.onionAddress,
-    hsDirs: hsDirs.slice(0, options.started),
+    hiddenServiceDirs: hiddenServiceDirs.slice(0, options.started),
     timeoutMs: 60_000,
   });
-  return { net, master, backends, deployDir, configPath, configText, hsDirs };
+  return { net, master, backends, deployDir, configPath, configText, hiddenServiceDirs };
 }
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;

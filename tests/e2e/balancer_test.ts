@@ -5,49 +5,78 @@
  * frontend tor, and a real Tor client reaches the backends through the
  * frontend address. The network runs with `hsdir_spread_store=3`.
  *
- * The cases run in order and share one balancer process.
+ * Every case borrows the balancer of `_balancer.ts` and first waits (bounded) for the state it
+ * needs (backends usable and published, uploads accepted, all 12 backends up), so each one runs
+ * alone with `--filter`. Run together, in file order, they share one network and one balancer
+ * process, and the last case stops it.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
-import {
-  connectControl,
-  type ControlClient,
-  ControlTimeoutError,
-  hsFetch,
-  signal,
-} from "../../src/control/mod.ts";
-import { Logger } from "../../src/log/mod.ts";
-import { fetchOnion, restartNode, stopNode } from "../../scripts/testnet/mod.ts";
-import { type DaemonProcess, startDaemon, type StatusJson, writeConfig } from "./_daemon.ts";
-import {
-  BACKENDS,
-  DEPLOYED_BACKENDS,
-  type SharedNetwork,
-  sharedNetwork,
-  within,
-} from "./_network.ts";
+import { ControlTimeoutError, hsFetch } from "../../src/control/mod.ts";
 import { parseOnionAddress } from "../../src/keys/mod.ts";
 import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
 import { TimePeriod } from "../../src/time/mod.ts";
-import { startBackends } from "../../scripts/testnet/mod.ts";
+import { type BackendTor, fetchOnion, restartNode, stopNode } from "../../scripts/testnet/mod.ts";
+import { waitFor } from "../../scripts/testnet/wait.ts";
+import {
+  allBackends,
+  newnym,
+  reload,
+  type SharedBalancer,
+  sharedBalancer,
+  stopBalancer,
+} from "./_balancer.ts";
+import type { StatusJson } from "./_daemon.ts";
+import { within } from "./_network.ts";
 
-let shared: SharedNetwork;
-let daemon: DaemonProcess;
-let client: ControlClient;
+/** A published descriptor slot, as the status reports it. */
+type Slot = NonNullable<StatusJson["services"][number]["descriptors"]["first"]>;
 
-async function clientControl(): Promise<ControlClient> {
-  client ??= await connectControl({
-    endpoint: { transport: "tcp", hostname: "127.0.0.1", port: shared.net.clientControlPort },
-    log: new Logger({ level: "critical" }),
-    reconnect: false,
-  });
-  return client;
+/** The slot of the time period clients use now, when it is published. */
+function currentSlot(status: StatusJson): Slot | undefined {
+  const tp = status.consensus?.timePeriod;
+  const { first, second } = status.services[0]!.descriptors;
+  return [first, second].find((d): d is Slot => d !== null && d.timePeriod === tp);
+}
+
+/**
+ * Waits until each of `backends` is usable and has intro points in the descriptors last
+ * published, and every HSDir accepted both descriptors: where most cases start from.
+ */
+async function settled(
+  balancer: SharedBalancer,
+  backends: readonly { onionAddress: string }[],
+): Promise<StatusJson> {
+  const wanted = new Set(backends.map((b) => b.onionAddress));
+  return await waitFor("the balancer to publish every backend", async () => {
+    const status = await balancer.daemon.status();
+    const service = status.services[0]!;
+    const missing = service.instances
+      .filter((x) => wanted.has(x.onionAddress) && (x.state !== "usable" || x.published === null))
+      .map((x) => `${x.onionAddress.slice(0, 8)} ${x.state} ${x.reason ?? "not published"}`);
+    const uploads = [service.descriptors.first, service.descriptors.second].flatMap((d) =>
+      d === null || d.hsDirs.length === 0
+        ? ["a slot not published"]
+        : d.hsDirs.filter((h) => h.status !== "uploaded").map((h) => `${h.nickname} ${h.status}`)
+    );
+    if (missing.length === 0 && uploads.length === 0 && currentSlot(status) !== undefined) {
+      return { done: true, value: status };
+    }
+    return {
+      done: false,
+      state: `backends: ${missing.join(", ")}; uploads: ${uploads.join(", ")}`,
+    };
+  }, { timeoutMs: 120_000, intervalMs: 1_000 });
 }
 
 /** Fetches the frontend address `fetches` times (fresh circuits); returns who answered how often. */
-async function reachBackends(fetches: number): Promise<Map<string, number>> {
+async function reachBackends(
+  balancer: SharedBalancer,
+  fetches: number,
+): Promise<Map<string, number>> {
+  const { shared } = balancer;
   const url = `http://${shared.master.onionAddress}/`;
   const seen = new Map<string, number>();
   for (let i = 0; i < fetches; i++) {
@@ -59,23 +88,21 @@ async function reachBackends(fetches: number): Promise<Map<string, number>> {
   return seen;
 }
 
-/** Forgets the client's cached descriptors and circuits (SIGNAL NEWNYM purges its HS state). */
-async function newnym(): Promise<void> {
-  await signal(await clientControl(), "NEWNYM");
-  // tor applies NEWNYM at once but rate-limits a second one within 10 s; fetches that follow
-  // use fresh SOCKS credentials anyway.
-}
-
 Deno.test({
   name:
     "e2e: the balancer publishes at start, a Tor client gets through, every backend becomes usable",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    shared = await within(180_000, "boot the shared network", sharedNetwork());
-    daemon = startDaemon(shared);
-    await within(60_000, "the first upload", daemon.waitForLine(/Uploaded /, 60_000));
-    const uploadedAfter = (Date.now() - daemon.startedAt) / 1000;
+    const balancer = await sharedBalancer();
+    const { daemon, shared } = balancer;
+    const uploaded = await within(
+      60_000,
+      "the first upload",
+      daemon.waitForLine(/Uploaded /, 60_000),
+    );
+    const uploadedAfter = (daemon.lineTimes[daemon.lines.indexOf(uploaded)]! - daemon.startedAt) /
+      1000;
     console.log(
       daemon.lines.filter((l) => /Connected|Consensus|Publishing|Uploaded/.test(l)).slice(0, 6)
         .join("\n"),
@@ -94,16 +121,17 @@ Deno.test({
         `(${first.attempts} attempt(s))`,
     );
     // Every backend's descriptor is in hand and published soon after start.
-    const all = shared.backends.length;
     const started = new Set(shared.backends.map((b) => b.onionAddress));
-    const usable = (s: StatusJson) =>
-      s.services[0]!.instances.filter((x) => started.has(x.onionAddress)).map((x) => x.state);
-    let status = await daemon.status();
-    for (let i = 0; i < 60 && usable(status).some((state) => state !== "usable"); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      status = await daemon.status();
-    }
-    assert.deepEqual(usable(status), new Array(all).fill("usable"));
+    const states = async () =>
+      (await daemon.status()).services[0]!.instances.filter((x) => started.has(x.onionAddress))
+        .map((x) => x.state);
+    const final = await waitFor("every started backend to become usable", async () => {
+      const now = await states();
+      return now.every((state) => state === "usable")
+        ? { done: true, value: now }
+        : { done: false, state: now.join(", ") };
+    }, { timeoutMs: 60_000, intervalMs: 1_000 });
+    assert.deepEqual(final, new Array(shared.backends.length).fill("usable"));
   },
 });
 
@@ -112,7 +140,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    assert.ok(daemon !== undefined, "the first case started the balancer");
+    const balancer = await sharedBalancer();
+    const { daemon, shared } = balancer;
+    await settled(balancer, shared.backends);
     // On a network of 8 relays, intro points of different backends often sit on the same relay,
     // and a tor client then uses the first such intro point of the descriptor: one revision may
     // not reach every backend (see `orderByRelay` in src/balancer/selection.ts), so the spread is
@@ -122,20 +152,22 @@ Deno.test({
     const all = shared.backends.map((b) => b.name).sort();
     for (const perBackend of [1, 3, 2, 1, 3, 2]) {
       if (revisions.size >= 3 && seen.size === all.length) break;
-      const mark = daemon.lines.length;
-      await writeConfig(shared, `intro-points-per-instance: ${perBackend}\n`);
-      daemon.kill("SIGHUP");
-      await within(30_000, "the reload", daemon.waitForLine(/Reloaded/, 30_000, mark));
-      const line = await within(
+      const mark = await reload(balancer, `intro-points-per-instance: ${perBackend}\n`);
+      // Both slots are rebuilt one after the other, and the status shows each from its line on.
+      const lines = await within(
         60_000,
-        "a republish after the reload",
-        daemon.waitForLine(
-          /Publishing the \w+ descriptor .*the intro points changed/,
-          60_000,
-          mark,
+        "both descriptors republished after the reload",
+        Promise.all(
+          (["first", "second"] as const).map((slot) =>
+            daemon.waitForLine(
+              new RegExp(`Publishing the ${slot} descriptor .*the intro points changed`),
+              60_000,
+              mark,
+            )
+          ),
         ),
       );
-      revisions.add(/revision (\d+)/.exec(line)?.[1] ?? "");
+      revisions.add(/revision (\d+)/.exec(lines[0] ?? "")?.[1] ?? "");
       const status = await daemon.status();
       const published = status.services[0]!.descriptors;
       for (const slot of ["first", "second"] as const) {
@@ -146,8 +178,8 @@ Deno.test({
             daemon.lines.slice(mark).join("\n"),
         );
       }
-      await newnym();
-      for (const [name, count] of await within(300_000, "fetches", reachBackends(12))) {
+      await newnym(balancer);
+      for (const [name, count] of await within(300_000, "fetches", reachBackends(balancer, 12))) {
         seen.set(name, (seen.get(name) ?? 0) + count);
       }
     }
@@ -167,16 +199,10 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const status = await daemon.status();
-    const service = status.services[0]!;
-    const tp = status.consensus!.timePeriod;
-    const slot = [service.descriptors.first, service.descriptors.second].find((d) =>
-      d?.timePeriod === tp
-    );
-    assert.ok(
-      slot !== undefined && slot !== null,
-      "one descriptor is for the clients' time period",
-    );
+    const balancer = await sharedBalancer();
+    const status = await settled(balancer, balancer.shared.backends);
+    const slot = currentSlot(status);
+    assert.ok(slot !== undefined, "one descriptor is for the clients' time period");
     const uploaded = new Set(slot.hsDirs.map((h) => h.fingerprint));
     // 2 replicas × hsdir_spread_store=3 (not tor's default of 4).
     assert.equal(uploaded.size, 6);
@@ -184,13 +210,13 @@ Deno.test({
     // The client picks one HSDir of its fetch set per HSFETCH and avoids ones it asked lately,
     // so repeated fetches walk the whole set (2 × hsdir_spread_fetch = 6 here).
     const queried = new Set<string>();
-    const control = await clientControl();
+    const address = balancer.shared.master.onionAddress;
     await within(
       180_000,
       "the client's fetches reach every HSDir of its fetch set",
       (async () => {
         for (let i = 0; i < 40 && queried.size < uploaded.size; i++) {
-          const result = await hsFetch(control, shared.master.onionAddress, { timeoutMs: 15_000 })
+          const result = await hsFetch(balancer.client, address, { timeoutMs: 15_000 })
             .catch((error) => {
               // The client's circuit to an HSDir failed without a single event: ask again.
               if (error instanceof ControlTimeoutError) return undefined;
@@ -212,14 +238,11 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const status = await daemon.status();
-    const tp = status.consensus!.timePeriod;
-    const service = status.services[0]!;
-    const slot = [service.descriptors.first, service.descriptors.second].find((d) =>
-      d?.timePeriod === tp
-    )!;
+    const balancer = await sharedBalancer();
+    const { shared } = balancer;
+    const slot = currentSlot(await settled(balancer, shared.backends))!;
     const hsDir = slot.hsDirs[0]!.fingerprint;
-    const result = await hsFetch(await clientControl(), shared.master.onionAddress, {
+    const result = await hsFetch(balancer.client, shared.master.onionAddress, {
       servers: [hsDir],
       timeoutMs: 30_000,
     });
@@ -248,12 +271,18 @@ print(json.dumps({"revision": desc.revision_counter, "introPoints": len(inner.in
   },
 });
 
+/** Failed reconnects the balancer must survive while its tor is down. */
+const RECONNECTS_WHILE_DOWN = 3;
+
 Deno.test({
   name:
     "e2e: the frontend tor killed and restarted: the balancer reconnects, republishes, clients get through",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
+    const balancer = await sharedBalancer();
+    const { daemon, shared } = balancer;
+    await settled(balancer, shared.backends);
     const mark = daemon.lines.length;
     await stopNode(shared.net.dir, "frontend", { graceMs: 0 });
     await within(
@@ -261,12 +290,18 @@ Deno.test({
       "the balancer notices",
       daemon.waitForLine(/Lost the connection to tor/, 30_000, mark),
     );
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    const stillRunning = await Promise.race([
-      daemon.child.status.then(() => false),
-      new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 100)),
-    ]);
-    assert.ok(stillRunning, "the balancer did not exit while tor was down");
+    // The client's backoff (250 ms doubling, with jitter) makes these in about 1-2 s.
+    await waitFor(`${RECONNECTS_WHILE_DOWN} failed reconnects`, () => {
+      const failed = daemon.lines.slice(mark).filter((l) =>
+        /Reconnect attempt \d+ .*failed/.test(l)
+      );
+      return Promise.resolve(
+        failed.length >= RECONNECTS_WHILE_DOWN || !daemon.running()
+          ? { done: true, value: undefined }
+          : { done: false, state: `${failed.length} so far` },
+      );
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    assert.ok(daemon.running(), "the balancer did not exit while tor was down");
     await restartNode(shared.net.dir, "frontend");
     await within(
       120_000,
@@ -282,8 +317,8 @@ Deno.test({
       "uploads after the restart",
       daemon.waitForLine(/Uploaded /, 60_000, mark),
     );
-    await newnym();
-    const seen = await within(120_000, "reach the backends again", reachBackends(5));
+    await newnym(balancer);
+    const seen = await within(120_000, "reach the backends again", reachBackends(balancer, 5));
     assert.equal([...seen.values()].reduce((a, b) => a + b, 0), 5);
   },
 });
@@ -301,56 +336,59 @@ const ONE_PUBLISH_S = 10;
  * and one `Uploaded`/`Upload … failed` line per HSDir). Times are seconds since `since`.
  */
 async function publishedAfter(
+  balancer: SharedBalancer,
   decision: RegExp,
-  from: number,
-  since: number,
+  options: { from: number; since: number },
 ): Promise<{ decidedS: number; doneS: number; hsDirs: number }> {
-  const line = await daemon.waitForLine(decision, 90_000, from);
-  const at = daemon.lines.indexOf(line, from);
-  const decidedS = (daemon.lineTimes[at]! - since) / 1000;
-  const frontend = shared.master.onionAddress.slice(0, 56);
+  const { daemon } = balancer;
+  const line = await daemon.waitForLine(decision, 90_000, options.from);
+  const at = daemon.lines.indexOf(line, options.from);
+  const decidedS = (daemon.lineTimes[at]! - options.since) / 1000;
+  const frontend = balancer.shared.master.onionAddress.slice(0, 56);
   const publishing = new RegExp(
     `Publishing the (first|second) descriptor of ${frontend}.* to (\\d+) HSDirs`,
   );
   const result = new RegExp(`(Uploaded|Upload of) ${frontend}`);
-  return await within(
-    30_000,
-    "the publish after the decision",
-    (async () => {
-      for (;;) {
-        const after = daemon.lines.slice(at);
-        const slots = after.map((l) => publishing.exec(l)).filter((m) => m !== null).slice(0, 2);
-        const expected = slots.reduce((sum, m) => sum + Number(m[2]), 0);
-        const firstPublish = after.findIndex((l) => publishing.test(l));
-        const results: number[] = [];
-        if (slots.length === 2) {
-          after.forEach((l, i) => {
-            if (i > firstPublish && result.test(l)) results.push(at + i);
-          });
-        }
-        if (slots.length === 2 && results.length >= expected) {
-          return {
+  return await waitFor("the uploads of the publish after the decision", () => {
+    const after = daemon.lines.slice(at);
+    const slots = after.map((l) => publishing.exec(l)).filter((m) => m !== null).slice(0, 2);
+    const expected = slots.reduce((sum, m) => sum + Number(m[2]), 0);
+    const firstPublish = after.findIndex((l) => publishing.test(l));
+    const results: number[] = [];
+    if (slots.length === 2) {
+      after.forEach((l, i) => {
+        if (i > firstPublish && result.test(l)) results.push(at + i);
+      });
+    }
+    return Promise.resolve(
+      slots.length === 2 && results.length >= expected
+        ? {
+          done: true,
+          value: {
             decidedS,
-            doneS: (daemon.lineTimes[results[expected - 1]!]! - since) / 1000,
+            doneS: (daemon.lineTimes[results[expected - 1]!]! - options.since) / 1000,
             hsDirs: expected,
-          };
+          },
         }
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    })(),
-  );
+        : { done: false, state: `${slots.length} slot(s), ${results.length}/${expected} results` },
+    );
+  }, { timeoutMs: 30_000, intervalMs: 100 });
 }
+
+/** The testing network's period length: 24 voting intervals of 20 s = 8 minutes. */
+const PERIOD_MINUTES = 8;
 
 /** Intro-point auth keys of the frontend descriptor served by each of `hsDirs`. */
 async function frontendIntroKeys(
+  balancer: SharedBalancer,
   hsDirs: readonly string[],
   period: number,
 ): Promise<Set<string> | undefined> {
-  const control = await clientControl();
-  const identity = parseOnionAddress(shared.master.onionAddress);
+  const address = balancer.shared.master.onionAddress;
+  const identity = parseOnionAddress(address);
   const keys = new Set<string>();
   for (const hsDir of hsDirs) {
-    const result = await hsFetch(control, shared.master.onionAddress, {
+    const result = await hsFetch(balancer.client, address, {
       servers: [hsDir],
       timeoutMs: 15_000,
     }).catch((error) => {
@@ -362,7 +400,7 @@ async function frontendIntroKeys(
     if (outcome === undefined || !outcome.ok) return undefined; // e.g. between two uploads
     const desc = await decodeHsDesc(outcome.descriptor, {
       identity,
-      periods: [period, period - 1, period + 1].map((n) => new TimePeriod(n, periodLength)),
+      periods: [period, period - 1, period + 1].map((n) => new TimePeriod(n, PERIOD_MINUTES)),
       now: new Date(),
     });
     for (const ip of desc.inner.introPoints) keys.add(ip.authKey.toString());
@@ -370,22 +408,46 @@ async function frontendIntroKeys(
   return keys;
 }
 
-/** The testing network's period length: 24 voting intervals of 20 s = 8 minutes. */
-const periodLength = 8;
-
 /** One HSDir per distinct descriptor of the slot clients use now. */
-async function hsDirPerGroup(): Promise<{ hsDirs: string[]; period: number; counts: number[] }> {
-  const status = await daemon.status();
-  const tp = status.consensus!.timePeriod;
-  const service = status.services[0]!;
-  const slot = [service.descriptors.first, service.descriptors.second].find((d) =>
-    d?.timePeriod === tp
-  )!;
+async function hsDirPerGroup(
+  balancer: SharedBalancer,
+): Promise<{ hsDirs: string[]; period: number; counts: number[] }> {
+  const status = await balancer.daemon.status();
+  const slot = currentSlot(status);
+  if (slot === undefined) return { hsDirs: [], period: 0, counts: [] };
   const byGroup = new Map<number, string>();
   for (const h of slot.hsDirs) {
     if (!byGroup.has(h.descriptor)) byGroup.set(h.descriptor, h.fingerprint);
   }
-  return { hsDirs: [...byGroup.values()], period: tp, counts: slot.introPoints };
+  return { hsDirs: [...byGroup.values()], period: slot.timePeriod, counts: slot.introPoints };
+}
+
+/** The config of the 12-backend cases: 2 intro points per backend, fast health checks. */
+const TWELVE = `${FAST_HEALTH}intro-points-per-instance: 2\n`;
+
+/**
+ * All 12 backends of the deployment running, usable and published in two distinct
+ * descriptors of 12 intro points each, under the {@link TWELVE} config.
+ */
+async function twelveBackendsPublished(balancer: SharedBalancer): Promise<BackendTor[]> {
+  const all = await allBackends(balancer);
+  if (balancer.configExtra !== TWELVE) await reload(balancer, TWELVE);
+  // Each new backend passes a health check (failing ones are re-checked every 10/3 s), is
+  // fetched at once, and the descriptors are republished: 24 intro points, 2 descriptors.
+  await waitFor("every backend to be usable", async () => {
+    const instances = (await balancer.daemon.status()).services[0]!.instances;
+    const unusable = instances.filter((x) => x.state !== "usable");
+    return unusable.length === 0 && instances.length === all.length
+      ? { done: true, value: undefined }
+      : { done: false, state: JSON.stringify(unusable.map((x) => [x.state, x.reason])) };
+  }, { timeoutMs: 180_000, intervalMs: 2_000 });
+  await waitFor("two distinct descriptors of 12 intro points", async () => {
+    const { counts } = await hsDirPerGroup(balancer);
+    return counts.join(",") === "12,12"
+      ? { done: true, value: undefined }
+      : { done: false, state: `intro points per descriptor: ${counts.join(",")}` };
+  }, { timeoutMs: 60_000, intervalMs: 1_000 });
+  return all;
 }
 
 Deno.test({
@@ -394,42 +456,9 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const more = await within(
-      120_000,
-      "start 9 more backends",
-      startBackends(shared.net, DEPLOYED_BACKENDS - BACKENDS, {
-        masterOnionAddress: shared.master.onionAddress,
-        hsDirs: shared.hsDirs.slice(BACKENDS),
-        timeoutMs: 110_000,
-      }),
-    );
-    const all = [...shared.backends, ...more];
-    const mark = daemon.lines.length;
-    await writeConfig(shared, `${FAST_HEALTH}intro-points-per-instance: 2\n`);
-    daemon.kill("SIGHUP");
-    await within(30_000, "the reload", daemon.waitForLine(/Reloaded/, 30_000, mark));
-    // Each new backend passes a health check (failing ones are re-checked every 10/3 s), is
-    // fetched at once, and the descriptors are republished: 24 intro points, 2 descriptors.
-    let status = await daemon.status();
-    const deadline = Date.now() + 180_000;
-    while (
-      Date.now() < deadline &&
-      status.services[0]!.instances.filter((x) => x.state === "usable").length < all.length
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
-      status = await daemon.status();
-    }
-    const unusable = status.services[0]!.instances.filter((x) => x.state !== "usable");
-    assert.deepEqual(unusable, [], "every backend is usable");
-    await within(
-      60_000,
-      "the distinct descriptors",
-      (async () => {
-        while ((await hsDirPerGroup()).counts.join(",") !== "12,12") {
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-        }
-      })(),
-    );
+    const balancer = await sharedBalancer();
+    const { daemon } = balancer;
+    const all = await twelveBackendsPublished(balancer);
     // Clients fetch the descriptor from one HSDir at random and take intro points at random
     // from it; NEWNYM makes the client forget the descriptor. Intro points of different
     // backends share relays on this 8-relay network, so republishes (new shuffles) help too.
@@ -441,29 +470,26 @@ Deno.test({
     try {
       for (let round = 0; round < 60 && seen.size < names.length; round++) {
         if (round % 2 === 0) {
-          const m = daemon.lines.length;
-          await writeConfig(
-            shared,
-            `${FAST_HEALTH}intro-points-per-instance: ${round % 4 === 0 ? 3 : 2}\n`,
+          const perBackend = round % 4 === 0 ? 3 : 2;
+          const m = await reload(
+            balancer,
+            `${FAST_HEALTH}intro-points-per-instance: ${perBackend}\n`,
           );
-          daemon.kill("SIGHUP");
           await within(
             60_000,
             "a republish",
             daemon.waitForLine(/Publishing the \w+ descriptor/, 60_000, m),
           );
         }
-        await newnym();
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
-        for (const [name, count] of await within(300_000, "fetches", reachBackends(8))) {
+        await newnym(balancer);
+        for (const [name, count] of await within(300_000, "fetches", reachBackends(balancer, 8))) {
           seen.set(name, (seen.get(name) ?? 0) + count);
         }
       }
       console.log(`12 backends reached: ${[...seen].map(([n, c]) => `${n}×${c}`).join(", ")}`);
       assert.deepEqual([...seen.keys()].sort(), names);
     } finally {
-      await writeConfig(shared, `${FAST_HEALTH}intro-points-per-instance: 2\n`);
-      daemon.kill("SIGHUP");
+      await reload(balancer, TWELVE);
     }
   },
 });
@@ -473,56 +499,45 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
+    const balancer = await sharedBalancer();
+    const { daemon, shared } = balancer;
+    await twelveBackendsPublished(balancer);
     const victim = shared.backends[1]!;
-    await within(
-      60_000,
-      "the descriptors settle",
-      (async () => {
-        while ((await hsDirPerGroup()).counts.join(",") !== "12,12") {
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-        }
-      })(),
-    );
     const held = async () =>
       new Set(
         (await daemon.status()).services[0]!.instances
           .find((x) => x.onionAddress === victim.onionAddress)?.introPointKeys ?? [],
       );
     const published = async () => {
-      const { hsDirs, period } = await hsDirPerGroup();
-      return await frontendIntroKeys(hsDirs, period);
+      const { hsDirs, period } = await hsDirPerGroup(balancer);
+      return await frontendIntroKeys(balancer, hsDirs, period);
     };
     const before = await held();
-    const publishedBefore = await within(
-      60_000,
-      "the descriptors on the HSDirs",
-      (async () => {
-        for (;;) {
-          const keys = await published();
-          if (keys !== undefined && [...before].some((k) => keys.has(k))) return keys;
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-        }
-      })(),
-    );
+    const publishedBefore = await waitFor("the descriptors on the HSDirs", async () => {
+      const keys = await published();
+      return keys !== undefined && [...before].some((k) => keys.has(k))
+        ? { done: true, value: keys }
+        : { done: false, state: keys === undefined ? "a fetch failed" : "the victim not in them" };
+    }, { timeoutMs: 60_000, intervalMs: 1_000 });
     assert.ok([...before].some((k) => publishedBefore.has(k)), "the victim is in the descriptors");
     // Killed like a crash. The bound: two check intervals plus one publish.
     const victimTag = victim.onionAddress.slice(0, 56);
     let from = daemon.lines.length;
     const killedAt = Date.now();
     await stopNode(shared.net.dir, victim.name, { graceMs: 0 });
-    const out = await publishedAfter(new RegExp(`${victimTag}.*left out`), from, killedAt);
-    const goneAfter = await within(
-      60_000,
-      "the HSDirs serve descriptors without the killed backend",
-      (async () => {
-        for (;;) {
-          const now = await published();
-          if (now !== undefined && now.size > 0 && ![...before].some((k) => now.has(k))) {
-            return (Date.now() - killedAt) / 1000;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      })(),
+    const out = await publishedAfter(balancer, new RegExp(`${victimTag}.*left out`), {
+      from,
+      since: killedAt,
+    });
+    const goneAfter = await waitFor(
+      "the HSDirs to serve descriptors without the killed backend",
+      async () => {
+        const now = await published();
+        return now !== undefined && now.size > 0 && ![...before].some((k) => now.has(k))
+          ? { done: true, value: (Date.now() - killedAt) / 1000 }
+          : { done: false, state: now === undefined ? "a fetch failed" : "still served" };
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
     );
     console.log(
       `killed backend: left out after ${out.decidedS.toFixed(1)} s, all ` +
@@ -544,20 +559,20 @@ Deno.test({
     from = daemon.lines.length;
     const restartedAt = Date.now();
     await restartNode(shared.net.dir, victim.name);
-    const back = await publishedAfter(new RegExp(`${victimTag}.*back in the`), from, restartedAt);
-    const backAfter = await within(
-      60_000,
-      "the HSDirs serve the restarted backend's new intro points",
-      (async () => {
-        for (;;) {
-          const fresh = [...await held()].filter((k) => !before.has(k));
-          const now = await published();
-          if (now !== undefined && fresh.some((k) => now.has(k))) {
-            return (Date.now() - restartedAt) / 1000;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      })(),
+    const back = await publishedAfter(balancer, new RegExp(`${victimTag}.*back in the`), {
+      from,
+      since: restartedAt,
+    });
+    const backAfter = await waitFor(
+      "the HSDirs to serve the restarted backend's new intro points",
+      async () => {
+        const fresh = [...await held()].filter((k) => !before.has(k));
+        const now = await published();
+        return now !== undefined && fresh.some((k) => now.has(k))
+          ? { done: true, value: (Date.now() - restartedAt) / 1000 }
+          : { done: false, state: now === undefined ? "a fetch failed" : "not served yet" };
+      },
+      { timeoutMs: 60_000, intervalMs: 250 },
     );
     console.log(
       `restarted backend: back after ${back.decidedS.toFixed(1)} s, all ` +
@@ -582,9 +597,10 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    await client?.close();
-    const code = await within(30_000, "the balancer stops", daemon.stop());
-    assert.equal(code, 0);
+    const { daemon } = await sharedBalancer();
+    // Stopped while at work: after its first upload, at the latest.
+    await within(90_000, "the first upload", daemon.waitForLine(/Uploaded /, 90_000));
+    assert.equal(await stopBalancer(), 0);
     assert.ok(daemon.lines.some((l) => /Stopped/.test(l)));
   },
 });

@@ -31,7 +31,7 @@ Deno.test("e2e: the private network boots and a Tor client reaches it", async ()
 Deno.test("e2e: a Tor client fetches each backend's own onion address through SOCKS", async () => {
   const { net, backends, master } = await within(180_000, "boot", sharedNetwork());
   for (const backend of backends) {
-    const obConfig = await Deno.readTextFile(`${backend.hsDir}/ob_config`);
+    const obConfig = await Deno.readTextFile(`${backend.hiddenServiceDir}/ob_config`);
     assert.equal(obConfig, `MasterOnionAddress ${master.onionAddress}\n`);
     const { response, attempts } = await within(
       100_000,

@@ -8,6 +8,8 @@
  *
  * Seed and size: FUZZ_SEED (default 20300101) and FUZZ_SCALE (default 1, the
  * CI size: 100,000+ inputs). A failure prints fast-check's seed and path.
+ * Each case counts its own inputs and outcomes, so any one runs alone
+ * (`--filter`); {@link RUNS} is the plan they follow.
  *
  * @module
  */
@@ -42,9 +44,19 @@ import {
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20300101);
 const SCALE = Number(Deno.env.get("FUZZ_SCALE") ?? 1);
-const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
+const runs = (n: number, scale = SCALE) => Math.max(1, Math.round(n * scale));
 const decodeOptions = { identity: A12.identity.public, periods: [A12.period], now: A12.now };
-const stats = { inputs: 0, decoded: 0, maxMs: 0, outcomes: new Map<string, number>() };
+
+/** fast-check runs of each case at FUZZ_SCALE 1; each run feeds one input per base descriptor. */
+const RUNS = {
+  text: 15_000,
+  bytes: 15_000,
+  base64: 10_000,
+  middle: 20_000,
+  inner: 20_000,
+  layers: 5_000,
+} as const;
+type FuzzCase = keyof typeof RUNS;
 
 // A descriptor with every optional inner line, three intro points (one with IPv6) and client auth off.
 const built = await buildHsDesc({
@@ -61,6 +73,13 @@ const INNER = built.innerPlaintext.replace(
     "single-onion-service\nintro-auth-required ed25519\n",
 );
 const MIDDLE = built.middlePlaintext;
+/** The descriptors the text case mutates, one fuzz run over each. */
+const TEXT_BASES = [built.text, a12.text];
+
+/** Inputs case `name` feeds at FUZZ_SCALE `scale`. */
+function plannedInputs(name: FuzzCase, scale = SCALE): number {
+  return runs(RUNS[name], scale) * (name === "text" ? TEXT_BASES.length : 1);
+}
 
 /** Interesting fragments to insert: structure that parsers key on. */
 const FRAGMENTS = [
@@ -207,7 +226,31 @@ function isTyped(error: unknown): boolean {
     error instanceof CertError;
 }
 
-async function timed(fn: () => unknown): Promise<void> {
+/** What one case fed and how it ended. */
+interface FuzzStats {
+  inputs: number;
+  decoded: number;
+  maxMs: number;
+  /** Count per error (`stage/kind` of an HsDescError, else the error's name). */
+  outcomes: Map<string, number>;
+}
+
+function newStats(): FuzzStats {
+  return { inputs: 0, decoded: 0, maxMs: 0, outcomes: new Map() };
+}
+
+/** Prints what case `name` fuzzed and checks it fed every planned input. */
+function report(name: FuzzCase, stats: FuzzStats): void {
+  // deno-lint-ignore no-console -- the slow task reports how much it fuzzed
+  console.log(
+    `${name}: fuzzed ${stats.inputs} inputs (${stats.decoded} decoded or parsed, the rest ` +
+      `typed errors); slowest ${stats.maxMs.toFixed(1)} ms; seed ${SEED}\n` +
+      [...stats.outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k}: ${n}`).join("\n"),
+  );
+  assert.equal(stats.inputs, plannedInputs(name), `${name}: inputs fed`);
+}
+
+async function timed(stats: FuzzStats, fn: () => unknown): Promise<void> {
   const start = performance.now();
   stats.inputs++;
   try {
@@ -232,18 +275,21 @@ const utf8 = (text: string) => new TextEncoder().encode(text);
 const params = (numRuns: number) => ({ numRuns, seed: SEED, plugins: [fc.timeout(5000)] });
 
 Deno.test("fuzz: mutated descriptor text through decodeHsDesc() gives only typed errors", async () => {
-  for (const base of [built.text, a12.text]) {
+  const stats = newStats();
+  for (const base of TEXT_BASES) {
     await fc.assert(
       fc.asyncProperty(
         mutations,
-        (ms) => timed(() => decodeHsDesc(mutate(base, ms), decodeOptions)),
+        (ms) => timed(stats, () => decodeHsDesc(mutate(base, ms), decodeOptions)),
       ),
-      params(runs(15_000)),
+      params(runs(RUNS.text)),
     );
   }
+  report("text", stats);
 });
 
 Deno.test("fuzz: mutated descriptor bytes through decodeHsDesc() give only typed errors", async () => {
+  const stats = newStats();
   const bytes = new TextEncoder().encode(built.text);
   const byteMutation = fc.array(
     fc.tuple(position, fc.integer({ min: 0, max: 255 }), fc.boolean()),
@@ -260,13 +306,15 @@ Deno.test("fuzz: mutated descriptor bytes through decodeHsDesc() give only typed
         if (cut) b = b.subarray(0, i);
         else if (i < b.length) b[i] = value;
       }
-      return timed(() => decodeHsDesc(b, decodeOptions));
+      return timed(stats, () => decodeHsDesc(b, decodeOptions));
     }),
-    params(runs(15_000)),
+    params(runs(RUNS.bytes)),
   );
+  report("bytes", stats);
 });
 
 Deno.test("fuzz: base64 kept valid in the cert and blobs, re-signed or not, reaches the checks", async () => {
+  const stats = newStats();
   const lines = built.text.split("\n");
   const bodies = lines.map((l, i) => (/^[A-Za-z0-9+/=]{8,}$/.test(l) ? i : -1)).filter((i) =>
     i >= 0
@@ -285,33 +333,39 @@ Deno.test("fuzz: base64 kept valid in the cert and blobs, re-signed or not, reac
         out[i] = line.slice(0, at) + c + line.slice(at + 1);
       }
       const text = signAgain ? resign(out.join("\n")) : out.join("\n");
-      return timed(() => decodeHsDesc(text, decodeOptions));
+      return timed(stats, () => decodeHsDesc(text, decodeOptions));
     }),
-    params(runs(10_000)),
+    params(runs(RUNS.base64)),
   );
+  report("base64", stats);
 });
 
 Deno.test("fuzz: mutated middle plaintexts through parseHsDescMiddle() give only typed errors", async () => {
+  const stats = newStats();
   await fc.assert(
-    fc.asyncProperty(mutations, (ms) => timed(() => parseHsDescMiddle(mutate(MIDDLE, ms)))),
-    params(runs(20_000)),
+    fc.asyncProperty(mutations, (ms) => timed(stats, () => parseHsDescMiddle(mutate(MIDDLE, ms)))),
+    params(runs(RUNS.middle)),
   );
+  report("middle", stats);
 });
 
 Deno.test("fuzz: mutated inner plaintexts through the inner parser and checks give only typed errors", async () => {
+  const stats = newStats();
   const check = { signingKey: A12_SIGNING_KEY.public, now: A12.now };
   await fc.assert(
     fc.asyncProperty(mutations, (ms) =>
-      timed(() => {
+      timed(stats, () => {
         const inner = parseHsDescInner(mutate(INNER, ms));
         // Check the certs of at most 3 intro points (a mutation can multiply them); all are parsed.
         checkHsDescInner({ ...inner, introPoints: inner.introPoints.slice(0, 3) }, check);
       })),
-    params(runs(20_000)),
+    params(runs(RUNS.inner)),
   );
+  report("inner", stats);
 });
 
 Deno.test("fuzz: re-encrypted, re-signed mutated layers through decodeHsDesc() give only typed errors", async () => {
+  const stats = newStats();
   const blinded = blindKeypair(A12.identity, A12.period);
   const keys = {
     blindedKey: blinded.public,
@@ -347,18 +401,22 @@ Deno.test("fuzz: re-encrypted, re-signed mutated layers through decodeHsDesc() g
       const text = middle
         ? await assemble(mutate(middleText, ms))
         : await assemble(middleText, mutate(INNER, ms));
-      await timed(() => decodeHsDesc(text, decodeOptions));
+      await timed(stats, () => decodeHsDesc(text, decodeOptions));
     }),
-    params(runs(5_000)),
+    params(runs(RUNS.layers)),
   );
+  report("layers", stats);
 });
 
-Deno.test("fuzz: totals", () => {
-  // deno-lint-ignore no-console -- the slow task reports how much it fuzzed
+Deno.test("fuzz: totals: the cases' plans add up to 100,000+ inputs at FUZZ_SCALE 1", () => {
+  // Each case checks that it fed its planned inputs (report()); the sum comes from the same plan,
+  // so this case needs no other case to have run.
+  const names = Object.keys(RUNS) as FuzzCase[];
+  const atScale = (scale: number) => names.reduce((n, name) => n + plannedInputs(name, scale), 0);
+  // deno-lint-ignore no-console -- the slow task reports how much it fuzzes
   console.log(
-    `fuzzed ${stats.inputs} inputs (${stats.decoded} decoded or parsed, the rest typed errors); ` +
-      `slowest ${stats.maxMs.toFixed(1)} ms; seed ${SEED}\n` +
-      [...stats.outcomes].sort((a, b) => b[1] - a[1]).map(([k, n]) => `  ${k}: ${n}`).join("\n"),
+    `${atScale(SCALE)} inputs planned over ${names.length} cases (FUZZ_SCALE ${SCALE}); ` +
+      `seed ${SEED}`,
   );
-  assert.ok(stats.inputs >= runs(100_000), `only ${stats.inputs} inputs`);
+  assert.ok(atScale(1) >= 100_000, `only ${atScale(1)} inputs planned at FUZZ_SCALE 1`);
 });

@@ -34,7 +34,7 @@ function all(): string[] {
     frontendTorrc({ ...common("frontend"), controlPort: 15092, socksPort: 15093 }),
     backendTorrc({
       ...common("backend0"),
-      hsDir: "/tmp/net/nodes/backend0/hs",
+      hiddenServiceDir: "/tmp/net/nodes/backend0/hs",
       httpPort: 15100,
       controlPort: 15101,
     }),
