@@ -70,10 +70,10 @@ Deno.test({
       await writeDeployment(`${tmp}/out`, plan);
       const [service] = plan.services;
       const backend = service!.backends[0]!;
-      const hsDir = `${machine}/${backend.name}`;
-      await copyDir(`${tmp}/out/${backend.name}/hidden_service`, hsDir);
-      const secret = await Deno.readFile(`${hsDir}/hs_ed25519_secret_key`);
-      await Deno.remove(`${hsDir}/hostname`); // tor must write it again from our secret key
+      const hiddenServiceDir = `${machine}/${backend.name}`;
+      await copyDir(`${tmp}/out/${backend.name}/hidden_service`, hiddenServiceDir);
+      const secret = await Deno.readFile(`${hiddenServiceDir}/hs_ed25519_secret_key`);
+      await Deno.remove(`${hiddenServiceDir}/hostname`); // tor must write it again from our secret key
       await Deno.mkdir(`${tmp}/data`, { mode: 0o700 });
       const log = await runTorUntil([
         "-f",
@@ -93,8 +93,8 @@ Deno.test({
         log,
       );
       assert.deepEqual(unexpectedWarnings(log), []);
-      assert.equal(await Deno.readTextFile(`${hsDir}/hostname`), `${backend.address}\n`);
-      assert.deepEqual(await Deno.readFile(`${hsDir}/hs_ed25519_secret_key`), secret);
+      assert.equal(await Deno.readTextFile(`${hiddenServiceDir}/hostname`), `${backend.address}\n`);
+      assert.deepEqual(await Deno.readFile(`${hiddenServiceDir}/hs_ed25519_secret_key`), secret);
     } finally {
       await Deno.remove(tmp, { recursive: true });
     }
