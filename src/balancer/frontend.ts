@@ -38,7 +38,7 @@ import type { Clock, DescriptorSlot, DescriptorTimes } from "../time/mod.ts";
 import { type Backend, type IntroPointId, introPointId } from "./backend.ts";
 import type { NetworkView, Relay } from "./network.ts";
 import {
-  type IntroPointSource,
+  type IntroPointOrigin,
   planUploads,
   type PublishedSlot,
   publishReason,
@@ -254,7 +254,7 @@ export class FrontendService {
     plan: { times: DescriptorTimes; groups: HsDescIntroPoint[][] },
     counter: bigint,
     usable: Backend[],
-    sources: ReadonlyMap<IntroPointId, IntroPointSource>,
+    sources: ReadonlyMap<IntroPointId, IntroPointOrigin>,
     nowMs: number,
   ): Promise<{ text: string; introPoints: HsDescIntroPoint[] }[]> {
     const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));

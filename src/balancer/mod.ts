@@ -37,7 +37,7 @@ export {
   type Poster,
 } from "./frontend.ts";
 export {
-  type IntroPointSource,
+  type IntroPointOrigin,
   planUploads,
   type PublishedSlot,
   publishReason,

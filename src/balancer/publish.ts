@@ -19,7 +19,7 @@ import { assignGroups } from "./selection.ts";
 import type { HsDirUpload } from "./uploads.ts";
 
 /** Where a published intro point came from. */
-export interface IntroPointSource {
+export interface IntroPointOrigin {
   /** The backend's address. */
   readonly backend: string;
   /** When the balancer first saw the intro point in that backend's descriptors (ms). */
@@ -37,7 +37,7 @@ export interface PublishedSlot {
   /** The intro points in each published descriptor, as built. */
   readonly introPointKeys: readonly (readonly IntroPointId[])[];
   /** Per published intro point: its backend, and when the balancer first saw it. */
-  readonly sources: ReadonlyMap<IntroPointId, IntroPointSource>;
+  readonly sources: ReadonlyMap<IntroPointId, IntroPointOrigin>;
   /** The descriptor text per group. */
   readonly descriptors: readonly string[];
   /** The revision counter written. */
@@ -94,8 +94,8 @@ export function sameGroups(
 export function sourcesOf(
   usable: readonly Backend[],
   nowMs: number,
-): Map<IntroPointId, IntroPointSource> {
-  const sources = new Map<IntroPointId, IntroPointSource>();
+): Map<IntroPointId, IntroPointOrigin> {
+  const sources = new Map<IntroPointId, IntroPointOrigin>();
   for (const b of usable) {
     for (const id of b.introPoints.map(introPointId)) {
       sources.set(id, { backend: b.address, seenAt: b.introPointSeenAt(id) ?? nowMs });
