@@ -186,8 +186,14 @@ function synopsisLine(words: readonly string[], usage: string): string[] {
   return [`.B ${quoted(words.join(" "))}`, roffEscape(usage), ".br"];
 }
 
+/** Another executable name, and the command path it runs. */
+interface ExecutableAlias {
+  name: string;
+  path: string[];
+}
+
 /** The executable names that run a command of `program`, with the path they run. */
-function executableAliases(program: Command): { name: string; path: string[] }[] {
+function executableAliases(program: Command): ExecutableAlias[] {
   return EXECUTABLES.flatMap((name) => {
     const path = argsForExecutable(`/usr/bin/${name}`, []);
     let command: Command | undefined = program;
@@ -227,7 +233,7 @@ function commandSection(command: Command): string[] {
 }
 
 /**
- * Writes the manual page of `program`.
+ * Writes the manual page of `program`: the sections of man-pages(7), in its order.
  *
  * @param program The root command, as `createProgram()` builds it.
  * @param options The title line's date.
@@ -235,11 +241,7 @@ function commandSection(command: Command): string[] {
  */
 export function manPage(program: Command, options: ManPageOptions = {}): string {
   const name = program.name();
-  const helper = new Help();
-  const commands = subcommands(program);
-  const run = program.commands.find((command) => command.name() === DEFAULT_COMMAND);
   const aliases = executableAliases(program);
-  const rootOptions = helper.visibleOptions(program);
   const lines: string[] = [
     `.\\" Generated from the command tree of src/cli/program.ts by scripts/man.ts. Do not edit.`,
     `.TH ${name.toUpperCase()} 1 ${quoted(options.date ?? "")} ${
@@ -250,12 +252,33 @@ export function manPage(program: Command, options: ManPageOptions = {}): string 
     `${[name, ...aliases.map((a) => a.name)].map(roffEscape).join(", ")} \\- ${
       roffEscape(lowerFirst(program.description().replace(/\.$/, "")))
     }`,
+    ...synopsisSection(program, aliases),
+    ...descriptionSection(program, aliases),
+    ...optionsSection(program),
+    ...commandsSection(program),
+    ...referenceSections(),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** SYNOPSIS: the root, every leaf command, `help`, then the other executable names. */
+function synopsisSection(program: Command, aliases: readonly ExecutableAlias[]): string[] {
+  const name = program.name();
+  return [
     ".SH SYNOPSIS",
     ...synopsisLine([name], "[options]"),
-    ...commands.filter((command) => command.commands.length === 0)
+    ...subcommands(program).filter((command) => command.commands.length === 0)
       .flatMap((command) => synopsisLine([name, ...pathOf(command)], command.usage())),
     ...synopsisLine([name, "help"], "[command...]"),
     ...aliases.flatMap((alias) => synopsisLine([alias.name], "[options]")),
+  ];
+}
+
+/** DESCRIPTION: what the program does, the default command, the other names, help. */
+function descriptionSection(program: Command, aliases: readonly ExecutableAlias[]): string[] {
+  const name = program.name();
+  const rootOptions = new Help().visibleOptions(program);
+  return [
     ".SH DESCRIPTION",
     roffEscape(program.description()),
     ".PP",
@@ -274,25 +297,42 @@ export function manPage(program: Command, options: ManPageOptions = {}): string 
     roffEscape(
       `\`${name} help [command...]\` and \`${name} <command> --help\` print a command's help.`,
     ),
-    ".SH OPTIONS",
-    ...optionItems(rootOptions),
   ];
+}
+
+/** OPTIONS: the root's, then the default command's, which are taken with no command too. */
+function optionsSection(program: Command): string[] {
+  const lines = [".SH OPTIONS", ...optionItems(new Help().visibleOptions(program))];
+  const run = program.commands.find((command) => command.name() === DEFAULT_COMMAND);
   if (run !== undefined) {
     lines.push(
       ".SS Daemon options",
-      roffEscape(`The options of \`${name} ${DEFAULT_COMMAND}\`, taken with no command as well:`),
+      roffEscape(
+        `The options of \`${program.name()} ${DEFAULT_COMMAND}\`, taken with no command as well:`,
+      ),
       ...optionItems(run.options),
     );
   }
-  lines.push(".SH COMMANDS", ...commands.flatMap(commandSection));
-  lines.push(
+  return lines;
+}
+
+/** COMMANDS: every command, nested ones too, then `help`. */
+function commandsSection(program: Command): string[] {
+  const name = program.name();
+  return [
+    ".SH COMMANDS",
+    ...subcommands(program).flatMap(commandSection),
     `.SS ${quoted(`${name} help [command...]`)}`,
     roffEscape(
       "Prints the help of a command, the same as its `--help`; nested commands are named " +
         `in turn, as in \`${name} help descriptor decode\`.`,
     ),
-  );
-  lines.push(".SH ENVIRONMENT");
+  ];
+}
+
+/** ENVIRONMENT, FILES, EXIT STATUS and SEE ALSO: what the command tree does not hold. */
+function referenceSections(): string[] {
+  const lines = [".SH ENVIRONMENT"];
   for (const variable of ENVIRONMENT) {
     lines.push(".TP", `.B ${variable.name}`, roffEscape(variable.text));
   }
@@ -303,5 +343,5 @@ export function manPage(program: Command, options: ManPageOptions = {}): string 
     lines.push(".TP", `.B ${code}`, roffEscape(EXIT_STATUS[key] ?? key));
   }
   lines.push('.SH "SEE ALSO"', ".BR tor (1)");
-  return `${lines.join("\n")}\n`;
+  return lines;
 }

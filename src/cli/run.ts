@@ -12,28 +12,17 @@
  * command line; `$ONIONBALANCE_CONTROL_PASSWORD` is the other way) and
  * `--unsafe-logging` (show onion addresses in info lines).
  *
- * Signals are installed first of all (`daemon_signals.ts`); a connection that
- * the process's permissions do not allow fails at once (`scope.ts`) instead of
- * being retried as "tor is not there".
+ * Signals are installed first of all (`daemon_signals.ts`); connecting to tor,
+ * socket first and then TCP, waiting while tor is not there, is
+ * `connect_tor.ts`.
  *
  * @module
  */
 
 import { type Command, Option } from "commander";
 import { type BalancerConfig, ConfigError, formatLocation, loadConfig } from "../config/mod.ts";
-import {
-  backoffDelay,
-  connectControl,
-  ControlAuthError,
-  type ControlClient,
-  type ControlEndpoint,
-  ControlProtocolError,
-  ControlVersionError,
-  describeEndpoint,
-  hsPost,
-  type PasswordSource,
-} from "../control/mod.ts";
-import { randomUnit, systemRng } from "../crypto/mod.ts";
+import { type ControlClient, hsPost } from "../control/mod.ts";
+import { systemRng } from "../crypto/mod.ts";
 import { Logger, type LogLevel, parseLogLevel } from "../log/mod.ts";
 import {
   Balancer,
@@ -51,11 +40,12 @@ import { ExitCode, UsageError } from "./exit_codes.ts";
 import type { CliIo } from "./program.ts";
 import { DaemonSignals } from "./daemon_signals.ts";
 import { requireGranted, scopeErrorOf } from "./scope.ts";
-
-/** tor's control socket on Debian (OnionBalance's default). */
-const DEFAULT_CONTROL_SOCKET = "/var/run/tor/control";
-/** The environment variable that may hold the control password. */
-const PASSWORD_ENV = "ONIONBALANCE_CONTROL_PASSWORD";
+import {
+  authAdvice,
+  connectTor,
+  DEFAULT_CONTROL_SOCKET,
+  isFinalControlError,
+} from "./connect_tor.ts";
 
 /** Options of the `run` command, as commander parses them. */
 export interface RunOptions {
@@ -197,15 +187,12 @@ export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): 
     log.warning(`Reloaded ${path} while waiting for tor`);
   });
   try {
-    const client = await connectWithRetry(options, env, log, signals.stop.signal);
+    const client = await connectTor(options, { env, log, signal: signals.stop.signal });
     if (client === undefined) return ExitCode.Ok;
     await signals.settled();
     return await serve(client, loaded, { options, log, env, signals, io });
   } catch (error) {
-    if (
-      error instanceof ControlAuthError || error instanceof ControlVersionError ||
-      error instanceof ControlProtocolError
-    ) {
+    if (isFinalControlError(error)) {
       log.critical(authAdvice(error));
       return ExitCode.Failure;
     }
@@ -213,15 +200,6 @@ export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): 
   } finally {
     signals.onReload(() => Promise.resolve(log.warning("Ignoring SIGHUP: the daemon is stopping")));
   }
-}
-
-/** The error's message, with the ways to give a password when tor asks for one. */
-function authAdvice(error: Error): string {
-  if (error instanceof ControlAuthError && error.kind === "PasswordRequired") {
-    return "Cannot authenticate: tor requires a password (HashedControlPassword); give it in a " +
-      `file with --password-file FILE or in the environment variable ${PASSWORD_ENV}`;
-  }
-  return error.message;
 }
 
 async function serve(
@@ -342,92 +320,4 @@ function timings(config: BalancerConfig) {
     fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
     startupGraceMs: STARTUP_GRACE_MS,
   };
-}
-
-/**
- * The endpoints to try: the Unix socket when it exists, then TCP. An endpoint outside this
- * process's permissions is a {@link ScopeError} (final), except the default socket path, which
- * is only skipped: the operator did not ask for it.
- */
-async function endpoints(options: RunOptions, explicitSocket: boolean): Promise<ControlEndpoint[]> {
-  const out: ControlEndpoint[] = [];
-  const path = options.socket ?? DEFAULT_CONTROL_SOCKET;
-  if (await isSocket(path)) {
-    try {
-      await requireGranted({ name: "net", host: `unix:${path}` });
-      out.push({ transport: "unix", path });
-    } catch (error) {
-      if (explicitSocket) throw error;
-    }
-  }
-  const port = Number(options.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`Cannot use control port "${options.port}": not a port number`);
-  }
-  const hostname = options.ip;
-  await requireGranted({
-    name: "net",
-    host: `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
-  });
-  out.push({ transport: "tcp", hostname, port });
-  return out;
-}
-
-async function isSocket(path: string): Promise<boolean> {
-  try {
-    return (await Deno.stat(path)).isSocket === true;
-  } catch {
-    return false; // No socket there (or not readable): TCP only.
-  }
-}
-
-/** The control password's source: `--password-file`, else `$ONIONBALANCE_CONTROL_PASSWORD`. */
-function passwordSource(options: RunOptions, env: Deno.Env): PasswordSource | undefined {
-  if (options.passwordFile !== undefined) return { passwordFile: options.passwordFile };
-  return env.get(PASSWORD_ENV) === undefined ? undefined : { passwordEnv: PASSWORD_ENV };
-}
-
-/**
- * Connects to tor, waiting with backoff while it is not there (a daemon that
- * starts before tor keeps trying). Authentication, version, "not a tor
- * control port" and permission-scope errors are final. Returns undefined when
- * stopped first.
- */
-async function connectWithRetry(
-  options: RunOptions,
-  env: Deno.Env,
-  log: Logger,
-  signal: AbortSignal,
-): Promise<ControlClient | undefined> {
-  const password = passwordSource(options, env);
-  const explicitSocket = options.socket !== DEFAULT_CONTROL_SOCKET;
-  for (let attempt = 1; !signal.aborted; attempt++) {
-    const tried: string[] = [];
-    for (const endpoint of await endpoints(options, explicitSocket)) {
-      try {
-        const client = await connectControl({
-          endpoint,
-          log,
-          auth: password === undefined ? {} : { password },
-        });
-        log.info(`Connected to tor at ${describeEndpoint(endpoint)}`);
-        return client;
-      } catch (error) {
-        if (
-          error instanceof ControlAuthError || error instanceof ControlVersionError ||
-          error instanceof ControlProtocolError
-        ) throw error;
-        const denied = scopeErrorOf(error);
-        if (denied !== undefined) throw denied;
-        tried.push(`${describeEndpoint(endpoint)}: ${describe(error)}`);
-      }
-    }
-    const delay = backoffDelay(attempt, () => randomUnit(), {
-      initialDelayMs: 1000,
-      maxDelayMs: 30_000,
-    });
-    log.warning(`Waiting for tor (${tried.join("; ")}); retry in ${Math.round(delay / 1000)} s`);
-    await systemClock.sleep(delay, signal).catch(() => {}); // stopped: the loop ends
-  }
-  return undefined;
 }

@@ -93,6 +93,32 @@ export function textToBytes(text: string): Uint8Array {
   return out;
 }
 
+/** The lines of a text, read one after the other: tor `get_next_token`'s `*s` pointer. */
+class LineReader {
+  /** Offset of the next line's first byte. */
+  pos = 0;
+  /** 1-based number of the next line. */
+  line = 1;
+
+  constructor(readonly text: string) {}
+
+  /** Whether every line has been read. */
+  get done(): boolean {
+    return this.pos >= this.text.length;
+  }
+
+  /** The next line without its `\n` (the last line may lack one); moves past it. */
+  next(): string {
+    const { text } = this;
+    const eol = text.indexOf("\n", this.pos);
+    const end = eol < 0 ? text.length : eol;
+    const content = text.slice(this.pos, end);
+    this.pos = eol < 0 ? text.length : eol + 1;
+    this.line++;
+    return content;
+  }
+}
+
 /**
  * Splits `text` into items.
  *
@@ -105,20 +131,11 @@ export function tokenize(text: string, options: TokenizeOptions): NetdocItem[] {
   const { document } = options;
   const lineOffset = options.lineOffset ?? 0;
   const items: NetdocItem[] = [];
-  let pos = 0;
-  let line = 1;
-  const nextLine = (): string => {
-    const eol = text.indexOf("\n", pos);
-    const end = eol < 0 ? text.length : eol;
-    const content = text.slice(pos, end);
-    pos = eol < 0 ? text.length : eol + 1;
-    line++;
-    return content;
-  };
-  while (pos < text.length) {
-    const start = pos;
-    const here = line + lineOffset;
-    const content = nextLine();
+  const lines = new LineReader(text);
+  while (!lines.done) {
+    const start = lines.pos;
+    const here = lines.line + lineOffset;
+    const content = lines.next();
     if (BAD_CHAR_RE.test(content)) {
       throw new NetdocSyntaxError("BadCharacter", document, "control character in line", {
         line: here,
@@ -132,41 +149,49 @@ export function tokenize(text: string, options: TokenizeOptions): NetdocItem[] {
     }
     const rest = after.replace(/^[ \t]+/, "");
     const args = rest.split(/[ \t]+/).filter((a) => a !== "");
-    let object: NetdocObject | undefined;
-    if (text.startsWith("-----BEGIN ", pos)) {
-      object = readObject(here + 1, keyword);
-    }
+    const object = text.startsWith("-----BEGIN ", lines.pos)
+      ? readObject(lines, { document, line: here + 1, keyword })
+      : undefined;
     items.push({ keyword, args, rest, object, line: here, start });
   }
   return items;
+}
 
-  function readObject(objectLine: number, keyword: string): NetdocObject {
-    const fail = (detail: string, cause?: unknown) =>
-      new NetdocSyntaxError("BadObject", document, detail, {
-        line: objectLine,
-        keyword,
-        cause,
-      });
-    const begin = nextLine();
-    if (begin.length < 16 || !begin.endsWith("-----")) throw fail("malformed BEGIN line");
-    const tag = begin.slice(11, -5);
-    const body: string[] = [];
-    for (;;) {
-      if (pos >= text.length) throw fail(`object "${tag}" has no END line`);
-      const content = nextLine();
-      if (content.startsWith("-----")) {
-        if (content !== `-----END ${tag}-----`) {
-          throw fail(`object "${tag}" has a mismatched END line`);
-        }
-        break;
+/**
+ * Reads an object from its `-----BEGIN` line to its `-----END` line (dir-spec §1.2
+ * "Object"; tor `get_next_token`, from "Check whether there's an object present").
+ *
+ * @param at The object's document, first line number and keyword, for errors.
+ */
+function readObject(
+  lines: LineReader,
+  at: { document: NetdocDocument; line: number; keyword: string },
+): NetdocObject {
+  const fail = (detail: string, cause?: unknown) =>
+    new NetdocSyntaxError("BadObject", at.document, detail, {
+      line: at.line,
+      keyword: at.keyword,
+      cause,
+    });
+  const begin = lines.next();
+  if (begin.length < 16 || !begin.endsWith("-----")) throw fail("malformed BEGIN line");
+  const tag = begin.slice(11, -5);
+  const body: string[] = [];
+  for (;;) {
+    if (lines.done) throw fail(`object "${tag}" has no END line`);
+    const content = lines.next();
+    if (content.startsWith("-----")) {
+      if (content !== `-----END ${tag}-----`) {
+        throw fail(`object "${tag}" has a mismatched END line`);
       }
-      body.push(content);
+      break;
     }
-    try {
-      return { tag, body: fromBase64(body.join("")) };
-    } catch (cause) {
-      if (!(cause instanceof BytesError)) throw cause;
-      throw fail(`object "${tag}" is not base64`, cause);
-    }
+    body.push(content);
+  }
+  try {
+    return { tag, body: fromBase64(body.join("")) };
+  } catch (cause) {
+    if (!(cause instanceof BytesError)) throw cause;
+    throw fail(`object "${tag}" is not base64`, cause);
   }
 }

@@ -3,11 +3,13 @@
  * what a balancer publishes under its own address, carrying its backends'
  * introduction points re-certified under a fresh descriptor signing key.
  *
- * Spec: rend-spec-v3 §2.4 [DESC-OUTER], §2.5 [HS-DESC-ENC], §2.5.1.4 (fake
+ * Spec: rend-spec-v3 §2.4 [DESC-OUTER], §2.5 [HS-DESC-ENC] with its
+ * [HS-DESC-FIRST-LAYER] and [HS-DESC-SECOND-LAYER], §2.5.1.4 (fake
  * auth-client lines), §1.9.1 [CLIENT-AUTH] — https://spec.torproject.org/rend-spec/;
  * tor `hs_service.c: build_service_desc_superencrypted`,
- * `hs_descriptor.c: desc_encode_v3`; OnionBalance `hs_v3/descriptor.py:
- * _recertify_intro_point` (re-certification of the backends' intro points).
+ * `hs_descriptor.c: desc_encode_v3`. The backends' intro points are
+ * re-certified by `recertify.ts` (OnionBalance `hs_v3/descriptor.py:
+ * _recertify_intro_point`).
  *
  * Role: pure but for WebCrypto AES; no clock (`now` is an input) and no
  * global randomness. Randomness comes from `options.rng`, drawn in this
@@ -30,16 +32,12 @@
  * @module
  */
 
-import {
-  type CertToSign,
-  CertType,
-  type Ed25519Identity,
-  signEd25519Cert,
-} from "../../cert/mod.ts";
+import { CertType, signEd25519Cert } from "../../cert/mod.ts";
 import type { Rng } from "../../crypto/mod.ts";
 import {
   blindKeypair,
   type HsBlindIdKey,
+  type HsBlindIdKeypair,
   type HsIdKeypair,
   RevisionCounter,
   type Subcredential,
@@ -47,42 +45,26 @@ import {
 } from "../../keys/mod.ts";
 import type { TimePeriod } from "../../time/mod.ts";
 import { buildAuthClient } from "./client_auth.ts";
-import { encryptLayer } from "./desc_enc.ts";
+import { encryptLayer, type HsDescEncryption } from "./desc_enc.ts";
 import { HsDescTooLargeError } from "./errors.ts";
 import { encodeHsDescInner, type FlowControl, MAX_INTRO_POINTS } from "./inner.ts";
-import type { EncodableCert, IntroPointToEncode } from "./intro_point.ts";
 import {
   DescAuthEphemeralKeypair,
   DescriptorCookie,
   type HsClientDescEncKey,
   type HsDescSigningKey,
   HsDescSigningKeypair,
-  type HsIntroPtSessionIdKey,
-  type HsSvcNtorKey,
-  type IntroPtNtorKey,
 } from "./keys.ts";
-import type { LinkSpecifiers } from "./link_specifiers.ts";
 import { type AuthClient, encodeHsDescMiddle } from "./middle.ts";
 import { encodeHsDescOuter, MAX_DESCRIPTOR_SIZE } from "./outer.ts";
+import { type CertCache, type IntroPointSource, recertify } from "./recertify.ts";
+
+export { CertCache, type IntroPointSource } from "./recertify.ts";
 
 /** `HS_DESC_CERT_LIFETIME`: 54 hours, in seconds. */
 const CERT_LIFETIME_SECONDS = 54 * 3600;
 /** `HS_DESC_AUTH_CLIENT_MULTIPLE`. */
 const AUTH_CLIENT_MULTIPLE = 16;
-
-/**
- * An introduction point to re-publish: a checked `HsDescIntroPoint` from a
- * backend fits. Both certs are made again under the new signing key with the
- * same certified key and expiry.
- */
-export interface IntroPointSource {
-  readonly linkSpecifiers: LinkSpecifiers;
-  readonly onionKey: IntroPtNtorKey;
-  readonly authKey: HsIntroPtSessionIdKey;
-  readonly authKeyCert: { readonly expirationHours: number };
-  readonly encKey: HsSvcNtorKey;
-  readonly encKeyCert: { readonly certifiedKey: Ed25519Identity; readonly expirationHours: number };
-}
 
 /** What goes into a descriptor. */
 export interface HsDescBuildInput {
@@ -112,79 +94,6 @@ export interface HsDescBuildInput {
    * signing key (`signingKey` must be absent or the same key).
    */
   certCache?: CertCache;
-}
-
-/**
- * Intro-point certificates made under one descriptor signing key by earlier
- * builds, for reuse. A certificate is a function of its type, expiry,
- * certified key and signing key alone (ed25519 signatures are
- * deterministic), so a reused one is byte for byte the one signing again
- * would make. tor keeps one descriptor signing key for a descriptor's whole
- * time period and re-encodes the descriptor under it when intro points
- * change; a balancer that does the same (`FrontendService`) re-certifies an
- * unchanged intro point for free.
- *
- * Holds the certificates' bytes only (as one-byte strings: thousands of
- * frontends keep one each), and only what the current and the previous
- * round used ({@link nextRound}), so it does not grow with intro points
- * that are gone.
- *
- * @example
- * ```ts
- * import { CertCache } from "./build.ts";
- * import { HsDescSigningKeypair } from "./keys.ts";
- * const key = HsDescSigningKeypair.fromSeed(new Uint8Array(32));
- * const cache = new CertCache(key);
- * cache.nextRound(); // before each publish
- * ```
- */
-export class CertCache {
-  /** The signing key every certificate of this cache is made with. */
-  readonly signer: HsDescSigningKeypair;
-  #previous = new Map<string, string>();
-  #current = new Map<string, string>();
-
-  constructor(signer: HsDescSigningKeypair) {
-    this.signer = signer;
-  }
-
-  /** `signEd25519Cert(cert, this.signer)`, or the bytes an earlier call made for the same. */
-  sign(cert: CertToSign): EncodableCert {
-    const key = `${cert.certType}/${cert.expirationHours}/${latin1(cert.certifiedKey.toBytes())}`;
-    let made = this.#current.get(key) ?? this.#previous.get(key);
-    if (made === undefined) made = latin1(signEd25519Cert(cert, this.signer).encode());
-    this.#current.set(key, made);
-    return new CachedCert(made);
-  }
-
-  /** Starts a round: certificates neither this round nor the last one used are dropped. */
-  nextRound(): void {
-    this.#previous = this.#current;
-    this.#current = new Map();
-  }
-
-  /** Certificates held. */
-  get size(): number {
-    return new Set([...this.#previous.keys(), ...this.#current.keys()]).size;
-  }
-}
-
-/** Bytes as a one-byte string (compact in V8). */
-function latin1(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
-}
-
-/** A certificate held by a {@link CertCache}. */
-class CachedCert implements EncodableCert {
-  readonly #bytes: string;
-
-  constructor(bytes: string) {
-    this.#bytes = bytes;
-  }
-
-  encode(): Uint8Array {
-    return Uint8Array.from(this.#bytes, (c) => c.charCodeAt(0));
-  }
 }
 
 /** Shuffles a list using `rng` (returns a new array). */
@@ -260,7 +169,8 @@ export function commonFlowControl(
 
 /**
  * Builds, encrypts and signs a descriptor the way tor does (tor `hs_descriptor.c:
- * hs_desc_encode_descriptor`).
+ * hs_desc_encode_descriptor`): the second layer, then the first layer around it, then the
+ * outer document around that.
  *
  * @param input Keys, period, revision counter, intro points and options.
  * @param options The rng, the shuffle and the size limit.
@@ -272,7 +182,45 @@ export async function buildHsDesc(
   input: HsDescBuildInput,
   options: BuildHsDescOptions,
 ): Promise<BuiltHsDesc> {
-  const { rng } = options;
+  const revisionCounter = checkedRevisionCounter(input);
+  const signingKey = input.signingKey ?? input.certCache?.signer ??
+    HsDescSigningKeypair.generate(options.rng);
+  const ephemeral = input.ephemeralKey ?? DescAuthEphemeralKeypair.generate(options.rng);
+  const blinded = blindKeypair(input.identity, input.period);
+  const subcred = subcredential(input.identity.public, blinded.public);
+  const keys = { blindedKey: blinded.public, subcredential: subcred, revisionCounter };
+  const innerPlaintext = encodeSecondLayer(input, signingKey);
+  const middlePlaintext = await encodeFirstLayer(innerPlaintext, ephemeral, keys, {
+    input,
+    options,
+  });
+  const text = await encodeOuterDocument(middlePlaintext, keys, {
+    input,
+    options,
+    signingKey,
+    blinded,
+  });
+  return {
+    text,
+    signingKey: signingKey.public,
+    blindedKey: blinded.public,
+    subcredential: subcred,
+    revisionCounter,
+    innerPlaintext,
+    middlePlaintext,
+  };
+}
+
+/** What both layers' keys are derived from ([HS-DESC-ENCRYPTION-KEYS]), but the layer. */
+type DescKeys = Omit<HsDescEncryption, "layer" | "descriptorCookie">;
+
+/**
+ * The revision counter as a uint64, after checking the intro-point count and the cert cache.
+ *
+ * @throws {RangeError} On more than {@link MAX_INTRO_POINTS} intro points, a counter outside
+ * uint64, or a cert cache made for another signing key than `input.signingKey`.
+ */
+function checkedRevisionCounter(input: HsDescBuildInput): bigint {
   // RevisionCounter.from() throws RangeError outside uint64.
   const revisionCounter = input.revisionCounter instanceof RevisionCounter
     ? input.revisionCounter.toBigInt()
@@ -287,33 +235,70 @@ export async function buildHsDesc(
       throw new RangeError("Cannot build descriptor: the cert cache is for another signing key");
     }
   }
-  const signingKey = input.signingKey ?? input.certCache?.signer ??
-    HsDescSigningKeypair.generate(rng);
-  const ephemeral = input.ephemeralKey ?? DescAuthEphemeralKeypair.generate(rng);
-  const blinded = blindKeypair(input.identity, input.period);
-  const subcred = subcredential(input.identity.public, blinded.public);
-  const keys = { blindedKey: blinded.public, subcredential: subcred, revisionCounter };
+  return revisionCounter;
+}
 
-  const innerPlaintext = encodeHsDescInner({
+/**
+ * The second layer's plaintext, rend-spec [HS-DESC-SECOND-LAYER]: `create2-formats`,
+ * `flow-control` and the intro points, re-certified under `signingKey`.
+ */
+function encodeSecondLayer(input: HsDescBuildInput, signingKey: HsDescSigningKeypair): string {
+  return encodeHsDescInner({
     flowControl: input.flowControl,
     introPoints: input.introPoints.map((ip) => recertify(ip, signingKey, input.certCache)),
   });
-  const { authClients, cookie } = await authClientLines(input, ephemeral, subcred, options);
-  const innerBlob = await encryptLayer(new TextEncoder().encode(innerPlaintext), {
+}
+
+/**
+ * The first layer's plaintext, rend-spec [HS-DESC-FIRST-LAYER]: `desc-auth-type`,
+ * `desc-auth-ephemeral-key`, the `auth-client` lines and the second layer, encrypted
+ * ([HS-DESC-ENCRYPTION-KEYS] with `N_hs_desc_enc` under client authorization).
+ * Draws from the rng the `auth-client` values, then the second layer's salt.
+ */
+async function encodeFirstLayer(
+  innerPlaintext: string,
+  ephemeral: DescAuthEphemeralKeypair,
+  keys: DescKeys,
+  ctx: { input: HsDescBuildInput; options: BuildHsDescOptions },
+): Promise<string> {
+  const { input, options } = ctx;
+  const { authClients, cookie } = await authClientLines(
+    input,
+    ephemeral,
+    keys.subcredential,
+    options,
+  );
+  const encrypted = await encryptLayer(new TextEncoder().encode(innerPlaintext), {
     ...keys,
     layer: "inner",
     descriptorCookie: cookie,
-    salt: rng(16),
+    salt: options.rng(16),
   });
-  const middlePlaintext = encodeHsDescMiddle({
-    ephemeralKey: ephemeral.public,
-    authClients,
-    encrypted: innerBlob,
-  });
-  const middleBlob = await encryptLayer(new TextEncoder().encode(middlePlaintext), {
+  return encodeHsDescMiddle({ ephemeralKey: ephemeral.public, authClients, encrypted });
+}
+
+/**
+ * The outer document, rend-spec [DESC-OUTER]: the type-08 cert, the first layer encrypted
+ * (`superencrypted`, padded with NULs) and the signature by `KP_hs_desc_sign`.
+ * Draws the first layer's salt from the rng.
+ *
+ * @throws {HsDescTooLargeError} When the text reaches the size limit.
+ */
+async function encodeOuterDocument(
+  middlePlaintext: string,
+  keys: DescKeys,
+  ctx: {
+    input: HsDescBuildInput;
+    options: BuildHsDescOptions;
+    signingKey: HsDescSigningKeypair;
+    blinded: HsBlindIdKeypair;
+  },
+): Promise<string> {
+  const { input, options, signingKey } = ctx;
+  const superencrypted = await encryptLayer(new TextEncoder().encode(middlePlaintext), {
     ...keys,
     layer: "middle",
-    salt: rng(16),
+    salt: options.rng(16),
   });
   // The type-08 cert: KP_hs_desc_sign certified by KP_hs_blind_id, valid 54 h from now.
   const signingKeyCert = signEd25519Cert({
@@ -322,51 +307,18 @@ export async function buildHsDesc(
       (Math.floor(input.now.getTime() / 1000) + CERT_LIFETIME_SECONDS) / 3600,
     ),
     certifiedKey: signingKey.public.toIdentity(),
-  }, blinded);
+  }, ctx.blinded);
   const text = encodeHsDescOuter({
     lifetimeMinutes: input.lifetimeMinutes ?? 180,
     signingKeyCert,
-    revisionCounter,
-    superencrypted: middleBlob,
+    revisionCounter: keys.revisionCounter,
+    superencrypted,
   }, signingKey);
   const maxSize = options.maxSize ?? MAX_DESCRIPTOR_SIZE;
   if (text.length >= maxSize) {
     throw new HsDescTooLargeError(text.length, maxSize, input.introPoints.length);
   }
-  return {
-    text,
-    signingKey: signingKey.public,
-    blindedKey: blinded.public,
-    subcredential: subcred,
-    revisionCounter,
-    innerPlaintext,
-    middlePlaintext,
-  };
-}
-
-/** New type-09 and type-0B certs: same certified keys and expiries, signed by `signingKey`. */
-function recertify(
-  ip: IntroPointSource,
-  signingKey: HsDescSigningKeypair,
-  cache?: CertCache,
-): IntroPointToEncode {
-  const sign = (cert: CertToSign, signer: HsDescSigningKeypair): EncodableCert =>
-    cache?.sign(cert) ?? signEd25519Cert(cert, signer);
-  return {
-    linkSpecifiers: ip.linkSpecifiers,
-    onionKey: ip.onionKey,
-    authKeyCert: sign({
-      certType: CertType.HS_IP_AUTH,
-      expirationHours: ip.authKeyCert.expirationHours,
-      certifiedKey: ip.authKey.toIdentity(),
-    }, signingKey),
-    encKey: ip.encKey,
-    encKeyCert: sign({
-      certType: CertType.HS_IP_ENC_CROSS,
-      expirationHours: ip.encKeyCert.expirationHours,
-      certifiedKey: ip.encKeyCert.certifiedKey,
-    }, signingKey),
-  };
+  return text;
 }
 
 /**

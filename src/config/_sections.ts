@@ -1,0 +1,203 @@
+/**
+ * The sections of `config.yaml`: the `services` list with its instances,
+ * `log-format`, the tuning keys and `health-check`, each read and checked
+ * with its defaults from `schema.ts`.
+ *
+ * Role: private to `config/`; `load.ts` calls these in the order their
+ * errors are reported. Parses backend onion addresses (`keys/`); loads no
+ * key file.
+ *
+ * @module
+ */
+
+import { isScalar, isSeq, type Node as YamlNode, type YAMLMap } from "yaml";
+import { KeyError, parseOnionAddress } from "../keys/mod.ts";
+import { describe, type Reader } from "./_reader.ts";
+import { ConfigError } from "./errors.ts";
+import {
+  type BalancerConfig,
+  DEFAULT_HEALTH_CHECK,
+  DEFAULT_TUNING,
+  type HealthCheckConfig,
+  type InstanceConfig,
+  type ServiceConfig,
+  type TuningConfig,
+} from "./schema.ts";
+
+/** The keys of the top level. */
+export const TOP_KEYS = [
+  "services",
+  "status-socket-location",
+  "log-format",
+  "fetch-interval",
+  "busy-fetch-interval",
+  "publish-check-interval",
+  "republish-interval",
+  "instance-stale-after",
+  "intro-points-per-instance",
+  "distinct-descriptors",
+  "health-check",
+];
+const SERVICE_KEYS = ["key", "instances"];
+const INSTANCE_KEYS = ["address", "name"];
+const HEALTH_KEYS = ["enabled", "interval", "timeout", "failures", "port", "socks"];
+
+/**
+ * The `services` list: at least one `{key, instances}`.
+ *
+ * @throws {ConfigError} When it is missing, empty, not a list, or a service is invalid.
+ */
+export function readServices(r: Reader, top: YAMLMap, baseDir: string): ServiceConfig[] {
+  const servicesNode = top.get("services", true) as YamlNode | undefined;
+  if (servicesNode === undefined) r.fail(top, `Config file is bad: "services" is missing`);
+  if (isEmpty(servicesNode)) {
+    r.fail(servicesNode, `"services" must be a list with at least one service`);
+  }
+  if (!isSeq(servicesNode)) {
+    r.fail(
+      servicesNode,
+      `"services" must be a list of {key, instances}, found ${describe(servicesNode)}`,
+    );
+  }
+  return servicesNode.items.map((node, i) => readService(r, node as YamlNode, i, baseDir));
+}
+
+/** `log-format`: "text" (the default) or "json". */
+export function readLogFormat(r: Reader, top: YAMLMap): BalancerConfig["logFormat"] {
+  const logFormat = r.string(top, "log-format", `"text" or "json"`) ?? "text";
+  if (logFormat !== "text" && logFormat !== "json") {
+    return r.fail(top.get("log-format", true) as YamlNode, `"log-format" must be "text" or "json"`);
+  }
+  return logFormat;
+}
+
+/** Absent, null (`key:` with no value) or an empty list. */
+function isEmpty(node: YamlNode | undefined): boolean {
+  if (node === undefined) return true;
+  if (isScalar(node)) return node.value === null;
+  return isSeq(node) && node.items.length === 0;
+}
+
+function readService(r: Reader, node: YamlNode, index: number, baseDir: string): ServiceConfig {
+  const what = `service ${index + 1}`;
+  const map = r.map(node, `Service ${index + 1}`, " {key, instances}");
+  r.checkKeys(map, SERVICE_KEYS, what);
+  const key = r.string(map, "key", "a string (the key file's path)");
+  if (key === undefined) r.fail(map, `Service ${index + 1} has no "key"`);
+  const instancesNode = map.get("instances", true) as YamlNode | undefined;
+  if (isEmpty(instancesNode)) {
+    r.fail(
+      instancesNode ?? map,
+      `No backend instances are set for service ${index + 1}: onionbalance needs at least 1`,
+    );
+  }
+  if (!isSeq(instancesNode)) {
+    r.fail(
+      instancesNode,
+      `"instances" must be a list of {address, name}, found ${describe(instancesNode)}`,
+    );
+  }
+  const instances: InstanceConfig[] = [];
+  for (const [i, item] of instancesNode.items.entries()) {
+    const instance = readInstance(r, item as YamlNode, `instance ${i + 1} of ${what}`);
+    const previous = instances.find((other) => other.address === instance.address);
+    if (previous !== undefined) {
+      r.warnings.push({
+        location: instance.location,
+        message: `Instance "${instance.address}.onion" is listed twice in ${what}; it is used once`,
+      });
+      continue;
+    }
+    instances.push(instance);
+  }
+  return {
+    keyPath: key.startsWith("/") ? key : `${baseDir.replace(/\/$/, "")}/${key}`,
+    keyPathAsWritten: key,
+    instances,
+    location: r.at(node),
+  };
+}
+
+function readInstance(r: Reader, node: YamlNode, what: string): InstanceConfig {
+  const map = r.map(node, what[0]!.toUpperCase() + what.slice(1), " {address, name}");
+  r.checkKeys(map, INSTANCE_KEYS, what);
+  const addressNode = map.get("address", true) as YamlNode | undefined;
+  const text = r.string(map, "address", "a string (the backend's onion address)");
+  if (text === undefined) r.fail(map, `${what[0]!.toUpperCase() + what.slice(1)} has no "address"`);
+  try {
+    const identity = parseOnionAddress(text);
+    const address = text.trim().toLowerCase().replace(/\.onion$/, "");
+    const instance: InstanceConfig = { identity, address, location: r.at(node) };
+    const nameNode = map.get("name", true) as YamlNode | undefined;
+    if (nameNode !== undefined && !isScalar(nameNode)) {
+      r.fail(nameNode, `"name" must be a string, found ${describe(nameNode)}`);
+    }
+    const name = nameNode?.value;
+    if (name !== undefined && name !== null) instance.name = String(name);
+    return instance;
+  } catch (cause) {
+    if (!(cause instanceof KeyError)) throw cause;
+    throw new ConfigError(r.at(addressNode), cause.message, { cause });
+  }
+}
+
+/** The tuning keys of the top level, each with its range and default. */
+export function readTuning(r: Reader, top: YAMLMap): TuningConfig {
+  const d = DEFAULT_TUNING;
+  const day = 86400;
+  return {
+    fetchIntervalSeconds: r.number(top, "fetch-interval", [5, day], d.fetchIntervalSeconds),
+    busyFetchIntervalSeconds: r.number(
+      top,
+      "busy-fetch-interval",
+      [5, day],
+      d.busyFetchIntervalSeconds,
+    ),
+    publishCheckIntervalSeconds: r.number(
+      top,
+      "publish-check-interval",
+      [1, day],
+      d.publishCheckIntervalSeconds,
+    ),
+    republishIntervalSeconds: r.number(
+      top,
+      "republish-interval",
+      [60, 3 * 3600 - 60],
+      d.republishIntervalSeconds,
+    ),
+    instanceStaleAfterSeconds: r.number(
+      top,
+      "instance-stale-after",
+      [10, 7 * day],
+      d.instanceStaleAfterSeconds,
+    ),
+    introPointsPerInstance: r.integer(
+      top,
+      "intro-points-per-instance",
+      [1, 20],
+      d.introPointsPerInstance,
+    ),
+    distinctDescriptors: r.boolean(top, "distinct-descriptors", d.distinctDescriptors),
+  };
+}
+
+/** `health-check`: absent means the defaults. */
+export function readHealthCheck(r: Reader, top: YAMLMap): HealthCheckConfig {
+  const node = top.get("health-check", true) as YamlNode | undefined;
+  if (node === undefined) return { ...DEFAULT_HEALTH_CHECK };
+  const map = r.map(node, `"health-check"`, ` {${HEALTH_KEYS.join(", ")}}`);
+  r.checkKeys(map, HEALTH_KEYS, `"health-check"`);
+  const d = DEFAULT_HEALTH_CHECK;
+  const socks = r.string(map, "socks", `"auto" or host:port`) ?? d.socks;
+  if (socks !== "auto" && !/^(\[[0-9a-fA-F:.]+\]|[^\s:]+):\d{1,5}$/.test(socks)) {
+    r.fail(map.get("socks", true) as YamlNode, `"socks" must be "auto" or host:port`);
+  }
+  return {
+    enabled: r.boolean(map, "enabled", d.enabled),
+    intervalSeconds: r.number(map, "interval", [1, 86400], d.intervalSeconds),
+    timeoutSeconds: r.number(map, "timeout", [1, 600], d.timeoutSeconds),
+    failures: r.integer(map, "failures", [1, 100], d.failures),
+    port: r.integer(map, "port", [1, 65535], d.port),
+    socks,
+  };
+}
