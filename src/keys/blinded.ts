@@ -10,7 +10,13 @@
  */
 
 import { concat, FixedBytes } from "../bytes/mod.ts";
-import { blindExpandedSecret, blindPublicKeyBytes, sha3, signExpanded } from "../crypto/mod.ts";
+import {
+  blindExpandedSecret,
+  blindPublicKeyBytes,
+  constantTimeEqual,
+  sha3,
+  signExpanded,
+} from "../crypto/mod.ts";
 import type { TimePeriod } from "../time/mod.ts";
 import type { HsIdKey, HsIdKeypair } from "./identity.ts";
 
@@ -135,6 +141,11 @@ export class Subcredential extends FixedBytes {
   /** @throws {BytesError} `BadLength` unless 32 bytes. */
   static fromBytes(bytes: Uint8Array): Subcredential {
     return new Subcredential(bytes, 32, "subcredential");
+  }
+
+  /** Whether both are the same, in time that does not depend on where they differ (a secret). */
+  override equals(other: Subcredential): boolean {
+    return constantTimeEqual(this.view, other.view);
   }
 }
 

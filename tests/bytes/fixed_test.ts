@@ -149,3 +149,14 @@ Deno.test("every fixed-length key and value rejects a bad length with BytesError
     }
   }
 });
+
+Deno.test("secret roles (subcredential, descriptor cookie) compare in constant time, with the same answers", () => {
+  const a = Subcredential.fromBytes(new Uint8Array(32).fill(1));
+  assert.equal(a.equals(Subcredential.fromBytes(new Uint8Array(32).fill(1))), true);
+  assert.equal(a.equals(Subcredential.fromBytes(new Uint8Array(32).fill(2))), false);
+  const c = DescriptorCookie.fromBytes(new Uint8Array(16).fill(3));
+  assert.equal(c.equals(DescriptorCookie.fromBytes(new Uint8Array(16).fill(3))), true);
+  const other = new Uint8Array(16).fill(3);
+  other[15] = 4;
+  assert.equal(c.equals(DescriptorCookie.fromBytes(other)), false);
+});

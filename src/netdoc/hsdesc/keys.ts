@@ -17,6 +17,7 @@
 import { checkLength, FixedBytes, toBase64, toBase64NoPad } from "../../bytes/mod.ts";
 import { Ed25519Identity } from "../../cert/mod.ts";
 import {
+  constantTimeEqual,
   expandSeed,
   publicKeyFromExpanded,
   type Rng,
@@ -106,6 +107,11 @@ export class DescriptorCookie extends FixedBytes {
   /** @throws {BytesError} `BadLength` unless 16 bytes. */
   static fromBytes(bytes: Uint8Array): DescriptorCookie {
     return new DescriptorCookie(bytes, 16, "descriptor cookie");
+  }
+
+  /** Whether both are the same cookie, in time that does not depend on where they differ. */
+  override equals(other: DescriptorCookie): boolean {
+    return constantTimeEqual(this.view, other.view);
   }
 
   /** Never show the secret. */
