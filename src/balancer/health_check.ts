@@ -1,7 +1,7 @@
 /**
  * One health check, and its timing: the balancer connects to a backend's own
  * onion address through its tor's SOCKS port, on the backend's virtual port.
- * `health.ts` ({@link HealthMonitor}) decides when to check and what a result means.
+ * `health.ts` (`HealthMonitor`) decides when to check and what a result means.
  *
  * A check is a SOCKS5 CONNECT to `<backend>.onion:<port>` with fresh SOCKS
  * credentials (so tor builds a fresh circuit; `IsolateSOCKSAuth`): it passes

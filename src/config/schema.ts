@@ -47,7 +47,7 @@ export interface HealthCheckConfig {
   /**
    * Upper bound, in seconds, of one check (a SOCKS connect through tor). The daemon gives a
    * check less when the detection bound needs it: half an interval for the first check of a
-   * failure streak, the other half shared by the confirming checks (balancer/health.ts).
+   * failure streak, the other half shared by the confirming checks (balancer/health_check.ts).
    */
   timeoutSeconds: number;
   /** Consecutive failed checks before a backend is left out of the descriptors. */
