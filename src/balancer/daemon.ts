@@ -39,7 +39,7 @@ import type { HsClient } from "../control/mod.ts";
 import { getSocksListeners, isConsensusArrival, parseEvent } from "../control/mod.ts";
 import type { HealthCheckConfig } from "../config/mod.ts";
 import type { SocksProxy } from "../socks/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { errorMessage, type Logger } from "../log/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import { BackendFetcher } from "./fetcher.ts";
@@ -254,7 +254,7 @@ export class Balancer {
       try {
         await service.maintain(view, now, leftOut);
       } catch (error) {
-        this.#deps.log.error(`Cannot publish ${service.address}.onion: ${describe(error)}`);
+        this.#deps.log.error(`Cannot publish ${service.address}.onion: ${errorMessage(error)}`);
       }
     }
     if (!anyUsable) this.#say("a usable backend descriptor", now);
@@ -307,8 +307,4 @@ export class Balancer {
     this.#saidAt = now;
     this.#deps.log.warning(`Waiting for ${what}`);
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

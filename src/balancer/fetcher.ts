@@ -10,7 +10,7 @@
 
 import type { HsClient } from "../control/mod.ts";
 import { signal as sendSignal } from "../control/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { errorMessage, type Logger } from "../log/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import {
@@ -165,7 +165,7 @@ export class BackendFetcher {
         now: new Date(clock.now()),
         timeoutMs: this.#deps.timings().fetchTimeoutMs,
         avoid: s.failedHsDir,
-      }).catch((error) => ({ ok: false as const, reason: describe(error), hsDir: undefined }));
+      }).catch((error) => ({ ok: false as const, reason: errorMessage(error), hsDir: undefined }));
       s.failedHsDir = outcome.ok ? undefined : outcome.hsDir;
       if (outcome.ok) newIntroPoints = this.#fetched(backend, outcome, clock.now());
       else this.#failed(backend, outcome.reason, clock.now());
@@ -235,8 +235,4 @@ export class BackendFetcher {
     }
     return s;
   }
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -22,7 +22,7 @@
 
 import type { HsBlindIdKey, HsIdKeypair } from "../keys/mod.ts";
 import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { errorMessage, type Logger } from "../log/mod.ts";
 import {
   buildHsDesc,
   CertCache,
@@ -348,7 +348,7 @@ export class FrontendService {
     void this.#queue.run(hsDir, async () => {
       if (this.#isSuperseded(slot)) return; // a newer descriptor replaced this one meanwhile
       const outcome = await this.#deps.post(descriptor, { address: this.address, hsDir })
-        .catch((error) => ({ status: "failed" as const, reason: messageOf(error) }));
+        .catch((error) => ({ status: "failed" as const, reason: errorMessage(error) }));
       const at = this.#deps.clock.now();
       recordUploadResult(upload, outcome, at, randomUnit(this.#deps.rng));
       const where = `${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname}`;
@@ -389,8 +389,4 @@ export class FrontendService {
     }
     return due;
   }
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -33,7 +33,7 @@
  */
 
 import type { HealthCheckConfig } from "../config/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { errorMessage, type Logger } from "../log/mod.ts";
 import type { SocksProxy } from "../socks/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
@@ -347,8 +347,7 @@ export class HealthMonitor {
       );
       return null;
     } catch (error) {
-      const why = error instanceof Error ? error.message : String(error);
-      log.warning(`Cannot ask tor for its SOCKS port (${why}); health checks wait`);
+      log.warning(`Cannot ask tor for its SOCKS port (${errorMessage(error)}); health checks wait`);
       return undefined;
     }
   }

@@ -10,7 +10,7 @@
  */
 
 import type { HsClient } from "../control/mod.ts";
-import type { Logger } from "../log/mod.ts";
+import { errorMessage, type Logger } from "../log/mod.ts";
 import type { NetworkView } from "./network.ts";
 import { describeConsensusWait, isTestingNetwork, loadNetworkView } from "./tor.ts";
 
@@ -96,7 +96,7 @@ export class ViewLoader {
       );
     } catch (error) {
       this.#retryAt = now + VIEW_RETRY_MS;
-      log.debug(`Cannot read tor's consensus: ${error instanceof Error ? error.message : error}`);
+      log.debug(`Cannot read tor's consensus: ${errorMessage(error)}`);
       this.#deps.waitFor(`tor's consensus: ${await describeConsensusWait(client, error)}`, now);
     }
   }

@@ -27,4 +27,5 @@ export {
   type LogSink,
   parseLogLevel,
 } from "./logger.ts";
+export { errorMessage } from "./error_message.ts";
 export { redactOnionAddresses } from "./redact.ts";

@@ -18,11 +18,7 @@
 
 import { fromBase64, toHex } from "../bytes/mod.ts";
 import type { ConsensusRelay } from "./consensus.ts";
-import { type NetdocErrorKind, NetdocSyntaxError } from "./errors.ts";
-
-function syntaxError(kind: NetdocErrorKind, detail: string, line?: number): NetdocSyntaxError {
-  return new NetdocSyntaxError(kind, "consensus", detail, { line });
-}
+import { syntaxError } from "./_consensus_preamble.ts";
 
 /** Character codes the fast path compares with. */
 const SPACE = 0x20;
@@ -71,7 +67,8 @@ export class EntryReader {
     const first = text.charCodeAt(at);
     if (text.charCodeAt(at + 1) !== SPACE) {
       return first === LETTER_P && text.charCodeAt(at + 1) === LETTER_R &&
-        text.charCodeAt(at + 2) === SPACE && this.#protocolsSeen(text.slice(at + 3, end));
+        text.charCodeAt(at + 2) === SPACE &&
+        this.#protocolsSeen(text.slice(at + 3, end));
     }
     const args = text.slice(at + 2, end);
     switch (first) {
@@ -105,6 +102,10 @@ export class EntryReader {
     this.#relay.microdescDigest = stop === args.length ? args : args.slice(0, stop);
     return true;
   }
+
+  // One method per cache, not one generic method over a field name: on this path (every
+  // `s`, `v` and `pr` line of a consensus) the generic version measured 5-8 % slower
+  // (scripts/bench/consensus.ts, minimum of 60 runs, 7 alternating pairs).
 
   /** `"s" SP Flags`, if these flags were read before. */
   #flagsSeen(args: string): boolean {

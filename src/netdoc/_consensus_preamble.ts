@@ -12,11 +12,16 @@
  * @module
  */
 
-import { BytesError, fromBase64 } from "../bytes/mod.ts";
+import { BytesError } from "../bytes/mod.ts";
 import { SharedRandomValue } from "../time/mod.ts";
 import { type NetdocErrorKind, NetdocSyntaxError } from "./errors.ts";
 
-function syntaxError(kind: NetdocErrorKind, detail: string, line?: number): NetdocSyntaxError {
+/** A syntax error of the consensus, at `line` when known (also used by `_consensus_entry.ts`). */
+export function syntaxError(
+  kind: NetdocErrorKind,
+  detail: string,
+  line?: number,
+): NetdocSyntaxError {
   return new NetdocSyntaxError(kind, "consensus", detail, { line });
 }
 
@@ -67,8 +72,7 @@ export function parseParams(words: readonly string[], into: Map<string, number>,
  */
 export function parseSrv(words: readonly string[], line: number): SharedRandomValue {
   try {
-    const value = fromBase64(words[2] ?? "");
-    if (value.length === 32) return SharedRandomValue.fromBytes(value);
+    return SharedRandomValue.fromBase64(words[2] ?? "");
   } catch (error) {
     if (!(error instanceof BytesError)) throw error;
   }
