@@ -11,7 +11,8 @@
  * would refresh), and of the other published descriptor (the balancer's record)
  * is in a backend's current descriptor (read from the backend tors themselves);
  * meanwhile a Tor client's requests through the frontend address all succeed,
- * none slower than 5 s.
+ * none slower than 5 s, but for requests lost to the tor client's own race at
+ * a time period boundary (`periodChangeRace`), at most one per boundary.
  *
  * A busy service (backends retire an intro point after 20–40 introductions):
  * every retired intro point leaves the published descriptors within 60 s, new
@@ -34,8 +35,10 @@ import {
   uploadedByAll,
   waitForRotation,
 } from "../../scripts/bench/follow_scenario.ts";
+import { ClientTrace, periodChangeRace } from "../../scripts/bench/client_trace.ts";
 import { connectControl } from "../../src/control/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
+import { TimePeriod } from "../../src/time/mod.ts";
 import { fetchOnion, startExtraFrontends } from "../../scripts/testnet/mod.ts";
 import { startDaemon } from "./_daemon.ts";
 import { bootNetwork, within } from "./_network.ts";
@@ -47,9 +50,21 @@ const PERIOD_MINUTES = RUN_MS / 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** When the network's time periods started between `from` and `to` (ms). */
+function periodStartsMs(from: number, to: number, lengthMinutes: number): number[] {
+  const schedule = { lengthMinutes, rotationOffsetSeconds: lengthMinutes * 30 };
+  const starts: number[] = [];
+  let period = TimePeriod.containing(Math.floor(from / 1000), schedule).next();
+  while (period.start() * 1000 <= to) {
+    starts.push(period.start() * 1000);
+    period = period.next();
+  }
+  return starts;
+}
+
 Deno.test({
   name:
-    "e2e: across two backend rotations every published intro point is open 10 s later, and every client request succeeds",
+    "e2e: across two backend rotations every published intro point is open 10 s later, and every client request succeeds (tor's own period-boundary race aside)",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -75,6 +90,8 @@ Deno.test({
       log: new Logger({ level: "critical" }),
       reconnect: false,
     });
+    // The probing client's circuit and stream events, to explain a failed request.
+    const trace = await ClientTrace.open(shared.net.clientControlPort);
     const stopProbes = new AbortController();
     let probing: Promise<Probe[]> | undefined;
     try {
@@ -136,11 +153,35 @@ Deno.test({
         console.log(`probes within 60 s of rotation ${i + 1}:`, summarize(near));
       }
       console.log("all probes:", summarize(probes));
+      // A request caught by the client's own descriptor expiry at a period boundary fails in any
+      // onion service (see periodChangeRace): counted, at most one per boundary, and shown.
+      const starts = periodStartsMs(probes[0]!.at, Date.now(), PERIOD_MINUTES);
       const failed = probes.filter((p) => !p.ok);
+      const raced = failed.filter((p) =>
+        periodChangeRace(
+          trace.between(p.at - 3_000, p.at + p.ms + 1_000),
+          shared.master.onionAddress,
+          p.at,
+          starts,
+        )
+      );
+      for (const p of failed) {
+        const kind = raced.includes(p) ? "at a period boundary (tor client's race)" : "";
+        console.log(
+          `failed ${kind} at ${new Date(p.at).toISOString()} after ${p.ms} ms: ${p.detail}`,
+        );
+        console.log(trace.between(p.at - 3_000, p.at + p.ms + 1_000).join("\n"));
+      }
       assert.deepEqual(
-        failed.map((p) => `${new Date(p.at).toISOString()} ${p.ms} ms ${p.detail}`),
+        failed.filter((p) => !raced.includes(p)).map((p) =>
+          `${new Date(p.at).toISOString()} ${p.ms} ms ${p.detail}`
+        ),
         [],
-        "every request through the frontend succeeds",
+        "every request through the frontend succeeds (but for the period-boundary race)",
+      );
+      assert.ok(
+        raced.length <= starts.length,
+        `${raced.length} requests lost to the period-boundary race at ${starts.length} boundaries`,
       );
       // None over 5 s. A client that caches the new period's frontend descriptor before the
       // balancer re-fetched the backends holds intro points that close at the rotation, and
@@ -157,6 +198,7 @@ Deno.test({
       await probing?.catch(() => {});
       for (const w of watches) await w.close().catch(() => {});
       await client.close().catch(() => {});
+      await trace.close().catch(() => {});
       assert.equal(await daemon.stop(), 0);
     }
   },
