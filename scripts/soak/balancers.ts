@@ -157,15 +157,18 @@ export class BalancerProcess {
   }
 
   /**
-   * Its resident memory now (bytes), from `ps` (Deno grants reading `/proc/<pid>` only with every
-   * permission), or undefined when it is not running.
+   * Its resident memory (bytes) and the CPU time it has used (s) now, from `ps` (Deno grants
+   * reading `/proc/<pid>` only with every permission), or undefined when it is not running.
    */
-  async rssBytes(): Promise<number | undefined> {
+  async usage(): Promise<{ bytes: number; cpuSeconds: number } | undefined> {
     const pid = this.#child?.pid;
     if (pid === undefined) return undefined;
-    const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] })
+    const out = await new Deno.Command("ps", { args: ["-o", "rss=,times=", "-p", String(pid)] })
       .output().catch(() => undefined);
-    const kb = out?.success ? Number(new TextDecoder().decode(out.stdout).trim()) : NaN;
-    return Number.isFinite(kb) && kb > 0 ? kb * 1024 : undefined;
+    const [kb, seconds] = out?.success
+      ? new TextDecoder().decode(out.stdout).trim().split(/\s+/).map(Number)
+      : [];
+    if (kb === undefined || !Number.isFinite(kb) || kb <= 0) return undefined;
+    return { bytes: kb * 1024, cpuSeconds: Number.isFinite(seconds) ? seconds! : 0 };
   }
 }

@@ -8,6 +8,35 @@
  * @module
  */
 
+import type { HsDirCopy } from "./hsdir_check.ts";
+
+/** Everything a soak run records. */
+export interface Recording {
+  probes: ProbeRecord[];
+  samples: BackendSample[];
+  served: ServedSnapshot[];
+  checks: RotationCheck[];
+  /** Every responsible HSDir's copy, checked after each rotation. */
+  copies: HsDirCopy[];
+  kills: KillRecord[];
+  /** The faults applied, with when. */
+  faults: { at: number; label: string }[];
+  /** HSDir relays the schedule restarted (fingerprints), with when. */
+  hsDirRestarts: { hsDir: string; at: number }[];
+  /** Each balancer's resident memory and CPU time used so far. */
+  usage: UsageSample[];
+}
+
+/** A balancer process's resources at one moment. */
+export interface UsageSample {
+  balancer: string;
+  at: number;
+  /** Resident memory (bytes). */
+  bytes: number;
+  /** CPU time the process has used since it started (s). */
+  cpuSeconds: number;
+}
+
 /** One request through a balancer's frontend address. */
 export interface ProbeRecord {
   balancer: string;

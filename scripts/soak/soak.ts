@@ -3,21 +3,25 @@
  * A soak on a private Tor network of its own: N backends serving several frontend addresses,
  * one balancer per address (this build; with `--before`, an earlier build; with
  * `--onionbalance`, OnionBalance 0.2.2), a tor client probing every address on fresh circuits,
- * and a fault schedule (`schedule.ts`) applied to all of them at once. The network votes every
- * 20 s, so a time period lasts 8 minutes and the backends rotate their descriptors every 8.
+ * and a seeded fault schedule (`schedule.ts`) applied to all of them at once. The network votes
+ * every 20 s (`--voting 10`: every 10 s), so a time period lasts 8 minutes (4) and the backends
+ * rotate their descriptors as often.
  *
- * It records every probe, backend sample and served frontend descriptor in `events.jsonl`
- * and prints, per balancer: availability and latency (around each rotation too), intro points
- * published that were closed (30 s after each rotation, and over the whole run), how long each
- * killed backend stayed in the descriptors, memory, and exits. `summary.json` holds the same.
+ * It records every probe, backend sample, served frontend descriptor, HSDir copy and memory
+ * sample in `events.jsonl`, with the probing tor's circuit and stream events around each failed
+ * or slow probe (`probe-trace`), prints per balancer its figures and its targets' verdicts
+ * (`targets.ts`), and writes `summary.json` and `timeline.svg` (`summary.ts`). It exits 1 when
+ * this build missed a target.
  *
  * Usage:
- *   deno task soak [--minutes 45] [--no-faults] [--backends 4] [--before PATH/main.ts]
- *                  [--onionbalance] [--probe-every 5]
+ *   deno task soak [--minutes 45] [--no-faults] [--backends 4] [--seed soak] [--voting 20]
+ *                  [--before PATH/main.ts] [--onionbalance] [--probe-every 5] [--short]
+ *
+ * `--short` is the CI's soak: backend faults every 2 minutes instead of 4, and memory judged
+ * from a third of the run instead of 10 minutes.
  *
  * The network is stopped at the end; its folder (under /tmp, mode 0700, with the run's test
- * keys, logs, `soak/events.jsonl` and `soak/summary.json`) stays for reading and is the caller's
- * to delete.
+ * keys, logs and the `soak/` results) stays for reading and is the caller's to delete.
  *
  * @module
  */
@@ -33,25 +37,16 @@ import {
   stopNetwork,
   stopNode,
 } from "../testnet/mod.ts";
+import { nodeDir } from "../testnet/nodes.ts";
 import { findFreeBasePort } from "../testnet/ports.ts";
+import { ClientTrace } from "../bench/client_trace.ts";
 import { probeLoop } from "../bench/follow_scenario.ts";
 import { BalancerProcess, type BalancerSpec } from "./balancers.ts";
-import { openControl, sampleBackend, sampleServed } from "./observe.ts";
-import {
-  type BackendSample,
-  classifyClosed,
-  closedOverTime,
-  type KillRecord,
-  leftOutTimes,
-  type ProbeRecord,
-  type RotationCheck,
-  rotationTimes,
-  type ServedSnapshot,
-  summarizeProbes,
-} from "./report.ts";
+import { observeLoop, openControl, sampleServed } from "./observe.ts";
+import type { Recording } from "./report.ts";
 import { type Fault, faultSchedule } from "./schedule.ts";
+import { summarize, writeResults } from "./summary.ts";
 
-const PERIOD_MINUTES = 8;
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -59,30 +54,28 @@ interface Options {
   minutes: string;
   faults: boolean;
   backends: string;
+  seed: string;
+  voting: string;
   before?: string;
   onionbalance?: boolean;
   probeEvery: string;
-}
-
-/** Everything recorded during the run. */
-interface Recording {
-  probes: ProbeRecord[];
-  samples: BackendSample[];
-  served: ServedSnapshot[];
-  checks: RotationCheck[];
-  kills: KillRecord[];
-  rss: { balancer: string; at: number; bytes: number }[];
+  short?: boolean;
 }
 
 async function main(o: Options): Promise<void> {
   const minutes = Number(o.minutes);
   const nBackends = Number(o.backends);
+  const voting = Number(o.voting);
+  const periodMinutes = (24 * voting) / 60;
   const dir = await Deno.makeTempDir({ prefix: "ob-soak-" });
   const say = (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
-  say(`soak in ${dir}: ${minutes} min, ${nBackends} backends, faults ${o.faults ? "on" : "off"}`);
+  say(
+    `soak in ${dir}: ${minutes} min, ${nBackends} backends, ${periodMinutes}-minute periods, ` +
+      `faults ${o.faults ? `on (seed "${o.seed}")` : "off"}`,
+  );
   const net = await startNetwork(dir, {
     basePort: findFreeBasePort(Array.from({ length: 10 }, (_, i) => 17000 + 200 * i)),
-    votingIntervalSeconds: 20,
+    votingIntervalSeconds: voting,
     ownerPid: Deno.pid,
     timeoutMs: 180_000,
   });
@@ -97,10 +90,7 @@ async function main(o: Options): Promise<void> {
   });
   const runDir = `${dir}/soak`;
   await Deno.mkdir(runDir, { mode: 0o700 });
-  const tors = [
-    { name: "frontend", controlPort: net.frontend.controlPort },
-    ...extra.slice(0, -1),
-  ];
+  const tors = [{ controlPort: net.frontend.controlPort }, ...extra.slice(0, -1)];
   const balancers = labels.map((label, i) => {
     const spec: BalancerSpec = {
       label,
@@ -112,16 +102,29 @@ async function main(o: Options): Promise<void> {
     return new BalancerProcess(spec, runDir, backends.map((b) => b.onionAddress), dir);
   });
   const observer = await openControl(observerTor.controlPort);
-  const rec: Recording = { probes: [], samples: [], served: [], checks: [], kills: [], rss: [] };
+  // The probing client's own account of each request, kept for the failed and slow ones.
+  const trace = await ClientTrace.open(net.clientControlPort);
+  const rec: Recording = {
+    probes: [],
+    samples: [],
+    served: [],
+    checks: [],
+    copies: [],
+    kills: [],
+    faults: [],
+    hsDirRestarts: [],
+    usage: [],
+  };
   const events = await Deno.open(`${runDir}/events.jsonl`, { create: true, write: true });
   const log = (kind: string, value: unknown) =>
     void events.write(
       new TextEncoder().encode(JSON.stringify({ kind, ...value as object }) + "\n"),
     );
+  let missed = false;
   try {
     for (const b of balancers) await b.start();
     say(`balancers ${balancers.map((b) => `${b.spec.label} ${b.spec.onionAddress}`).join(", ")}`);
-    await waitForFirstPublish(balancers, observer, say);
+    await waitForFirstPublish(balancers, observer, periodMinutes, say);
     const stop = new AbortController();
     const t0 = Date.now();
     const loops = [
@@ -136,39 +139,63 @@ async function main(o: Options): Promise<void> {
           log("probe", r);
         }
       }),
-      observeLoop(balancers, backends, observer, rec, log, stop.signal),
+      observeLoop({ balancers, backends, observer, periodMinutes, rec, log }, stop.signal),
     ];
-    const faults = o.faults ? faultSchedule({ minutes, backends: nBackends }) : [];
+    const faults = o.faults
+      ? faultSchedule({
+        minutes,
+        backends: nBackends,
+        relays: net.relays.length,
+        seed: o.seed,
+        ...(o.short ? { backendEveryMs: 120_000, backendDownMs: 60_000 } : {}),
+      })
+      : [];
     for (const fault of faults) {
       await sleep(t0 + fault.atMs - Date.now());
-      say(`fault: ${describeFault(fault)}`);
-      log("fault", { at: Date.now(), fault: describeFault(fault) });
-      await applyFault(fault, dir, balancers, rec);
+      const label = describeFault(fault);
+      say(`fault: ${label}`);
+      rec.faults.push({ at: Date.now(), label });
+      log("fault", { at: Date.now(), fault: label });
+      await applyFault(fault, { dir, relays: net.relays, balancers, rec });
     }
     await sleep(t0 + minutes * 60_000 - Date.now());
     stop.abort();
     await Promise.all(loops);
-    const summary = report(balancers, rec, t0);
-    await Deno.writeTextFile(`${runDir}/summary.json`, JSON.stringify(summary, null, 2));
-    say(`done; events and logs in ${runDir}`);
+    for (const p of rec.probes.filter((p) => !p.ok || p.ms > 5_000)) {
+      log("probe-trace", { ...p, events: trace.between(p.at - 2_000, p.at + p.ms + 1_000) });
+    }
+    const times = {
+      t0,
+      end: Date.now(),
+      memoryAfterMs: o.short ? (minutes * 60_000) / 3 : 600_000,
+    };
+    const summary = summarize(balancers, rec, times);
+    await writeResults(runDir, summary, rec, times);
+    missed = summary["this"]!.targets.some((v) => !v.ok);
+    say(
+      `done; ${missed ? "this build MISSED a target" : "every target met"}; results in ${runDir}`,
+    );
   } finally {
     events.close();
+    await trace.close().catch(() => {});
     await observer.close().catch(() => {});
     for (const b of balancers) await b.stop();
     await stopNetwork(dir);
   }
+  if (missed) Deno.exit(1);
 }
 
 async function waitForFirstPublish(
   balancers: readonly BalancerProcess[],
   observer: ControlClient,
+  periodMinutes: number,
   say: (line: string) => void,
 ): Promise<void> {
   const deadline = Date.now() + 300_000;
   const waiting = new Set(balancers);
   while (waiting.size > 0 && Date.now() < deadline) {
     for (const b of [...waiting]) {
-      const s = await sampleServed(b.spec, observer, PERIOD_MINUTES);
+      const s = await sampleServed(b.spec, observer, periodMinutes);
       if (s.keys !== undefined && s.keys.length > 0) {
         say(`${b.spec.label}: first descriptor on the HSDirs`);
         waiting.delete(b);
@@ -181,164 +208,80 @@ async function waitForFirstPublish(
   }
 }
 
-/** Samples backends every 5 s, served descriptors and memory every 10 s, and checks rotations. */
-async function observeLoop(
-  balancers: readonly BalancerProcess[],
-  backends: readonly { onionAddress: string; controlPort: number }[],
-  observer: ControlClient,
-  rec: Recording,
-  log: (kind: string, value: unknown) => void,
-  stop: AbortSignal,
-): Promise<void> {
-  let turn = 0;
-  const checked = new Set<number>();
-  while (!stop.aborted) {
-    const started = Date.now();
-    const samples = await Promise.all(
-      backends.map((b, index) => sampleBackend({ index, ...b }, observer, PERIOD_MINUTES)),
-    );
-    for (const s of samples) (rec.samples.push(s), log("backend", s));
-    if (turn++ % 2 === 0) {
-      for (const b of balancers) {
-        const s = await sampleServed(b.spec, observer, PERIOD_MINUTES);
-        rec.served.push(s);
-        log("served", s);
-        const bytes = await b.rssBytes();
-        if (bytes !== undefined) rec.rss.push({ balancer: b.spec.label, at: Date.now(), bytes });
-      }
+/** What a fault acts on. */
+interface FaultTargets {
+  /** The network folder. */
+  dir: string;
+  /** The relays' nicknames. */
+  relays: readonly string[];
+  balancers: readonly BalancerProcess[];
+  rec: Recording;
+}
+
+async function applyFault(fault: Fault, t: FaultTargets): Promise<void> {
+  const frontends = ["frontend", ...t.balancers.slice(1).map((_, i) => `frontend${i + 1}`)];
+  switch (fault.kind) {
+    case "kill-backend":
+      t.rec.kills.push({ backend: fault.backend, at: Date.now() });
+      await stopNode(t.dir, `backend${fault.backend}`, { graceMs: 0 });
+      return;
+    case "restart-backend": {
+      const kill = t.rec.kills.findLast((k) => k.backend === fault.backend);
+      if (kill !== undefined) kill.restartedAt = Date.now();
+      await restartNode(t.dir, `backend${fault.backend}`);
+      return;
     }
-    for (const rotatedAt of rotationTimes(rec.samples)) {
-      if (checked.has(rotatedAt) || Date.now() < rotatedAt + 30_000) continue;
-      checked.add(rotatedAt);
-      for (const b of balancers) {
-        // Three fetches, each from an HSDir tor picks: the worst of what clients may get.
-        const got = new Set<string>();
-        for (let i = 0; i < 3; i++) {
-          const s = await sampleServed(b.spec, observer, PERIOD_MINUTES);
-          for (const k of s.keys ?? []) got.add(k);
-        }
-        const check: RotationCheck = {
-          balancer: b.spec.label,
-          rotatedAt,
-          total: got.size,
-          ...classifyClosed(got, rec.samples, Date.now()),
-        };
-        rec.checks.push(check);
-        log("rotation-check", check);
-      }
+    case "kill-hsdir": {
+      const name = t.relays[fault.relay]!;
+      t.rec.hsDirRestarts.push({ hsDir: await fingerprintOf(t.dir, name), at: Date.now() });
+      await stopNode(t.dir, name, { graceMs: 0 });
+      return;
     }
-    await sleep(started + 5_000 - Date.now());
+    case "restart-hsdir":
+      await restartNode(t.dir, t.relays[fault.relay]!);
+      return;
+    case "kill-frontend-tors":
+      for (const name of frontends) await stopNode(t.dir, name, { graceMs: 0 });
+      return;
+    case "restart-frontend-tors":
+      for (const name of frontends) await restartNode(t.dir, name);
+      return;
+    case "sighup-balancers":
+      for (const b of t.balancers) b.signal("SIGHUP");
+      return;
+    case "kill-balancers":
+      for (const b of t.balancers) b.signal("SIGKILL");
+      return;
+    case "restart-balancers":
+      for (const b of t.balancers) await b.start();
+      return;
   }
 }
 
-async function applyFault(
-  fault: Fault,
-  dir: string,
-  balancers: readonly BalancerProcess[],
-  rec: Recording,
-): Promise<void> {
-  const frontends = ["frontend", ...balancers.slice(1).map((_, i) => `frontend${i + 1}`)];
-  switch (fault.kind) {
-    case "kill-backend":
-      rec.kills.push({ backend: fault.backend, at: Date.now() });
-      await stopNode(dir, `backend${fault.backend}`, { graceMs: 0 });
-      return;
-    case "restart-backend": {
-      const kill = rec.kills.findLast((k) => k.backend === fault.backend);
-      if (kill !== undefined) kill.restartedAt = Date.now();
-      await restartNode(dir, `backend${fault.backend}`);
-      return;
-    }
-    case "kill-frontend-tors":
-      for (const name of frontends) await stopNode(dir, name, { graceMs: 0 });
-      return;
-    case "restart-frontend-tors":
-      for (const name of frontends) await restartNode(dir, name);
-      return;
-    case "sighup-balancers":
-      for (const b of balancers) b.signal("SIGHUP");
-      return;
-    case "kill-balancers":
-      for (const b of balancers) b.signal("SIGKILL");
-      return;
-    case "restart-balancers":
-      for (const b of balancers) await b.start();
-      return;
-  }
+/** A relay's fingerprint, from the `fingerprint` file tor writes in its data directory. */
+async function fingerprintOf(dir: string, name: string): Promise<string> {
+  const text = await Deno.readTextFile(`${nodeDir(dir, name)}/fingerprint`);
+  return text.trim().split(/\s+/)[1] ?? "";
 }
 
 function describeFault(fault: Fault): string {
-  return "backend" in fault ? `${fault.kind} ${fault.backend}` : fault.kind;
-}
-
-function report(balancers: readonly BalancerProcess[], rec: Recording, t0: number): unknown {
-  const rotations = rotationTimes(rec.samples);
-  const out: Record<string, unknown> = {};
-  for (const b of balancers) {
-    const label = b.spec.label;
-    const probes = rec.probes.filter((p) => p.balancer === label);
-    const all = summarizeProbes(probes);
-    const around = rotations.map((r) => ({
-      rotation: new Date(r).toISOString(),
-      ...summarizeProbes(probes.filter((p) => p.at >= r - 30_000 && p.at < r + 90_000)),
-    }));
-    const checks = rec.checks.filter((c) => c.balancer === label);
-    const leftOut = leftOutTimes(rec.kills, rec.served, rec.samples, label);
-    const rss = rec.rss.filter((r) => r.balancer === label).map((r) => r.bytes / 2 ** 20);
-    const entry = {
-      probes: all,
-      aroundRotations: around,
-      closedAfterRotation: checks.map((c) =>
-        `${c.closed}/${c.total}` +
-        (c.ofDownBackends > 0 ? ` (+${c.ofDownBackends} of down backends)` : "")
-      ),
-      closedOverTime: closedOverTime(rec.served.filter((s) => s.balancer === label), rec.samples),
-      killedBackendLeftOutAfterS: leftOut.map((l) =>
-        l.afterMs === undefined ? "not before restart" : Math.round(l.afterMs / 1000)
-      ),
-      rssMB: rss.length === 0 ? null : { first: rss[0]!, max: Math.max(...rss), last: rss.at(-1)! },
-      starts: b.starts,
-      unexpectedExits: b.unexpectedExits.map((e) => ({ atS: (e.at - t0) / 1000, code: e.code })),
-    };
-    out[label] = entry;
-    const f = (n: number) => n.toFixed(1);
-    console.log(`\n== ${label} (${b.spec.main ?? "/usr/sbin/onionbalance"})`);
-    console.log(
-      `probes ${all.count}, ${
-        f(all.availability)
-      } % ok; latency p50 ${all.p50} ms, p90 ${all.p90}` +
-        ` ms, p99 ${all.p99} ms, max ${all.max} ms; over 2 s: ${all.over2s}, over 5 s: ` +
-        `${all.over5s}; longest outage ${f(all.longestOutageMs / 1000)} s; failures ` +
-        JSON.stringify(all.failures),
-    );
-    console.log(`answered by ${JSON.stringify(all.answeredBy)}`);
-    for (const a of around) {
-      console.log(
-        `  rotation ${a.rotation} (-30 s … +90 s): ${a.count} probes, ${f(a.availability)} % ok,` +
-          ` p90 ${a.p90} ms, max ${a.max} ms, over 5 s: ${a.over5s}`,
-      );
-    }
-    console.log(
-      `closed intro points of live backends 30 s after each rotation: ${entry.closedAfterRotation}`,
-    );
-    console.log(`closed intro points over the run: ${JSON.stringify(entry.closedOverTime)}`);
-    console.log(
-      `killed backend gone from the descriptor after (s): ${entry.killedBackendLeftOutAfterS}`,
-    );
-    console.log(
-      `RSS MB: ${JSON.stringify(entry.rssMB)}; starts ${b.starts}; unexpected exits ` +
-        JSON.stringify(entry.unexpectedExits),
-    );
-  }
-  return out;
+  if ("backend" in fault) return `${fault.kind} ${fault.backend}`;
+  if ("relay" in fault) return `${fault.kind} ${fault.relay}`;
+  return fault.kind;
 }
 
 await new Command("soak")
   .option("--minutes <n>", "length of the measurement", "45")
   .option("--no-faults", "no fault schedule: the network and the balancers just run")
   .option("--backends <n>", "backends (each serves every frontend address)", "4")
+  .option("--seed <text>", "the fault schedule's seed (the same seed, the same schedule)", "soak")
+  .option("--voting <s>", "the network's voting interval: 20 (8-minute periods) or 10 (4)", "20")
   .option("--before <main.ts>", "also run this build (e.g. a git worktree of an earlier commit)")
   .option("--onionbalance", "also run OnionBalance 0.2.2 (/usr/sbin/onionbalance)")
   .option("--probe-every <s>", "seconds between two probes of one address", "5")
+  .option(
+    "--short",
+    "the CI's short soak: denser backend faults, memory judged from 1/3 of the run",
+  )
   .action(main)
   .parseAsync(Deno.args, { from: "user" });

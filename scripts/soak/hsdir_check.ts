@@ -1,0 +1,118 @@
+/**
+ * Every copy of a frontend descriptor that the network holds for the period clients use: the
+ * HSDirs responsible for storing it ([HASHRING], computed from an observer tor's consensus,
+ * so the check needs nothing from the balancer and works for OnionBalance too), each asked
+ * with `HSFETCH … SERVER=`; each copy decrypted and verified, its revision counter and its
+ * intro points kept. {@link judgeCopies} says what is wrong with a set of them.
+ *
+ * @module
+ */
+
+import { type ControlClient, hsFetch } from "../../src/control/mod.ts";
+import { blindPublicKey, parseOnionAddress } from "../../src/keys/mod.ts";
+import { loadNetworkView } from "../../src/balancer/mod.ts";
+import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
+
+/** One responsible HSDir's copy of a frontend descriptor. */
+export interface HsDirCopy {
+  balancer: string;
+  at: number;
+  /** The time period clients use now. */
+  period: number;
+  /** The HSDir's fingerprint. */
+  hsDir: string;
+  /** Its revision counter (decimal), when it was fetched and decoded. */
+  revision?: string;
+  /** Its intro points' auth keys, when it was fetched and decoded. */
+  keys?: string[];
+  /** Why there is no copy: the HSDir had none, or it did not decrypt or verify. */
+  error?: string;
+}
+
+/**
+ * Fetches the descriptor of `balancer.onionAddress` for the period clients use now from every
+ * HSDir responsible for storing it, through `observer` (a tor no client uses: what it fetches
+ * lands in its cache).
+ */
+export async function fetchEveryCopy(
+  balancer: { label: string; onionAddress: string },
+  observer: ControlClient,
+): Promise<HsDirCopy[]> {
+  const at = Date.now();
+  const identity = parseOnionAddress(balancer.onionAddress);
+  const view = await loadNetworkView(observer, { isTestingNetwork: true });
+  const times = view.timeline.fetch();
+  const blinded = blindPublicKey(identity, times.period);
+  const address = balancer.onionAddress.replace(/\.onion$/, "");
+  const copies: HsDirCopy[] = [];
+  for (const relay of view.responsible(blinded, times, "store")) {
+    const copy: HsDirCopy = {
+      balancer: balancer.label,
+      at,
+      period: times.period.number,
+      hsDir: relay.fingerprint,
+    };
+    copies.push(copy);
+    try {
+      const result = await hsFetch(observer, address, {
+        servers: [relay.fingerprint],
+        timeoutMs: 20_000,
+      });
+      const got = result.outcomes.find((o) => o.ok);
+      if (got === undefined || !got.ok) {
+        copy.error = result.outcomes.map((o) => (o.ok ? "ok" : o.reason)).join("; ") ||
+          "no answer";
+        continue;
+      }
+      const desc = await decodeHsDesc(got.descriptor, {
+        identity,
+        periods: [times.period],
+        now: new Date(),
+      });
+      copy.revision = desc.outer.revisionCounter.toString();
+      copy.keys = desc.inner.introPoints.map((p) => p.authKey.toString());
+    } catch (error) {
+      copy.error = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return copies;
+}
+
+/** What is wrong with the copies of one balancer's descriptor seen so far. */
+export interface CopyProblems {
+  /** Copies that could not be fetched or decoded (HSDir, period, reason). */
+  missing: string[];
+  /** An HSDir whose copy's revision counter went down between two checks of one period. */
+  revisionDown: string[];
+  /** Intro points of a copy that no live backend serves (HSDir: key). */
+  notServed: string[];
+}
+
+/**
+ * Judges `copies` (one balancer's, oldest first): every copy present and decoded, no HSDir's
+ * revision counter lower than it was at an earlier check of the same period, and every intro
+ * point one that `served(at)` holds at the copy's check time.
+ */
+export function judgeCopies(
+  copies: readonly HsDirCopy[],
+  served: (at: number) => ReadonlySet<string>,
+): CopyProblems {
+  const problems: CopyProblems = { missing: [], revisionDown: [], notServed: [] };
+  const highest = new Map<string, bigint>();
+  for (const c of copies) {
+    if (c.revision === undefined || c.keys === undefined) {
+      problems.missing.push(`${c.hsDir} (period ${c.period}): ${c.error ?? "no copy"}`);
+      continue;
+    }
+    const key = `${c.period}/${c.hsDir}`;
+    const revision = BigInt(c.revision);
+    const before = highest.get(key);
+    if (before !== undefined && revision < before) {
+      problems.revisionDown.push(`${c.hsDir} (period ${c.period}): ${before} then ${revision}`);
+    }
+    if (before === undefined || revision > before) highest.set(key, revision);
+    const open = served(c.at);
+    for (const k of c.keys) if (!open.has(k)) problems.notServed.push(`${c.hsDir}: ${k}`);
+  }
+  return problems;
+}

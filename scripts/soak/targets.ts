@@ -1,0 +1,155 @@
+/**
+ * The soak's targets, judged from what a run recorded (pure):
+ * - availability: at least 99.5 % of probes succeed (the balancer's own restarts included);
+ * - rotations: no probe that fails or takes over 5 s within 30 s before to 90 s after the
+ *   backends rotated, unless a fault of the schedule came in the 90 s before it;
+ * - exits: the balancer never exits by itself;
+ * - memory: from 10 minutes (`memoryAfterMs`) into the run to the schedule's SIGKILL of the
+ *   balancer (or the end), the median RSS of the last third of that window is less than 10 %
+ *   above that of the first third (single samples swing with garbage collection);
+ * - HSDir copies: after every rotation every responsible HSDir holds a copy that decrypts and
+ *   verifies, with no revision counter lower than before, and every intro point in it is one a
+ *   backend serves (a backend killed in the last `graceMs` still counts: the health checks need
+ *   that long); a missing copy on an HSDir the schedule restarted in the last 10 minutes is
+ *   reported, not failed: its cache is empty until the next upload, which comes when the intro
+ *   points change (in a soak, every few minutes) or at the republish interval, as with a tor
+ *   service.
+ *
+ * @module
+ */
+
+import { type HsDirCopy, judgeCopies } from "./hsdir_check.ts";
+import {
+  type BackendSample,
+  type KillRecord,
+  openAt,
+  type ProbeRecord,
+  rotationTimes,
+} from "./report.ts";
+
+/** One target's verdict. */
+export interface Verdict {
+  target: string;
+  ok: boolean;
+  detail: string;
+}
+
+/** What {@link judgeTargets} reads, for one balancer. */
+export interface TargetInput {
+  probes: readonly ProbeRecord[];
+  samples: readonly BackendSample[];
+  kills: readonly KillRecord[];
+  copies: readonly HsDirCopy[];
+  /** RSS samples (ms, bytes). */
+  rss: readonly { at: number; bytes: number }[];
+  /** When each fault of the schedule was applied (ms). */
+  faultTimes: readonly number[];
+  /** When the schedule SIGKILLed the balancers, if it did (ms). */
+  balancerKilledAt?: number;
+  /** HSDirs (fingerprints) the schedule restarted, and when. */
+  hsDirRestarts: readonly { hsDir: string; at: number }[];
+  unexpectedExits: number;
+  /** When the measurement started (ms). */
+  t0: number;
+  /** How long a killed backend's intro points may stay published. Default 90 000 ms. */
+  graceMs?: number;
+  /** Memory is judged from this long into the run. Default 600 000 ms (a short soak: less). */
+  memoryAfterMs?: number;
+}
+
+const share = (n: number, of: number) => (of === 0 ? 0 : (100 * n) / of);
+
+/** Every target's verdict for one balancer. */
+export function judgeTargets(input: TargetInput): Verdict[] {
+  return [
+    availability(input.probes),
+    rotations(input),
+    { target: "exits", ok: input.unexpectedExits === 0, detail: `${input.unexpectedExits}` },
+    memory(input),
+    copies(input),
+  ];
+}
+
+function availability(probes: readonly ProbeRecord[]): Verdict {
+  const ok = probes.filter((p) => p.ok).length;
+  const pct = share(ok, probes.length);
+  return {
+    target: "availability ≥ 99.5 %",
+    ok: probes.length > 0 && pct >= 99.5,
+    detail: `${ok}/${probes.length} (${pct.toFixed(2)} %)`,
+  };
+}
+
+function rotations(input: TargetInput): Verdict {
+  const times = rotationTimes(input.samples);
+  const afterFault = (at: number) => input.faultTimes.some((f) => at >= f && at < f + 90_000);
+  const bad = input.probes.filter((p) =>
+    (!p.ok || p.ms > 5_000) && !afterFault(p.at) &&
+    times.some((r) => p.at >= r - 30_000 && p.at < r + 90_000)
+  );
+  return {
+    target: "no failed or >5 s probe at a rotation",
+    ok: times.length > 0 && bad.length === 0,
+    detail: `${times.length} rotation(s); ` +
+      (bad.length === 0
+        ? "none"
+        : bad.map((p) => `${new Date(p.at).toISOString()} ${p.ms} ms ${p.detail}`).join("; ")),
+  };
+}
+
+function memory(input: TargetInput): Verdict {
+  const after = input.memoryAfterMs ?? 600_000;
+  const min = after / 60_000;
+  const from = input.t0 + after;
+  const to = input.balancerKilledAt ?? Infinity;
+  const window = input.rss.filter((r) => r.at >= from && r.at < to).map((r) => r.bytes);
+  if (window.length < 6) {
+    return { target: "RSS growth < 10 %", ok: false, detail: `too few samples after ${min} min` };
+  }
+  // The garbage collector makes RSS a sawtooth: compare the middle of the first third of the
+  // window with that of the last third, not one sample with another.
+  const third = Math.floor(window.length / 3);
+  const early = median(window.slice(0, third));
+  const late = median(window.slice(-third));
+  const growth = (late - early) / early;
+  const mb = (b: number) => (b / 2 ** 20).toFixed(1);
+  return {
+    target: "RSS growth < 10 %",
+    ok: growth < 0.1,
+    detail: `median ${mb(early)} MB in the first third from ${min} min, ${mb(late)} MB in the ` +
+      `last (${(100 * growth).toFixed(1)} %); max ${mb(Math.max(...window))} MB`,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function copies(input: TargetInput): Verdict {
+  const grace = input.graceMs ?? 90_000;
+  const served = (at: number) => {
+    const open = openAt(input.samples, at);
+    for (const kill of input.kills) {
+      if (kill.at > at || at - kill.at > grace) continue;
+      const last = input.samples
+        .filter((s) => s.backend === kill.backend && s.alive && s.at <= kill.at)
+        .at(-1);
+      for (const k of [...(last?.current ?? []), ...(last?.uploaded ?? [])]) open.add(k);
+    }
+    return open;
+  };
+  const restarted = (c: HsDirCopy) =>
+    input.hsDirRestarts.some((r) => r.hsDir === c.hsDir && r.at <= c.at && c.at - r.at < 600_000);
+  const excused = input.copies.filter((c) => c.keys === undefined && restarted(c));
+  const judged = judgeCopies(input.copies.filter((c) => !excused.includes(c)), served);
+  const problems = [...judged.missing, ...judged.revisionDown, ...judged.notServed];
+  return {
+    target: "every HSDir copy valid and current",
+    ok: input.copies.length > 0 && problems.length === 0,
+    detail: `${input.copies.length} copies checked` +
+      (excused.length > 0 ? `, ${excused.length} missing on restarted HSDirs` : "") +
+      (problems.length > 0 ? `; ${problems.join("; ")}` : ""),
+  };
+}
