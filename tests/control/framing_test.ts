@@ -219,6 +219,22 @@ Deno.test("ReplyFramer rejects a reply larger than its limit", () => {
   });
 });
 
+Deno.test("ReplyFramer takes linear time for a long line that arrives in small chunks", () => {
+  // Regression (found while writing tests/slow/control_fuzz_slow_test.ts): the framer
+  // copied the incomplete line again for every chunk, so this 1 MiB line took about 10 s.
+  const framer = new ReplyFramer();
+  const piece = bytes("x".repeat(16));
+  const started = performance.now();
+  const pieces = 1024 * 1024 / 16 - 1; // "250-", the pieces and CRLF: just under the 1 MiB limit.
+  framer.push(bytes("250-"));
+  for (let i = 0; i < pieces; i++) framer.push(piece);
+  const [reply] = framer.push(bytes("\r\n250 OK\r\n"));
+  const ms = performance.now() - started;
+  assert.equal(reply?.lines[0]?.text.length, pieces * 16);
+  assert.equal(framer.pendingBytes, 0);
+  assert.ok(ms < 2000, `took ${ms.toFixed(0)} ms`);
+});
+
 Deno.test("ReplyFramer stays failed after a protocol error", () => {
   const framer = new ReplyFramer();
   assertProtocolError("MalformedLine", () => framer.push(bytes("garbage\r\n")));
