@@ -16,6 +16,7 @@
 import {
   isAlias,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   type LineCounter,
@@ -30,7 +31,10 @@ export class Reader {
   constructor(readonly path: string, readonly lines: LineCounter) {}
 
   at(node: YamlNode | null | undefined): ConfigLocation {
-    const offset = node?.range?.[0];
+    // A pair (an item of a `!!pairs` or `!!omap` list, or what a `!!set`'s `get(key, true)`
+    // returns) has no range of its own: point at its key, or its value if it has no key.
+    const located = isPair(node) ? (node.key ?? node.value) as YamlNode | null : node;
+    const offset = located?.range?.[0];
     if (offset === undefined) return { file: this.path };
     const { line, col } = this.lines.linePos(offset);
     return { file: this.path, line, column: col };

@@ -48,7 +48,7 @@ export interface ParseConfigOptions {
  */
 export function parseConfig(text: string, options: ParseConfigOptions): LoadedConfig {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseYaml(text, lines, options.path);
   const r: Reader = new Reader(options.path, lines);
   const [error] = doc.errors;
   if (error !== undefined) {
@@ -57,6 +57,13 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
       { file: options.path, line: pos.line, column: pos.col },
       `Cannot parse YAML: ${error.message.split("\n")[0]}`,
       { cause: error },
+    );
+  }
+  if (doc.contents === null) {
+    // An empty file, or one of only comments, has no node to point at: point at its start.
+    throw new ConfigError(
+      { file: options.path, line: 1, column: 1 },
+      `The config file must be a mapping (with a "services" list), found nothing`,
     );
   }
   const top = r.map(doc.contents, "The config file", ` (with a "services" list)`);
@@ -77,6 +84,24 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
     (a.location.column ?? 0) - (b.location.column ?? 0)
   );
   return { config, warnings };
+}
+
+/**
+ * `parseDocument()`, with a stack overflow turned into a located ConfigError. yaml's parser
+ * recurses once per level of nested block collections, so a few thousand levels (`- - - … 1`)
+ * overflow the stack with a RangeError; its composer catches the same overflow in flow
+ * collections and reports it in `doc.errors`. The line is the one the parser had reached.
+ */
+function parseYaml(text: string, lines: LineCounter, file: string) {
+  try {
+    return parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  } catch (cause) {
+    if (!(cause instanceof RangeError)) throw cause;
+    const line = Math.max(1, lines.lineStarts.length);
+    throw new ConfigError({ file, line, column: 1 }, `Cannot parse YAML: ${cause.message}`, {
+      cause,
+    });
+  }
 }
 
 /**

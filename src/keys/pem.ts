@@ -32,6 +32,11 @@ const END = "-----END PRIVATE KEY-----";
 /** Object identifiers (DER content bytes) used to say what a refused key is. */
 const OID_ED25519 = fromHex("06032b6570");
 const OID_X25519 = fromHex("06032b656e");
+/** rsaEncryption (1.2.840.113549.1.1.1): the algorithm of v2 onion service keys. */
+const OID_RSA = fromHex("06092a864886f70d010101");
+/** Why an RSA key is refused: it is a v2 onion service's key (tor's v2 `private_key` is PKCS#1 PEM). */
+const V2_RSA_KEY =
+  "an RSA key, as v2 onion services used, and Tor removed v2 onion services in 0.4.6; use a v3 (Ed25519) key";
 
 /**
  * The PEM text for a seed-based keypair, byte-for-byte what Python
@@ -86,6 +91,9 @@ export function decodePkcs8Pem(
   if (label === "ENCRYPTED PRIVATE KEY") {
     throw fail("UnsupportedKeyFile", "encrypted PEM keys are not supported; store it unencrypted");
   }
+  if (label === "RSA PRIVATE KEY") {
+    throw fail("UnsupportedKeyFile", `a "RSA PRIVATE KEY" PEM block: ${V2_RSA_KEY}`);
+  }
   if (label !== "PRIVATE KEY") {
     throw fail("UnsupportedKeyFile", `a "${label}" PEM block, expected an Ed25519 "PRIVATE KEY"`);
   }
@@ -121,6 +129,7 @@ function keypairFromDer(
   if (contains(der, OID_X25519)) {
     throw fail("UnsupportedKeyFile", "an X25519 key, expected an Ed25519 key");
   }
+  if (contains(der, OID_RSA)) throw fail("UnsupportedKeyFile", V2_RSA_KEY);
   if (contains(der, OID_ED25519)) {
     throw fail(
       "UnsupportedKeyFile",

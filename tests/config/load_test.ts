@@ -230,3 +230,41 @@ for (const [name, text, message] of WRONG_TYPES) {
     assert.equal(configError(() => parseConfig(text, OPTIONS)).message, message);
   });
 }
+
+// Found by tests/slow/config_fuzz_slow_test.ts: inputs whose error had no line, or no ConfigError.
+const LOCATED: [string, string, string][] = [
+  [
+    "an empty file",
+    "",
+    `config.yaml:1:1: The config file must be a mapping (with a "services" list), found nothing`,
+  ],
+  [
+    "a file of only comments",
+    "# services:\n#   - key: k\n",
+    `config.yaml:1:1: The config file must be a mapping (with a "services" list), found nothing`,
+  ],
+  [
+    "a !!pairs list as services (its items are pairs, which have no position)",
+    "services: !!pairs [key: k]\n",
+    `config.yaml:1:20: Service 1 must be a mapping {key, instances}, found an unexpected YAML node`,
+  ],
+  [
+    "a !!set as the top level (get() returns its pair)",
+    "!!set {services}\n",
+    `config.yaml:1:8: "services" must be a list of {key, instances}, found an unexpected YAML node`,
+  ],
+];
+for (const [name, text, message] of LOCATED) {
+  Deno.test(`parseConfig() gives a line and column for ${name}`, () => {
+    assert.equal(configError(() => parseConfig(text, OPTIONS)).message, message);
+  });
+}
+
+Deno.test("parseConfig() reports block lists nested too deeply for the YAML parser as a ConfigError", () => {
+  // yaml's parser recurses once per level of block nesting: 20,000 levels overflow the stack, a
+  // RangeError that parseConfig() turns into a ConfigError at the line the parser reached.
+  const text = `X_DEEP:\n  ${"- ".repeat(20_000)}1\nservices: []\n`;
+  const error = configError(() => parseConfig(text, OPTIONS));
+  assert.match(error.message, /^config\.yaml:[23]:\d+: Cannot parse YAML: /);
+  assert.ok(error.cause instanceof Error);
+});

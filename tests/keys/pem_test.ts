@@ -95,6 +95,33 @@ Deno.test("decodePkcs8Pem() refuses other keys and says which", () => {
   assertKeyError(() => decodePkcs8Pem(pem(ec), opts), "UnsupportedKeyFile", /another algorithm/);
 });
 
+Deno.test("decodePkcs8Pem() says an RSA key is a v2 onion service's key, in PKCS#1 or PKCS#8", async () => {
+  // tor's v2 `private_key` was a 1024-bit RSA key in PKCS#1 PEM ("RSA PRIVATE KEY").
+  const { privateKey } = await crypto.subtle.generateKey(
+    {
+      name: "RSASSA-PKCS1-v1_5",
+      modulusLength: 1024,
+      publicExponent: new Uint8Array([1, 0, 1]),
+      hash: "SHA-1",
+    },
+    true,
+    ["sign", "verify"],
+  );
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", privateKey));
+  // PKCS#8 wraps PKCS#1: SEQUENCE { INTEGER 0, AlgorithmIdentifier (15 bytes), OCTET STRING }.
+  assert.equal(toHex(pkcs8.subarray(4, 22)), "020100300d06092a864886f70d0101010500");
+  const pkcs1 = pkcs8.subarray(26);
+  const v2 =
+    /^Cannot read key file "private_key": .*an RSA key, as v2 onion services used, and Tor removed v2 onion services/;
+  const opts = { file: "private_key" };
+  assertKeyError(
+    () => decodePkcs8Pem(pem(pkcs1, "RSA PRIVATE KEY"), opts),
+    "UnsupportedKeyFile",
+    v2,
+  );
+  assertKeyError(() => decodePkcs8Pem(pem(pkcs8), opts), "UnsupportedKeyFile", v2);
+});
+
 Deno.test("decodePkcs8Pem() rejects broken armor, base64 and DER", () => {
   const good = encodePkcs8Pem(HsIdKeypair.fromSeed(SEED01));
   const der = concat(PKCS8_ED25519_PREFIX, SEED01);
