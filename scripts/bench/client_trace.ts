@@ -1,10 +1,12 @@
 /**
- * A Tor client's own account of its circuits and streams: the STREAM, CIRC and HS_DESC
- * events of its control port, timed, kept so that a failed request can be explained by
+ * A Tor client's own account of its circuits and streams: the STREAM, CIRC, CIRC_MINOR
+ * (purpose changes, such as an intro circuit waiting for its INTRODUCE_ACK) and HS_DESC events
+ * of its control port, timed, kept so that a failed request can be explained by
  * what the client saw around it (which circuit the stream was on, which side closed it
  * and why: `REASON` and `REMOTE_REASON`).
  *
- * Spec: control-spec §4.1.1 (CIRC), §4.1.2 (STREAM), §4.1.25 (HS_DESC).
+ * Spec: control-spec §4.1.1 (CIRC), §4.1.2 (STREAM), §4.1.5 (log messages), §4.1.13
+ * (CIRC_MINOR), §4.1.25 (HS_DESC).
  *
  * {@link periodChangeRace} recognises one failure that tor's client makes by itself at a time
  * period boundary, whatever the service publishes: see there.
@@ -24,7 +26,7 @@ export interface TracedEvent {
 /** The most recent events kept (a 10-minute run at one request a second makes ~20 000). */
 const KEEP = 50_000;
 
-/** The recent STREAM, CIRC and HS_DESC events of one tor. */
+/** The recent STREAM, CIRC, CIRC_MINOR and HS_DESC events (and INFO log lines) of one tor. */
 export class ClientTrace {
   readonly #client: ControlClient;
   readonly #events: TracedEvent[] = [];
@@ -34,15 +36,19 @@ export class ClientTrace {
     this.#client = client;
   }
 
-  /** Connects to the tor on `controlPort` (127.0.0.1) and starts recording. */
-  static async open(controlPort: number): Promise<ClientTrace> {
+  /**
+   * Connects to the tor on `controlPort` (127.0.0.1) and starts recording; with `info`, tor's
+   * info-level log lines too (`INFO` events: verbose, for finding out why a request hung).
+   */
+  static async open(controlPort: number, options: { info?: boolean } = {}): Promise<ClientTrace> {
     const client = await connectControl({
       endpoint: { transport: "tcp", hostname: "127.0.0.1", port: controlPort },
       log: new Logger({ level: "critical" }),
       reconnect: false,
     });
     const trace = new ClientTrace(client);
-    trace.#subscription = await client.subscribe(["STREAM", "CIRC", "HS_DESC"], (event) => {
+    const types = ["STREAM", "CIRC", "CIRC_MINOR", "HS_DESC", ...(options.info ? ["INFO"] : [])];
+    trace.#subscription = await client.subscribe(types, (event) => {
       trace.#events.push({ at: Date.now(), text: event.lines.map((l) => l.text).join(" ") });
       if (trace.#events.length > KEEP) trace.#events.splice(0, trace.#events.length - KEEP);
     });

@@ -60,6 +60,7 @@ interface Options {
   onionbalance?: boolean;
   probeEvery: string;
   short?: boolean;
+  traceInfo?: boolean;
 }
 
 async function main(o: Options): Promise<void> {
@@ -103,7 +104,8 @@ async function main(o: Options): Promise<void> {
   });
   const observer = await openControl(observerTor.controlPort);
   // The probing client's own account of each request, kept for the failed and slow ones.
-  const trace = await ClientTrace.open(net.clientControlPort);
+  const trace = await ClientTrace.open(net.clientControlPort, { info: o.traceInfo });
+  if (o.traceInfo) await backendInfoLogs(backends);
   const rec: Recording = {
     probes: [],
     samples: [],
@@ -258,6 +260,22 @@ async function applyFault(fault: Fault, t: FaultTargets): Promise<void> {
   }
 }
 
+/** Has each backend tor log at info level to `info.log` beside its `notice.log`. */
+async function backendInfoLogs(
+  backends: readonly { controlPort: number; dataDir: string }[],
+): Promise<void> {
+  for (const b of backends) {
+    const control = await openControl(b.controlPort);
+    try {
+      await control.request(
+        `SETCONF Log="notice file ${b.dataDir}/notice.log" Log="info file ${b.dataDir}/info.log"`,
+      );
+    } finally {
+      await control.close();
+    }
+  }
+}
+
 /** A relay's fingerprint, from the `fingerprint` file tor writes in its data directory. */
 async function fingerprintOf(dir: string, name: string): Promise<string> {
   const text = await Deno.readTextFile(`${nodeDir(dir, name)}/fingerprint`);
@@ -282,6 +300,11 @@ await new Command("soak")
   .option(
     "--short",
     "the CI's short soak: denser backend faults, memory judged from 1/3 of the run",
+  )
+  .option(
+    "--trace-info",
+    "keep the probing tor's info-level log around failed or slow requests, and have each backend " +
+      "tor write info.log in its data directory (until it is restarted)",
   )
   .action(main)
   .parseAsync(Deno.args, { from: "user" });
