@@ -79,6 +79,7 @@ async function main(o: Options): Promise<void> {
     votingIntervalSeconds: voting,
     ownerPid: Deno.pid,
     timeoutMs: 180_000,
+    infoLogs: o.traceInfo,
   });
   const labels = ["this", ...(o.before ? ["before"] : []), ...(o.onionbalance ? ["ob"] : [])];
   // One tor per balancer besides the network's own frontend, and one for the observer.
@@ -303,8 +304,8 @@ await new Command("soak")
   )
   .option(
     "--trace-info",
-    "keep the probing tor's info-level log around failed or slow requests, and have each backend " +
-      "tor write info.log in its data directory (until it is restarted)",
+    "keep the probing tor's info-level log around failed or slow requests, and have every tor " +
+      "write info.log in its data directory (a backend: until it is restarted)",
   )
   .action(main)
   .parseAsync(Deno.args, { from: "user" });

@@ -69,6 +69,11 @@ export interface StartNetworkOptions {
   alignToVoting?: boolean;
   /** Every tor exits once this process is gone; for tests and a demo that stop on exit. */
   ownerPid?: number;
+  /**
+   * Every core tor (authorities, relays, client, frontend) also logs at info level to `info.log`
+   * in its data directory (verbose: for finding out what a relay did with an intro circuit).
+   */
+  infoLogs?: boolean;
   /** Receives one line per step and per bootstrap change. */
   onProgress?: (line: string) => void;
 }

@@ -29,6 +29,8 @@ export interface MakeNodesOptions {
   /** `V3AuthVotingInterval` in seconds (default 20). */
   votingIntervalSeconds?: number;
   ownerPid?: number;
+  /** Every core tor (authorities, relays, client, frontend) also logs at info level (`info.log`). */
+  infoLogs?: boolean;
 }
 
 /** The data directory of the node `name` of the network in `dir`. */
@@ -55,6 +57,7 @@ export async function makeNodes(
     authorities,
     emptyFile: empty,
     ownerPid: options.ownerPid,
+    infoLog: options.infoLogs,
   });
   const nodes: { info: NodeInfo; torrc: string }[] = authorities.map((a, i) => ({
     info: node(dir, a.nickname, "authority", ports.authority(i)),

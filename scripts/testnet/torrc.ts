@@ -37,6 +37,8 @@ export interface CommonOptions {
   emptyFile: string;
   /** Tor exits when this process is gone (`__OwningControllerProcess`); for tests and demos. */
   ownerPid?: number;
+  /** Also log at info level to `<DataDirectory>/info.log` (verbose; for diagnosis). */
+  infoLog?: boolean;
 }
 
 /** Options of a directory authority. */
@@ -105,6 +107,7 @@ function commonLines(options: CommonOptions): string[] {
     `PidFile ${options.dataDir}/pid`,
     "RunAsDaemon 1",
     `Log notice file ${options.dataDir}/notice.log`,
+    ...(options.infoLog ? [`Log info file ${options.dataDir}/info.log`] : []),
     "LogTimeGranularity 1",
     `GeoIPFile ${options.emptyFile}`,
     `GeoIPv6File ${options.emptyFile}`,

@@ -117,3 +117,14 @@ Deno.test("obConfig() writes one MasterOnionAddress line per frontend a backend 
   assert.throws(() => obConfig([]), TypeError);
   assert.throws(() => obConfig([MASTER, "abc.onion"]), TypeError);
 });
+
+Deno.test("infoLog adds an info-level log file beside notice.log, and only when asked", () => {
+  const lines = (torrc: string) => torrc.split("\n").filter((l) => l.startsWith("Log "));
+  const relay = (infoLog?: boolean) =>
+    relayTorrc({ ...common("relay0"), ports: ports.relay(0), infoLog });
+  assert.deepEqual(lines(relay()), ["Log notice file /tmp/net/nodes/relay0/notice.log"]);
+  assert.deepEqual(lines(relay(true)), [
+    "Log notice file /tmp/net/nodes/relay0/notice.log",
+    "Log info file /tmp/net/nodes/relay0/info.log",
+  ]);
+});
