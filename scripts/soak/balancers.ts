@@ -21,6 +21,8 @@ export interface BalancerSpec {
   onionAddress: string;
   /** Its frontend tor's control port. */
   controlPort: number;
+  /** V8 flags for a build of this project (`deno run --v8-flags=…`), e.g. a heap limit. */
+  v8Flags?: string;
 }
 
 /** A balancer process (this project's or OnionBalance's) that the soak can signal and restart. */
@@ -97,6 +99,7 @@ export class BalancerProcess {
           `--allow-write=${status}`,
           `--allow-net=127.0.0.1,unix:${status}`,
           "--allow-env",
+          ...(this.spec.v8Flags ? [`--v8-flags=${this.spec.v8Flags}`] : []),
           this.spec.main,
           "-c",
           this.configPath,

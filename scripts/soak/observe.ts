@@ -1,7 +1,9 @@
 /**
  * What the soak looks at, besides its probes: each backend tor's current descriptor (its own
  * control port) and the descriptor clients of the period get for it, and each balancer's
- * frontend descriptor as an HSDir serves it.
+ * frontend descriptor as an HSDir serves it; each balancer's memory and CPU time; and after
+ * each rotation of the backends, every responsible HSDir's copy (`hsdir_check.ts`).
+ * {@link observeLoop} does all of it on a schedule.
  *
  * Every `HSFETCH` goes through an observer tor that nobody else uses: a fetched descriptor
  * lands in the fetching tor's client cache, and the probing client must find only what it

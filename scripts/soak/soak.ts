@@ -16,9 +16,12 @@
  * Usage:
  *   deno task soak [--minutes 45] [--no-faults] [--backends 4] [--seed soak] [--voting 20]
  *                  [--before PATH/main.ts] [--onionbalance] [--probe-every 5] [--short]
+ *                  [--trace-info] [--v8-flags FLAGS]
  *
- * `--short` is the CI's soak: backend faults every 2 minutes instead of 4, and memory judged
- * from a third of the run instead of 10 minutes.
+ * `--short` is for runs of a few minutes: backend faults every 2 minutes instead of 4, and
+ * memory judged from a third of the run instead of 10 minutes. `--trace-info` keeps tor's
+ * info-level logs (see the option's help); `--v8-flags` runs this build with V8 flags, beside
+ * `--before` at the defaults, to compare memory.
  *
  * The network is stopped at the end; its folder (under /tmp, mode 0700, with the run's test
  * keys, logs and the `soak/` results) stays for reading and is the caller's to delete.
@@ -61,6 +64,7 @@ interface Options {
   probeEvery: string;
   short?: boolean;
   traceInfo?: boolean;
+  v8Flags?: string;
 }
 
 async function main(o: Options): Promise<void> {
@@ -100,6 +104,7 @@ async function main(o: Options): Promise<void> {
       keyPath: `${keys[i]!.hiddenServiceDir}/hs_ed25519_secret_key`,
       onionAddress: keys[i]!.onionAddress,
       controlPort: tors[i]!.controlPort,
+      ...(label === "this" && o.v8Flags ? { v8Flags: o.v8Flags } : {}),
     };
     return new BalancerProcess(spec, runDir, backends.map((b) => b.onionAddress), dir);
   });
@@ -298,6 +303,7 @@ await new Command("soak")
   .option("--before <main.ts>", "also run this build (e.g. a git worktree of an earlier commit)")
   .option("--onionbalance", "also run OnionBalance 0.2.2 (/usr/sbin/onionbalance)")
   .option("--probe-every <s>", "seconds between two probes of one address", "5")
+  .option("--v8-flags <flags>", "V8 flags for this build (beside --before, to compare)")
   .option(
     "--short",
     "the CI's short soak: denser backend faults, memory judged from 1/3 of the run",
