@@ -64,6 +64,7 @@ interface Options {
   probeEvery: string;
   short?: boolean;
   traceInfo?: boolean;
+  relayDebug?: boolean;
   v8Flags?: string;
 }
 
@@ -83,7 +84,7 @@ async function main(o: Options): Promise<void> {
     votingIntervalSeconds: voting,
     ownerPid: Deno.pid,
     timeoutMs: 180_000,
-    infoLogs: o.traceInfo,
+    ...(o.traceInfo ? { extraLogs: o.relayDebug ? "debug" as const : "info" as const } : {}),
   });
   const labels = ["this", ...(o.before ? ["before"] : []), ...(o.onionbalance ? ["ob"] : [])];
   // One tor per balancer besides the network's own frontend, and one for the observer.
@@ -303,6 +304,10 @@ await new Command("soak")
   .option("--before <main.ts>", "also run this build (e.g. a git worktree of an earlier commit)")
   .option("--onionbalance", "also run OnionBalance 0.2.2 (/usr/sbin/onionbalance)")
   .option("--probe-every <s>", "seconds between two probes of one address", "5")
+  .option(
+    "--relay-debug",
+    "with --trace-info: the network's own tors log at debug level instead (debug.log; large)",
+  )
   .option("--v8-flags <flags>", "V8 flags for this build (beside --before, to compare)")
   .option(
     "--short",

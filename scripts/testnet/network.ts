@@ -70,10 +70,11 @@ export interface StartNetworkOptions {
   /** Every tor exits once this process is gone; for tests and a demo that stop on exit. */
   ownerPid?: number;
   /**
-   * Every core tor (authorities, relays, client, frontend) also logs at info level to `info.log`
-   * in its data directory (verbose: for finding out what a relay did with an intro circuit).
+   * Every core tor (authorities, relays, client, frontend) also logs at this level to
+   * `<level>.log` in its data directory (verbose: for finding out what a relay did with an intro
+   * circuit).
    */
-  infoLogs?: boolean;
+  extraLogs?: "info" | "debug";
   /** Receives one line per step and per bootstrap change. */
   onProgress?: (line: string) => void;
 }

@@ -29,8 +29,8 @@ export interface MakeNodesOptions {
   /** `V3AuthVotingInterval` in seconds (default 20). */
   votingIntervalSeconds?: number;
   ownerPid?: number;
-  /** Every core tor (authorities, relays, client, frontend) also logs at info level (`info.log`). */
-  infoLogs?: boolean;
+  /** Every core tor (authorities, relays, client, frontend) also logs at this level (`<level>.log`). */
+  extraLogs?: "info" | "debug";
 }
 
 /** The data directory of the node `name` of the network in `dir`. */
@@ -57,7 +57,7 @@ export async function makeNodes(
     authorities,
     emptyFile: empty,
     ownerPid: options.ownerPid,
-    infoLog: options.infoLogs,
+    extraLog: options.extraLogs,
   });
   const nodes: { info: NodeInfo; torrc: string }[] = authorities.map((a, i) => ({
     info: node(dir, a.nickname, "authority", ports.authority(i)),

@@ -37,8 +37,11 @@ export interface CommonOptions {
   emptyFile: string;
   /** Tor exits when this process is gone (`__OwningControllerProcess`); for tests and demos. */
   ownerPid?: number;
-  /** Also log at info level to `<DataDirectory>/info.log` (verbose; for diagnosis). */
-  infoLog?: boolean;
+  /**
+   * Also log at this level to `<DataDirectory>/<level>.log` (verbose; for diagnosis: "debug"
+   * shows what a relay does with each cell, e.g. an INTRODUCE1 it relays).
+   */
+  extraLog?: "info" | "debug";
 }
 
 /** Options of a directory authority. */
@@ -107,7 +110,9 @@ function commonLines(options: CommonOptions): string[] {
     `PidFile ${options.dataDir}/pid`,
     "RunAsDaemon 1",
     `Log notice file ${options.dataDir}/notice.log`,
-    ...(options.infoLog ? [`Log info file ${options.dataDir}/info.log`] : []),
+    ...(options.extraLog
+      ? [`Log ${options.extraLog} file ${options.dataDir}/${options.extraLog}.log`]
+      : []),
     "LogTimeGranularity 1",
     `GeoIPFile ${options.emptyFile}`,
     `GeoIPv6File ${options.emptyFile}`,

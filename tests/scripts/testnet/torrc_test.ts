@@ -118,13 +118,17 @@ Deno.test("obConfig() writes one MasterOnionAddress line per frontend a backend 
   assert.throws(() => obConfig([MASTER, "abc.onion"]), TypeError);
 });
 
-Deno.test("infoLog adds an info-level log file beside notice.log, and only when asked", () => {
+Deno.test("extraLog adds a log file of that level beside notice.log, and only when asked", () => {
   const lines = (torrc: string) => torrc.split("\n").filter((l) => l.startsWith("Log "));
-  const relay = (infoLog?: boolean) =>
-    relayTorrc({ ...common("relay0"), ports: ports.relay(0), infoLog });
+  const relay = (extraLog?: "info" | "debug") =>
+    relayTorrc({ ...common("relay0"), ports: ports.relay(0), extraLog });
   assert.deepEqual(lines(relay()), ["Log notice file /tmp/net/nodes/relay0/notice.log"]);
-  assert.deepEqual(lines(relay(true)), [
+  assert.deepEqual(lines(relay("info")), [
     "Log notice file /tmp/net/nodes/relay0/notice.log",
     "Log info file /tmp/net/nodes/relay0/info.log",
+  ]);
+  assert.deepEqual(lines(relay("debug")), [
+    "Log notice file /tmp/net/nodes/relay0/notice.log",
+    "Log debug file /tmp/net/nodes/relay0/debug.log",
   ]);
 });
