@@ -23,7 +23,7 @@ import {
 } from "../../src/control/mod.ts";
 import { type HsIdKey, parseOnionAddress } from "../../src/keys/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
+import { decodeHsDesc, type HsDesc } from "../../src/netdoc/hsdesc/mod.ts";
 import { TimePeriod } from "../../src/time/mod.ts";
 import { fetchOnion } from "../testnet/onion_fetch.ts";
 import type { SocksProxy } from "../../src/socks/mod.ts";
@@ -170,31 +170,47 @@ export async function servedDescriptors(
     }
     const period = new TimePeriod(d.timePeriod, periodLengthMinutes);
     for (const { fingerprint } of d.hsDirs) {
-      const entry: ServedDescriptor = { slot, period: d.timePeriod, hsDir: fingerprint };
-      out.push(entry);
-      try {
-        const result = await hsFetch(client, frontendAddress.replace(/\.onion$/, ""), {
-          servers: [fingerprint],
-          timeoutMs: 20_000,
-        });
-        const got = result.outcomes.find((o) => o.ok);
-        if (got === undefined || !got.ok) {
-          entry.error = result.outcomes.map((o) => (o.ok ? "ok" : o.reason)).join("; ") ||
-            "no answer";
-          continue;
-        }
-        const desc = await decodeHsDesc(got.descriptor, {
-          identity,
-          periods: [period],
-          now: new Date(),
-        });
-        entry.introKeys = desc.inner.introPoints.map((p) => p.authKey.toString());
-      } catch (error) {
-        entry.error = error instanceof Error ? error.message : String(error);
-      }
+      const copy = await fetchCopy(client, frontendAddress, fingerprint, period);
+      out.push({
+        slot,
+        period: d.timePeriod,
+        hsDir: fingerprint,
+        ...("desc" in copy
+          ? { introKeys: copy.desc.inner.introPoints.map((p) => p.authKey.toString()) }
+          : { error: copy.error }),
+      });
     }
   }
   return out;
+}
+
+/**
+ * The descriptor of `onionAddress` for `period` as the HSDir `hsDir` (fingerprint) serves it,
+ * fetched through `client` (`HSFETCH … SERVER=`), decrypted and verified; or why there is none
+ * (the HSDir's answer, or the decoding error).
+ */
+export async function fetchCopy(
+  client: ControlClient,
+  onionAddress: string,
+  hsDir: string,
+  period: TimePeriod,
+): Promise<{ desc: HsDesc } | { error: string }> {
+  try {
+    const address = onionAddress.replace(/\.onion$/, "");
+    const result = await hsFetch(client, address, { servers: [hsDir], timeoutMs: 20_000 });
+    const got = result.outcomes.find((o) => o.ok);
+    if (got === undefined || !got.ok) {
+      return {
+        error: result.outcomes.map((o) => (o.ok ? "ok" : o.reason)).join("; ") || "no answer",
+      };
+    }
+    const identity = parseOnionAddress(address);
+    return {
+      desc: await decodeHsDesc(got.descriptor, { identity, periods: [period], now: new Date() }),
+    };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
 }
 
 /** One request through the frontend address. */

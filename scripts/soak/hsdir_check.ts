@@ -8,10 +8,10 @@
  * @module
  */
 
-import { type ControlClient, hsFetch } from "../../src/control/mod.ts";
+import type { ControlClient } from "../../src/control/mod.ts";
 import { blindPublicKey, parseOnionAddress } from "../../src/keys/mod.ts";
 import { loadNetworkView } from "../../src/balancer/mod.ts";
-import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
+import { fetchCopy } from "../bench/follow_scenario.ts";
 
 /** One responsible HSDir's copy of a frontend descriptor. */
 export interface HsDirCopy {
@@ -43,7 +43,6 @@ export async function fetchEveryCopy(
   const view = await loadNetworkView(observer, { isTestingNetwork: true });
   const times = view.timeline.fetch();
   const blinded = blindPublicKey(identity, times.period);
-  const address = balancer.onionAddress.replace(/\.onion$/, "");
   const copies: HsDirCopy[] = [];
   for (const relay of view.responsible(blinded, times, "store")) {
     const copy: HsDirCopy = {
@@ -53,27 +52,13 @@ export async function fetchEveryCopy(
       hsDir: relay.fingerprint,
     };
     copies.push(copy);
-    try {
-      const result = await hsFetch(observer, address, {
-        servers: [relay.fingerprint],
-        timeoutMs: 20_000,
-      });
-      const got = result.outcomes.find((o) => o.ok);
-      if (got === undefined || !got.ok) {
-        copy.error = result.outcomes.map((o) => (o.ok ? "ok" : o.reason)).join("; ") ||
-          "no answer";
-        continue;
-      }
-      const desc = await decodeHsDesc(got.descriptor, {
-        identity,
-        periods: [times.period],
-        now: new Date(),
-      });
-      copy.revision = desc.outer.revisionCounter.toString();
-      copy.keys = desc.inner.introPoints.map((p) => p.authKey.toString());
-    } catch (error) {
-      copy.error = error instanceof Error ? error.message : String(error);
+    const got = await fetchCopy(observer, balancer.onionAddress, relay.fingerprint, times.period);
+    if ("error" in got) {
+      copy.error = got.error;
+      continue;
     }
+    copy.revision = got.desc.outer.revisionCounter.toString();
+    copy.keys = got.desc.inner.introPoints.map((p) => p.authKey.toString());
   }
   return copies;
 }
