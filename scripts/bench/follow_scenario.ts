@@ -160,7 +160,6 @@ export async function servedDescriptors(
   status: SlotsStatus,
   periodLengthMinutes: number,
 ): Promise<ServedDescriptor[]> {
-  const identity = parseOnionAddress(frontendAddress);
   const out: ServedDescriptor[] = [];
   for (const [slot, d] of Object.entries(status.services[0]!.descriptors)) {
     if (d === null) continue;
