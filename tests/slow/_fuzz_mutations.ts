@@ -87,46 +87,12 @@ export function mutate(text: string, ms: readonly Mutation[]): string {
       p < 0.75 && content.length > 0
         ? content[Math.floor((p / 0.75) * content.length)]!
         : Math.floor(p * lines.length);
-    const lineStart = (i: number) => lines.slice(0, i).reduce((n, l) => n + l.length + 1, 0);
-    const at = (p: number) => {
-      const line = pickLine(p);
-      return Math.min(
-        text.length,
-        lineStart(line) + Math.floor(((p * 7919) % 1) * ((lines[line]?.length ?? 0) + 1)),
-      );
-    };
+    const edited = applyLineEdit(text, lines, m, pickLine);
+    if (edited !== undefined) {
+      text = edited;
+      continue;
+    }
     switch (m.kind) {
-      case "replace": {
-        const i = at(m.p);
-        text = text.slice(0, i) + m.value + text.slice(i + m.value.length);
-        break;
-      }
-      case "insert": {
-        const i = at(m.p);
-        text = text.slice(0, i) + m.value + text.slice(i);
-        break;
-      }
-      case "delete": {
-        const i = at(m.p);
-        text = text.slice(0, i) + text.slice(i + m.n);
-        break;
-      }
-      case "dupLine": {
-        const i = pickLine(m.p);
-        lines.splice(i, 0, lines[i] ?? "");
-        text = lines.join("\n");
-        break;
-      }
-      case "dropLine":
-        lines.splice(pickLine(m.p), 1);
-        text = lines.join("\n");
-        break;
-      case "swapLines": {
-        const [i, j] = [pickLine(m.p), pickLine(m.q)];
-        [lines[i], lines[j]] = [lines[j] ?? "", lines[i] ?? ""];
-        text = lines.join("\n");
-        break;
-      }
       case "indent": {
         const i = pickLine(m.p);
         const line = lines[i] ?? "";
@@ -142,6 +108,66 @@ export function mutate(text: string, ms: readonly Mutation[]): string {
     }
   }
   return text;
+}
+
+/** One edit of the text fuzzers at a position `p` in [0, 1) (and `q` for a second line). */
+export interface LineEdit {
+  kind: string;
+  p: number;
+  q?: number;
+  value?: string;
+  n?: number;
+}
+
+/**
+ * Applies the edits every text fuzzer makes (replace, insert or delete at a point; duplicate,
+ * drop or swap lines) to `text`, split as `lines`, picking lines with `pickLine` (each fuzzer
+ * weights its own kind of line); undefined for another kind, which the caller applies. Shared
+ * with the descriptor fuzz (hsdesc_fuzz_slow_test.ts).
+ */
+export function applyLineEdit(
+  text: string,
+  lines: string[],
+  m: LineEdit,
+  pickLine: (p: number) => number,
+): string | undefined {
+  const lineStart = (i: number) => lines.slice(0, i).reduce((n, l) => n + l.length + 1, 0);
+  const at = (p: number) => {
+    const line = pickLine(p);
+    return Math.min(
+      text.length,
+      lineStart(line) + Math.floor(((p * 7919) % 1) * ((lines[line]?.length ?? 0) + 1)),
+    );
+  };
+  const value = m.value ?? "";
+  switch (m.kind) {
+    case "replace": {
+      const i = at(m.p);
+      return text.slice(0, i) + value + text.slice(i + value.length);
+    }
+    case "insert": {
+      const i = at(m.p);
+      return text.slice(0, i) + value + text.slice(i);
+    }
+    case "delete": {
+      const i = at(m.p);
+      return text.slice(0, i) + text.slice(i + (m.n ?? 0));
+    }
+    case "dupLine": {
+      const i = pickLine(m.p);
+      lines.splice(i, 0, lines[i] ?? "");
+      return lines.join("\n");
+    }
+    case "dropLine":
+      lines.splice(pickLine(m.p), 1);
+      return lines.join("\n");
+    case "swapLines": {
+      const [i, j] = [pickLine(m.p), pickLine(m.q ?? 0)];
+      [lines[i], lines[j]] = [lines[j] ?? "", lines[i] ?? ""];
+      return lines.join("\n");
+    }
+  }
+  return undefined;
 }
 
 /**

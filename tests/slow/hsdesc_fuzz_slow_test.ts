@@ -41,6 +41,7 @@ import {
   noShuffle,
   resign,
 } from "../netdoc/hsdesc/_fixtures.ts";
+import { applyLineEdit } from "./_fuzz_mutations.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20300101);
 const SCALE = Number(Deno.env.get("FUZZ_SCALE") ?? 1);
@@ -171,50 +172,8 @@ function mutate(
       p < 0.5 && structural.length > 0
         ? structural[Math.floor(p * 2 * structural.length)]!
         : Math.floor(p * lines.length);
-    const lineStart = (i: number) => lines.slice(0, i).reduce((n, l) => n + l.length + 1, 0);
-    const at = (p: number) => {
-      const line = pickLine(p);
-      return Math.min(
-        text.length,
-        lineStart(line) + Math.floor(((p * 7919) % 1) * ((lines[line]?.length ?? 0) + 1)),
-      );
-    };
-    switch (m.kind) {
-      case "replace": {
-        const i = at(m.p);
-        text = text.slice(0, i) + m.value + text.slice(i + m.value.length);
-        break;
-      }
-      case "insert": {
-        const i = at(m.p);
-        text = text.slice(0, i) + m.value + text.slice(i);
-        break;
-      }
-      case "delete": {
-        const i = at(m.p);
-        text = text.slice(0, i) + text.slice(i + m.n);
-        break;
-      }
-      case "dupLine": {
-        const i = pickLine(m.p);
-        lines.splice(i, 0, lines[i] ?? "");
-        text = lines.join("\n");
-        break;
-      }
-      case "dropLine":
-        lines.splice(pickLine(m.p), 1);
-        text = lines.join("\n");
-        break;
-      case "swapLines": {
-        const [i, j] = [pickLine(m.p), pickLine(m.q)];
-        [lines[i], lines[j]] = [lines[j] ?? "", lines[i] ?? ""];
-        text = lines.join("\n");
-        break;
-      }
-      case "truncate":
-        text = text.slice(0, Math.floor(m.p * text.length));
-        break;
-    }
+    text = applyLineEdit(text, lines, m, pickLine) ??
+      text.slice(0, Math.floor(m.p * text.length)); // the one other kind: "truncate"
   }
   return text;
 }
