@@ -23,9 +23,8 @@ import {
   ControlVersionError,
 } from "../../src/control/mod.ts";
 
-export const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20300101);
-export const SCALE = Number(Deno.env.get("FUZZ_SCALE") ?? 1);
-export const runs = (n: number, scale = SCALE) => Math.max(1, Math.round(n * scale));
+export { runs } from "./_fuzz_plan.ts";
+import { runs, SCALE, SEED } from "./_fuzz_plan.ts";
 
 /** fast-check runs of each case at FUZZ_SCALE 1; each run feeds one mutated input. */
 export const RUNS = {

@@ -19,12 +19,8 @@ import { KeyError } from "../../src/keys/mod.ts";
 
 // ---- Plan ----
 
-/** fast-check's seed for every case: FUZZ_SEED, by default 20300101. */
-export const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20300101);
-/** How many inputs to feed, as a multiple of {@link RUNS}: FUZZ_SCALE, by default 1. */
-export const SCALE = Number(Deno.env.get("FUZZ_SCALE") ?? 1);
-/** `n` fast-check runs at FUZZ_SCALE `scale`, at least one. */
-export const runs = (n: number, scale = SCALE) => Math.max(1, Math.round(n * scale));
+export { runs } from "./_fuzz_plan.ts";
+import { runs, SCALE, SEED } from "./_fuzz_plan.ts";
 
 /**
  * fast-check runs of each case at FUZZ_SCALE 1; each run feeds one input. A config input costs

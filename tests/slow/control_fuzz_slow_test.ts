@@ -70,13 +70,12 @@ import {
   report,
   RUNS,
   runs,
-  SCALE,
-  SEED,
   timed,
   timedAsync,
   total,
   typed,
 } from "./_control_fuzz_harness.ts";
+import { assertPlannedTotal } from "./_fuzz_plan.ts";
 import {
   BYTE_KINDS,
   byteMutations,
@@ -388,14 +387,5 @@ Deno.test("fuzz: the unmutated seeds frame, parse and complete a client session"
 });
 
 Deno.test("fuzz: totals: the cases' plans add up to 100,000+ inputs at FUZZ_SCALE 1", () => {
-  // Each case checks that it fed its planned inputs (report()); the sum comes from the same plan,
-  // so this case needs no other case to have run.
-  const names = Object.keys(RUNS) as FuzzCase[];
-  const atScale = (scale: number) => names.reduce((n, name) => n + plannedInputs(name, scale), 0);
-  // deno-lint-ignore no-console -- the slow task reports how much it fuzzes
-  console.log(
-    `${atScale(SCALE)} inputs planned over ${names.length} cases (FUZZ_SCALE ${SCALE}); ` +
-      `seed ${SEED}`,
-  );
-  assert.ok(atScale(1) >= 100_000, `only ${atScale(1)} inputs planned at FUZZ_SCALE 1`);
+  assertPlannedTotal(Object.keys(RUNS) as FuzzCase[], plannedInputs);
 });

@@ -42,10 +42,8 @@ import {
   resign,
 } from "../netdoc/hsdesc/_fixtures.ts";
 import { applyLineEdit } from "./_fuzz_mutations.ts";
+import { assertPlannedTotal, runs, SCALE, SEED } from "./_fuzz_plan.ts";
 
-const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20300101);
-const SCALE = Number(Deno.env.get("FUZZ_SCALE") ?? 1);
-const runs = (n: number, scale = SCALE) => Math.max(1, Math.round(n * scale));
 const decodeOptions = { identity: A12.identity.public, periods: [A12.period], now: A12.now };
 
 /** fast-check runs of each case at FUZZ_SCALE 1; each run feeds one input per base descriptor. */
@@ -368,14 +366,5 @@ Deno.test("fuzz: re-encrypted, re-signed mutated layers through decodeHsDesc() g
 });
 
 Deno.test("fuzz: totals: the cases' plans add up to 100,000+ inputs at FUZZ_SCALE 1", () => {
-  // Each case checks that it fed its planned inputs (report()); the sum comes from the same plan,
-  // so this case needs no other case to have run.
-  const names = Object.keys(RUNS) as FuzzCase[];
-  const atScale = (scale: number) => names.reduce((n, name) => n + plannedInputs(name, scale), 0);
-  // deno-lint-ignore no-console -- the slow task reports how much it fuzzes
-  console.log(
-    `${atScale(SCALE)} inputs planned over ${names.length} cases (FUZZ_SCALE ${SCALE}); ` +
-      `seed ${SEED}`,
-  );
-  assert.ok(atScale(1) >= 100_000, `only ${atScale(1)} inputs planned at FUZZ_SCALE 1`);
+  assertPlannedTotal(Object.keys(RUNS) as FuzzCase[], plannedInputs);
 });
