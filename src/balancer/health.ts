@@ -19,6 +19,13 @@
  * - returning: a failure leaves it out again; it is healthy once a fetch that
  *   started after its pass has ended.
  *
+ * A confirming check that tor fails with 0xF2 (`introFailed`: every intro
+ * point of the descriptor refused the introduction, which no lost circuit of
+ * ours causes) is followed by the next one 1 s after the descriptor fetch it
+ * asked for has ended, not a slot later: a backend that died is left out a few
+ * seconds after its first failed check, and one that only moved its intro
+ * points is checked at the new ones (measured: scripts/bench/dead_backend.ts).
+ *
  * A backend left out is checked every third of an interval (half an interval
  * deadline), and its descriptor is fetched again after a failed check (at
  * most once an interval): a restarted backend publishes new intro points,
@@ -41,6 +48,7 @@ import { CHECK_REFETCH_MS } from "./follow.ts";
 import {
   checkDeadlineMs,
   type HealthResult,
+  INTRO_FAILED_GAP_MS,
   nextCheckDelayMs,
   parseSocksAddress,
   type Probe,
@@ -93,6 +101,11 @@ interface Entry {
   /** When the next check is due (ms). */
   nextAt: number;
   inFlight: boolean;
+  /**
+   * A confirming check failed with `introFailed` and asked for a fetch ("asked"; "fetching"
+   * once it started): the next check comes once that fetch has ended.
+   */
+  confirmAfterFetch: "no" | "asked" | "fetching";
 }
 
 /** Every backend's health, and the schedule of their checks. */
@@ -238,6 +251,7 @@ export class HealthMonitor {
     }
     const before = entry.state;
     entry.lastCheck = { at, ok: result.ok, error: result.error };
+    entry.confirmAfterFetch = "no";
     let fetchNow = false;
     if (result.ok) {
       if (before.kind === "left out") {
@@ -275,6 +289,14 @@ export class HealthMonitor {
       failures: this.failures(backend),
       lastDurationMs: result.durationMs,
     });
+    if (result.introFailed && entry.state.kind === "confirming") {
+      // Every intro point refused: no lost circuit of ours explains that, so the streak is
+      // confirmed without waiting out the slots; but after the fetch it asked for, so that a
+      // backend that only moved its intro points is checked at the new ones (the slot stays
+      // the bound if that fetch does not end).
+      if (fetchNow) entry.confirmAfterFetch = "asked";
+      else entry.nextAt = Math.min(entry.nextAt, at + INTRO_FAILED_GAP_MS);
+    }
     return { fetchNow };
   }
 
@@ -282,6 +304,7 @@ export class HealthMonitor {
   onFetchStarted(backend: Backend): void {
     const entry = this.#entries.get(backend.address);
     if (entry?.state.kind === "returning") entry.state = { kind: "returning", fetchStarted: true };
+    if (entry?.confirmAfterFetch === "asked") entry.confirmAfterFetch = "fetching";
   }
 
   /**
@@ -294,6 +317,12 @@ export class HealthMonitor {
     const entry = this.#entries.get(backend.address);
     if (entry === undefined) return { fetchNow: false };
     if (entry.state.kind === "left out" && outcome.newIntroPoints) entry.nextAt = 0;
+    if (entry.confirmAfterFetch === "fetching") {
+      entry.confirmAfterFetch = "no";
+      if (entry.state.kind === "confirming") {
+        entry.nextAt = Math.min(entry.nextAt, this.#deps.clock.now() + INTRO_FAILED_GAP_MS);
+      }
+    }
     if (entry.state.kind !== "returning") return { fetchNow: false };
     if (entry.state.fetchStarted) {
       entry.state = { kind: "healthy" };
@@ -319,7 +348,7 @@ export class HealthMonitor {
   #entry(backend: Backend): Entry {
     let entry = this.#entries.get(backend.address);
     if (entry === undefined) {
-      entry = { state: { kind: "unchecked" }, nextAt: 0, inFlight: false };
+      entry = { state: { kind: "unchecked" }, nextAt: 0, inFlight: false, confirmAfterFetch: "no" };
       this.#entries.set(backend.address, entry);
     }
     return entry;

@@ -17,8 +17,9 @@
  * half ({@link checkDeadlineMs}), and start one slot apart even when they fail
  * at once ({@link nextCheckDelayMs}), so a fault of a few seconds (a lost
  * circuit, a descriptor tor is still fetching) is not confirmed by three fast
- * failures in a row. A check that reaches its deadline counts as failed. The
- * publish follows at once.
+ * failures in a row; only a streak of 0xF2 replies (every intro point refused)
+ * is confirmed faster (`health.ts`). A check that reaches its deadline counts
+ * as failed. The publish follows at once.
  *
  * @module
  */
@@ -46,6 +47,12 @@ export interface HealthResult {
    * restarting): the check says nothing about the backend and is not counted.
    */
   proxyDown?: boolean;
+  /**
+   * tor answered with its extended error 0xF2 (`OnionIntroFailed`, socks-extensions.txt): every
+   * intro point of the descriptor it holds refused the introduction or could not be reached,
+   * so the backend has no intro circuit there. A lost circuit of ours does not give it.
+   */
+  introFailed?: boolean;
 }
 
 /** What one check needs: where, through which proxy, for how long, on which circuit. */
@@ -97,7 +104,8 @@ export const socksProbe: Probe = async (target, clock) => {
         proxyDown: true,
       };
     }
-    return { ok: false, error: message, durationMs };
+    const introFailed = error instanceof Socks5Error && error.kind === "OnionIntroFailed";
+    return { ok: false, error: message, durationMs, ...(introFailed ? { introFailed } : {}) };
   } finally {
     ended.abort();
   }
@@ -105,6 +113,12 @@ export const socksProbe: Probe = async (target, clock) => {
 
 /** Pause between two checks while a failure streak is being confirmed. */
 export const CONFIRM_GAP_MS = 250;
+
+/**
+ * Pause before the next confirming check after one that failed with `introFailed` (once the
+ * descriptor fetch it asked for has ended): such a streak is confirmed this fast.
+ */
+export const INTRO_FAILED_GAP_MS = 1_000;
 
 /** No check gets a shorter deadline than this, whatever the interval. */
 export const MIN_DEADLINE_MS = 1_000;

@@ -197,27 +197,48 @@ Deno.test("socksProbe() fails at its deadline on its clock when tor never answer
   for (const conn of held) conn.close();
   await accepting;
 
-  // A SOCKS5 server that accepts username/password and reports the stream connected.
-  const good = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const passed = await probeAnswered(0x00);
+  assert.equal(passed.ok, true, passed.error);
+  assert.equal(passed.introFailed, undefined);
+});
+
+/** Probes a SOCKS5 server that accepts username/password and answers the CONNECT with `reply`. */
+async function probeAnswered(reply: number) {
+  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const serving = (async () => {
-    const conn = await good.accept();
+    const conn = await server.accept();
     const buf = new Uint8Array(512);
     await conn.read(buf); // greeting
     await conn.write(Uint8Array.of(5, 2));
     await conn.read(buf); // credentials
     await conn.write(Uint8Array.of(1, 0));
     await conn.read(buf); // CONNECT
-    await conn.write(Uint8Array.of(5, 0, 0, 1, 0, 0, 0, 0, 0, 0));
+    await conn.write(Uint8Array.of(5, reply, 0, 1, 0, 0, 0, 0, 0, 0));
     await conn.read(buf).catch(() => null); // until the client closes
     conn.close();
   })();
-  const passed = await socksProbe(
-    target({ hostname: "127.0.0.1", port: (good.addr as Deno.NetAddr).port }, 5_000, "t2"),
-    systemClock,
-  );
-  assert.equal(passed.ok, true, passed.error);
-  await serving;
-  good.close();
+  try {
+    return await socksProbe(
+      target({ hostname: "127.0.0.1", port: (server.addr as Deno.NetAddr).port }, 5_000, "t2"),
+      systemClock,
+    );
+  } finally {
+    await serving;
+    server.close();
+  }
+}
+
+Deno.test("socksProbe() marks tor's 0xF2 (every intro point refused), and only that, as introFailed", async () => {
+  const refused = await probeAnswered(0xf2);
+  assert.equal(refused.ok, false);
+  assert.equal(refused.introFailed, true);
+  assert.match(refused.error!, /OnionIntroFailed/);
+  for (const reply of [0x01, 0xf0, 0xf3, 0xf7]) {
+    const other = await probeAnswered(reply);
+    assert.equal(other.ok, false);
+    assert.equal(other.introFailed, undefined, `reply ${reply.toString(16)}`);
+    assert.equal(other.proxyDown, undefined);
+  }
 });
 
 Deno.test("parseSocksAddress() reads tor's listener forms and rejects others", () => {

@@ -112,6 +112,55 @@ Deno.test("HealthMonitor: new intro points of a backend left out are checked at 
   });
 });
 
+Deno.test("HealthMonitor: a streak of 0xF2 (every intro point refused) is confirmed 1 s after each fetch ends, not a slot apart", async () => {
+  const { health, clock } = monitor();
+  await health.proxy();
+  const { backend } = fixtureBackend("health h");
+  const introFailed: HealthResult = { ...FAIL, introFailed: true };
+  const t0 = clock.now();
+  const slot = 7_500 - FAIL.durationMs; // half of a 30-s interval over 2 confirming checks
+  assert.equal(health.record(backend, introFailed, t0, t0 - 60_000).fetchNow, true);
+  assert.deepEqual(health.due(t0 + slot - 1, [backend]), [], "until the fetch ends: the slot");
+  // A fetch that had started before the check does not count: it may hold the old intro points.
+  health.onFetchFinished(backend, { newIntroPoints: false });
+  assert.deepEqual(health.due(t0 + slot - 1, [backend]), []);
+  health.onFetchStarted(backend);
+  clock.advance(400);
+  health.onFetchFinished(backend, { newIntroPoints: false });
+  assert.deepEqual(health.due(t0 + 1_399, [backend]), []);
+  assert.deepEqual(health.due(t0 + 1_400, [backend]), [backend], "1 s after the fetch ended");
+  // The next one asks for no fetch (one ended just now): 1 s after the check.
+  assert.equal(health.record(backend, introFailed, t0 + 1_500, t0 + 400).fetchNow, false);
+  assert.deepEqual(health.due(t0 + 2_499, [backend]), []);
+  assert.deepEqual(health.due(t0 + 2_500, [backend]), [backend]);
+  assert.equal(health.record(backend, introFailed, t0 + 2_600, t0 + 400).fetchNow, true);
+  assert.deepEqual(health.state(backend), { kind: "left out", failures: 3 });
+  // Left out, it is checked every third of an interval again.
+  assert.deepEqual(health.due(t0 + 2_600 + 9_999, [backend]), []);
+  assert.deepEqual(health.due(t0 + 2_600 + 10_000, [backend]), [backend]);
+});
+
+Deno.test("HealthMonitor: other failures keep their slot; 0xF2 after a move to new intro points is checked at the new ones", async () => {
+  const { health, clock } = monitor();
+  await health.proxy();
+  const [{ backend }, { backend: moved }] = [fixtureBackend("health i"), fixtureBackend("j")];
+  const t0 = clock.now();
+  const slot = 7_500 - FAIL.durationMs;
+  health.record(backend, FAIL, t0, t0 - 60_000);
+  health.onFetchStarted(backend);
+  health.onFetchFinished(backend, { newIntroPoints: false });
+  assert.deepEqual(health.due(t0 + slot - 1, [backend]), [], "a timeout: one slot later");
+  assert.deepEqual(health.due(t0 + slot, [backend]), [backend]);
+  // A backend that moved its intro points: tor's cached ones refuse, the fetch brings the new.
+  health.record(moved, { ...FAIL, introFailed: true }, t0, t0 - 60_000);
+  health.onFetchStarted(moved);
+  health.onFetchFinished(moved, { newIntroPoints: true });
+  assert.deepEqual(health.due(t0 + 1_000, [moved]), [moved]);
+  health.record(moved, PASS, t0 + 1_200);
+  assert.deepEqual(health.state(moved), { kind: "healthy" });
+  assert.deepEqual(health.due(t0 + 1_200 + 29_999, [moved]), [], "healthy: an interval");
+});
+
 Deno.test("HealthMonitor: a check refused by tor's SOCKS port is not counted, and comes again within 5 s", () => {
   const { health } = monitor();
   const { backend } = fixtureBackend("health g");
