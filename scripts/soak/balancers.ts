@@ -67,7 +67,13 @@ export class BalancerProcess {
     const config = {
       services: [{
         key: this.spec.keyPath,
-        instances: this.#backends.map((address, i) => ({ address, name: `backend${i}` })),
+        // Without `.onion`, as OnionBalance's own generator writes them: 0.2.2 loads an address
+        // with it but then fails an assert on every descriptor it fetches for that instance
+        // (`InstanceV3.register_descriptor`), and never publishes.
+        instances: this.#backends.map((address, i) => ({
+          address: address.replace(/\.onion$/, ""),
+          name: `backend${i}`,
+        })),
       }],
     };
     await Deno.writeTextFile(this.configPath, stringify(config));
@@ -174,4 +180,26 @@ export class BalancerProcess {
     if (kb === undefined || !Number.isFinite(kb) || kb <= 0) return undefined;
     return { bytes: kb * 1024, cpuSeconds: Number.isFinite(seconds) ? seconds! : 0 };
   }
+}
+
+/**
+ * Runs `cleanup` (stop the balancers and the network) when this process gets SIGINT or SIGTERM,
+ * then exits 130 or 143: the balancers are not tied to this process as the network's tors are
+ * (`__OwningControllerProcess`), so an interrupted run would leave them running.
+ *
+ * @returns What removes the listeners (at the normal end of the run).
+ */
+export function stopOnSignal(cleanup: () => Promise<void>): () => void {
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((signal) => {
+    const handler = () => {
+      // deno-lint-ignore no-console -- the operator of the run is told why it ends
+      console.error(`${signal}: stopping the balancers and the network`);
+      cleanup().finally(() => Deno.exit(signal === "SIGINT" ? 130 : 143));
+    };
+    Deno.addSignalListener(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => {
+    for (const [signal, handler] of handlers) Deno.removeSignalListener(signal, handler);
+  };
 }
