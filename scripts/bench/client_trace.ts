@@ -16,6 +16,7 @@
 
 import { connectControl, type ControlClient, type Subscription } from "../../src/control/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
+import { TimePeriod } from "../../src/time/mod.ts";
 
 /** One event, as tor sent it, with the time it arrived. */
 export interface TracedEvent {
@@ -99,4 +100,16 @@ export function periodChangeRace(
   );
   const nearStart = periodStartsMs.some((t) => t <= requestAt && requestAt - t <= 60_000);
   return requested >= 0 && failed > requested && nearStart;
+}
+
+/** When the network's time periods started between `from` and `to` (ms). */
+export function periodStartsMs(from: number, to: number, lengthMinutes: number): number[] {
+  const schedule = { lengthMinutes, rotationOffsetSeconds: lengthMinutes * 30 };
+  const starts: number[] = [];
+  let period = TimePeriod.containing(Math.floor(from / 1000), schedule).next();
+  while (period.start() * 1000 <= to) {
+    starts.push(period.start() * 1000);
+    period = period.next();
+  }
+  return starts;
 }

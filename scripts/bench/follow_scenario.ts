@@ -261,6 +261,28 @@ export async function probeLoop(
 }
 
 /**
+ * Requests `url` through the client's SOCKS port every `everyMs` on a fixed schedule until
+ * `stop` aborts, each on a new circuit with one attempt of at most `timeoutMs`, without waiting
+ * for the previous request (unlike {@link probeLoop}): a request that hangs does not thin out
+ * the requests around it, so the share that succeed is not biased towards good moments. Resolves
+ * once every request has ended, in the order they started.
+ */
+export async function probeSchedule(
+  url: string,
+  proxy: SocksProxy,
+  stop: AbortSignal,
+  options: { everyMs: number; timeoutMs: number },
+): Promise<Probe[]> {
+  const started: Promise<Probe>[] = [];
+  const t0 = Date.now();
+  while (!stop.aborted) {
+    started.push(probeOnce(url, proxy, options.timeoutMs));
+    await sleepUnless(t0 + started.length * options.everyMs - Date.now(), stop);
+  }
+  return await Promise.all(started);
+}
+
+/**
  * Requests `url` as a new client would, every `everyMs` until `stop` aborts: before each
  * request, `SIGNAL NEWNYM` on `control` makes the tor behind `proxy` drop its cached onion
  * service descriptors (and its intro-point failure records), so each request fetches the

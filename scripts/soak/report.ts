@@ -46,6 +46,12 @@ export interface ProbeRecord {
   ok: boolean;
   /** The backend that answered, or the error. */
   detail: string;
+  /**
+   * A failure that the probing tor made by itself at a time period boundary (`periodChangeRace`
+   * in `scripts/bench/client_trace.ts`: any onion service loses such a request), at most one
+   * per balancer and boundary.
+   */
+  raced?: boolean;
 }
 
 /** A balancer's frontend descriptor for the current period, as one HSDir served it. */
@@ -101,6 +107,10 @@ export interface ProbeSummary {
   max: number;
   over2s: number;
   over5s: number;
+  /** Probes that took over 30 s (succeeded or not). */
+  over30s: number;
+  /** Failures that were tor's own period-boundary race ({@link ProbeRecord.raced}). */
+  raced: number;
   /** Failures by tor's extended SOCKS error (or the message). */
   failures: Record<string, number>;
   /** The longest span of consecutive failed probes (first failure's start to the next success's). */
@@ -147,6 +157,8 @@ export function summarizeProbes(probes: readonly ProbeRecord[]): ProbeSummary {
     max: ms.at(-1) ?? 0,
     over2s: ms.filter((m) => m > 2_000).length,
     over5s: ms.filter((m) => m > 5_000).length,
+    over30s: ms.filter((m) => m > 30_000).length,
+    raced: sorted.filter((p) => p.raced).length,
     failures,
     longestOutageMs,
     answeredBy,

@@ -116,7 +116,8 @@ function print(label: string, what: string, e: BalancerSummary): void {
   console.log(
     `probes ${all.count}, ${f(all.availability)} % ok; latency p50 ${all.p50} ms, p90 ${all.p90}` +
       ` ms, p99 ${all.p99} ms, max ${all.max} ms; over 2 s: ${all.over2s}, over 5 s: ` +
-      `${all.over5s}; longest outage ${f(all.longestOutageMs / 1000)} s; failures ` +
+      `${all.over5s}, over 30 s: ${all.over30s}; lost to tor's period-boundary race: ` +
+      `${all.raced}; longest outage ${f(all.longestOutageMs / 1000)} s; failures ` +
       JSON.stringify(all.failures),
   );
   console.log(`answered by ${JSON.stringify(all.answeredBy)}`);

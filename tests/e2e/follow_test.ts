@@ -35,10 +35,9 @@ import {
   uploadedByAll,
   waitForRotation,
 } from "../../scripts/bench/follow_scenario.ts";
-import { ClientTrace, periodChangeRace } from "../../scripts/bench/client_trace.ts";
+import { ClientTrace, periodChangeRace, periodStartsMs } from "../../scripts/bench/client_trace.ts";
 import { connectControl } from "../../src/control/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
-import { TimePeriod } from "../../src/time/mod.ts";
 import { fetchOnion, startExtraFrontends } from "../../scripts/testnet/mod.ts";
 import { startDaemon } from "./_daemon.ts";
 import { bootNetwork, within } from "./_network.ts";
@@ -49,18 +48,6 @@ const RUN_MS = 24 * VOTING_INTERVAL_S * 1000;
 const PERIOD_MINUTES = RUN_MS / 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** When the network's time periods started between `from` and `to` (ms). */
-function periodStartsMs(from: number, to: number, lengthMinutes: number): number[] {
-  const schedule = { lengthMinutes, rotationOffsetSeconds: lengthMinutes * 30 };
-  const starts: number[] = [];
-  let period = TimePeriod.containing(Math.floor(from / 1000), schedule).next();
-  while (period.start() * 1000 <= to) {
-    starts.push(period.start() * 1000);
-    period = period.next();
-  }
-  return starts;
-}
 
 Deno.test({
   name:

@@ -27,6 +27,18 @@ const sample = (
   blinded = "k1",
 ): BackendSample => ({ backend, at, alive, current, uploaded, blinded });
 
+Deno.test("summarizeProbes() counts probes over 30 s and failures lost to tor's period-boundary race", () => {
+  const s = summarizeProbes([
+    probe(0, 48_000, true, "backend1"),
+    probe(50_000, 31_000, false, "SOCKS5 request failed (OnionIntroTimedOut)"),
+    { ...probe(100_000, 900, false, "SOCKS5 request failed (GeneralFailure)"), raced: true },
+    probe(110_000, 300, true, "backend0"),
+  ]);
+  assert.equal(s.over30s, 2);
+  assert.equal(s.raced, 1);
+  assert.equal(s.ok, 2, "a raced failure is still a failure here; the targets count it apart");
+});
+
 Deno.test("summarizeProbes() counts availability, slow probes, failures by kind and the longest outage", () => {
   const s = summarizeProbes([
     probe(0, 300, true, "backend0"),

@@ -74,6 +74,19 @@ Deno.test("judgeTargets(): availability below 99.5 % misses, 99.5 % meets", () =
   assert.equal(verdict({ ...base, probes: fail(2) }, "availability").ok, false);
 });
 
+Deno.test("judgeTargets(): a failure that was tor's own period-boundary race counts apart, in both probe targets", () => {
+  const base = input();
+  const raced = { ...probe(5 * MIN + 5_000, 900, false), raced: true };
+  const probes = [...base.probes, raced, probe(5 * MIN + 6_000, 100, false)];
+  const availability = verdict({ ...base, probes }, "availability");
+  assert.equal(availability.ok, true, availability.detail);
+  assert.match(availability.detail, /^240\/241 .*; and 1 lost to tor's period-boundary race$/);
+  const rotation = verdict({ ...base, probes }, "no failed");
+  assert.equal(rotation.ok, false, "the other failure at the rotation still counts");
+  assert.doesNotMatch(rotation.detail, /900 ms/);
+  assert.equal(verdict({ ...base, probes: [...base.probes, raced] }, "no failed").ok, true);
+});
+
 Deno.test("judgeTargets(): a slow or failed probe at a rotation misses, unless a fault came just before", () => {
   const base = input();
   const slow = [...base.probes, probe(5 * MIN + 10_000, 6_000)];
