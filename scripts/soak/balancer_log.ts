@@ -11,17 +11,26 @@
 export interface LogEvent {
   /** When it was logged (ms; the log writes local time, as this process reads it). */
   at: number;
-  kind: "check-failed" | "left-out" | "returns" | "publish" | "upload-failed";
+  kind:
+    | "check-failed"
+    | "left-out"
+    | "returns"
+    | "publish"
+    | "upload-failed"
+    | "revision"
+    | "period";
   /** The last three characters of the backend's address (not for "publish"). */
   backend?: string;
   /** A failed check's error; a publish's reason; a failed upload's reason. */
   detail?: string;
   /** A publish's descriptor: "first" or "second". */
   slot?: "first" | "second";
-  /** A publish's time period (this project's log only). */
+  /** A publish's time period (this project's log only); a "period" line's. */
   period?: number;
-  /** A publish's revision counter, decimal (this project's log only). */
+  /** A publish's revision counter, decimal (this project's log only); a "revision" line's. */
   revision?: string;
+  /** The HSDirs (fingerprints) an upload went to (OnionBalance's log only). */
+  hsDirs?: string[];
 }
 
 const LINE = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3}) \[[A-Z]+\]: (.*)$/;
@@ -34,7 +43,15 @@ const BACKEND_PATTERNS: readonly [LogEvent["kind"], RegExp][] = [
 const PUBLISH =
   /^Publishing the (first|second) descriptor of \S+ \(TP (\d+)\/\S+, revision (\d+)\) to \d+ HSDirs: (.*)$/;
 /** OnionBalance 0.2.2: `Uploading first descriptor for X.onion to [...]`. */
-const OB_PUBLISH = /^Uploading (first|second) descriptor for /;
+const OB_PUBLISH = /^Uploading (first|second) descriptor for \S+ to \[(.*)\]$/;
+/** OnionBalance 0.2.2 at debug level, as it builds: `Rev counter for first descriptor (SRV secs 646, OPE 21009482)`. */
+/**
+ * OnionBalance 0.2.2 at debug level, before it builds or places a descriptor: which time period
+ * it is for (`hs_v3/hashring.py: get_srv_and_time_period`; cases 1 and 2 are the first
+ * descriptor, 3 and 4 the second): `For valid_after … we got SRV … and TP 3742875 (case: #2)`.
+ */
+const OB_PERIOD = /^For valid_after .* and TP (\d+) \(case: #([1-4])\)$/;
+const OB_REVISION = /^Rev counter for (first|second) descriptor \(SRV secs \d+, OPE (\d+)\)$/;
 /** This project: `Upload of X.onion to HSDir $FP~nick failed (why); retry #n in s s`. */
 const UPLOAD_FAILED = /^Upload of \S+ to HSDir \S+ failed \((.*)\); retry/;
 
@@ -58,7 +75,24 @@ export function parseLogEvent(line: string): LogEvent | undefined {
     };
   }
   const ob = OB_PUBLISH.exec(text);
-  if (ob !== null) return { at, kind: "publish", slot: ob[1] as "first" | "second" };
+  if (ob !== null) {
+    const hsDirs = [...ob[2]!.matchAll(/'([0-9A-F]{40})'/g)].map((m) => m[1]!);
+    return { at, kind: "publish", slot: ob[1] as "first" | "second", hsDirs };
+  }
+  const obPeriod = OB_PERIOD.exec(text);
+  if (obPeriod !== null) {
+    const slot = Number(obPeriod[2]) <= 2 ? "first" : "second";
+    return { at, kind: "period", slot, period: Number(obPeriod[1]) };
+  }
+  const obRevision = OB_REVISION.exec(text);
+  if (obRevision !== null) {
+    return {
+      at,
+      kind: "revision",
+      slot: obRevision[1] as "first" | "second",
+      revision: obRevision[2]!,
+    };
+  }
   const upload = UPLOAD_FAILED.exec(text);
   if (upload !== null) return { at, kind: "upload-failed", detail: upload[1]! };
   for (const [kind, re] of BACKEND_PATTERNS) {

@@ -23,6 +23,8 @@ export interface BalancerSpec {
   controlPort: number;
   /** V8 flags for a build of this project (`deno run --v8-flags=…`), e.g. a heap limit. */
   v8Flags?: string;
+  /** Its log level (`-v`). Default "info". */
+  verbosity?: "info" | "debug";
 }
 
 /** A balancer process (this project's or OnionBalance's) that the soak can signal and restart. */
@@ -94,7 +96,7 @@ export class BalancerProcess {
           String(this.spec.controlPort),
           "--is-testnet",
           "-v",
-          "info",
+          this.spec.verbosity ?? "info",
         ],
       }
       : {
@@ -114,7 +116,7 @@ export class BalancerProcess {
           "-s",
           `${this.#dir}/no-control-socket`,
           "-v",
-          "info",
+          this.spec.verbosity ?? "info",
         ],
       };
     const child = new Deno.Command(command, {

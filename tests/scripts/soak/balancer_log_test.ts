@@ -53,10 +53,40 @@ Deno.test("parseLogEvent() reads failed checks, backends left out and returning,
   assert.deepEqual(
     parseLogEvent(
       "2026-12-06 18:10:45,693 [INFO]: Uploading first descriptor for " +
-        "xwlv6q6calzxenfqh35rggljxsrrjk6ata53xuwowrwuu7c2mzhb4sqd.onion to ['ACC37FEE', '86A86588']",
+        "xwlv6q6calzxenfqh35rggljxsrrjk6ata53xuwowrwuu7c2mzhb4sqd.onion to " +
+        "['ACC37FEE964CC4998951C36944B20D56B695C68E', '86A86588EED23CB05AD6D6EDCADD265BAB2C66B0']",
     ),
-    { at: at("2026-12-06T18:10:45.693"), kind: "publish", slot: "first" },
+    {
+      at: at("2026-12-06T18:10:45.693"),
+      kind: "publish",
+      slot: "first",
+      hsDirs: [
+        "ACC37FEE964CC4998951C36944B20D56B695C68E",
+        "86A86588EED23CB05AD6D6EDCADD265BAB2C66B0",
+      ],
+    },
     "OnionBalance 0.2.2's upload",
+  );
+  assert.deepEqual(
+    parseLogEvent(
+      "2026-12-06 18:10:45,698 [DEBUG]: Rev counter for second descriptor (SRV secs 166, OPE 5398888)",
+    ),
+    { at: at("2026-12-06T18:10:45.698"), kind: "revision", slot: "second", revision: "5398888" },
+    "OnionBalance 0.2.2's revision counter, at debug level",
+  );
+  assert.deepEqual(
+    parseLogEvent(
+      "2026-12-06 18:10:45,678 [DEBUG]: For valid_after 2026-12-06 18:10:40 we got SRV " +
+        "b'1/EBFHyntrfOgwBwV18P69fu+XEBPr5MOLFhq0aDJ1M=' and TP 3742875 (case: #2)",
+    ),
+    { at: at("2026-12-06T18:10:45.678"), kind: "period", slot: "first", period: 3742875 },
+  );
+  assert.equal(
+    parseLogEvent(
+      "2026-12-06 18:10:45,697 [DEBUG]: For valid_after 2026-12-06 18:10:40 we got SRV None and " +
+        "TP 3742876 (case: #4)",
+    )?.slot,
+    "second",
   );
   assert.deepEqual(
     parseLogEvent(
