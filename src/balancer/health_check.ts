@@ -49,8 +49,10 @@ export interface HealthResult {
   proxyDown?: boolean;
   /**
    * tor answered with its extended error 0xF2 (`OnionIntroFailed`, socks-extensions.txt): every
-   * intro point of the descriptor it holds refused the introduction or could not be reached,
-   * so the backend has no intro circuit there. A lost circuit of ours does not give it.
+   * intro point of the descriptor it holds refused the introduction (NACK: the backend has no
+   * intro circuit there) or could not be reached (tor counts an intro point unreachable after
+   * `MAX_INTRO_POINT_REACHABILITY_FAILURES`, 5, failed circuits). One lost circuit of ours does
+   * not give it.
    */
   introFailed?: boolean;
 }

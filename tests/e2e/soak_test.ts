@@ -1,0 +1,85 @@
+/**
+ * The CI's short soak: `deno task soak` with exactly the task's permission flags (read from
+ * deno.json), 5 minutes on a private network of its own with 4-minute time periods (so at least
+ * one rotation of the backends' descriptors), 3 backends, a request every 2 s, and the seeded
+ * fault schedule made denser (`--short`): backend tors killed and restarted, an HSDir relay
+ * restarted, the frontend tor killed, SIGHUP, the balancer SIGKILLed and restarted. Every target
+ * of the soak must be met: it exits 1 when one is missed, and its verdicts are read back from
+ * `summary.json`. The results folder is deleted when the case passes and kept when it fails.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+
+const MINUTES = 5;
+
+/** The `soak` task's command line from deno.json, without the leading `deno`. */
+async function soakTask(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("../../deno.json", import.meta.url)),
+  ) as { tasks: Record<string, string> };
+  const words = config.tasks["soak"]!.split(/\s+/);
+  assert.equal(words[0], "deno");
+  return words.slice(1);
+}
+
+Deno.test({
+  name: `e2e: a ${MINUTES}-minute soak with faults across a period rotation meets every target`,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const args = [
+      ...await soakTask(),
+      "--minutes",
+      String(MINUTES),
+      "--voting",
+      "10",
+      "--backends",
+      "3",
+      "--probe-every",
+      "2",
+      "--seed",
+      "ci",
+      "--short",
+    ];
+    const child = new Deno.Command("deno", {
+      args,
+      cwd: new URL("../..", import.meta.url).pathname,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    // Boot (up to 3 min, bounded inside the soak), the run, and the end: bounded here too.
+    const timer = setTimeout(() => child.kill("SIGKILL"), (MINUTES + 8) * 60_000);
+    const out = await child.output();
+    clearTimeout(timer);
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    const dir = /results in (\/tmp\/\S+)/.exec(stdout)?.[1];
+    let passed = false;
+    try {
+      assert.ok(dir !== undefined, `the soak did not finish:\n${stdout}\n${stderr}`);
+      const summary = JSON.parse(await Deno.readTextFile(`${dir}/summary.json`)) as Record<
+        string,
+        { targets: { target: string; ok: boolean; detail: string }[] }
+      >;
+      const verdicts = summary["this"]!.targets;
+      assert.equal(verdicts.length, 5);
+      assert.deepEqual(
+        verdicts.filter((v) => !v.ok),
+        [],
+        `targets missed; the soak printed:\n${stdout}`,
+      );
+      assert.equal(out.code, 0, stderr);
+      const svg = await Deno.readTextFile(`${dir}/timeline.svg`);
+      assert.match(svg, /<title>rotation<\/title>/);
+      passed = true;
+    } finally {
+      // The network folder (its test keys, logs and results), one level above `soak/`; kept
+      // for reading when the soak failed.
+      if (passed && dir !== undefined && /^\/tmp\/ob-soak-[^/]+\/soak$/.test(dir)) {
+        await Deno.remove(dir.replace(/\/soak$/, ""), { recursive: true }).catch(() => {});
+      }
+    }
+  },
+});
