@@ -12,7 +12,8 @@
  * - HSDir copies: after every rotation every responsible HSDir holds a copy that decrypts and
  *   verifies, with no revision counter lower than before, and every intro point in it is one a
  *   backend serves (a backend killed in the last `graceMs` still counts: the health checks need
- *   that long); a missing copy on an HSDir the schedule restarted in the last 10 minutes is
+ *   that long; so does an intro point open when a relay was restarted in the last `graceMs`,
+ *   which may have been on that relay: the backend replaces it and republishes); a missing copy on an HSDir the schedule restarted in the last 10 minutes is
  *   reported, not failed: its cache is empty until the next upload, which comes when the intro
  *   points change (in a soak, every few minutes) or at the republish interval, as with a tor
  *   service.
@@ -143,6 +144,12 @@ function copies(input: TargetInput): Verdict {
         .filter((s) => s.backend === kill.backend && s.alive && s.at <= kill.at)
         .at(-1);
       for (const k of [...(last?.current ?? []), ...(last?.uploaded ?? [])]) open.add(k);
+    }
+    // A relay the schedule restarted may have been an intro point: the backends replace the
+    // intro points it held and republish, and the balancer follows; as long as a killed backend.
+    for (const r of input.hsDirRestarts) {
+      if (r.at > at || at - r.at > grace) continue;
+      for (const k of openAt(input.samples, r.at)) open.add(k);
     }
     return open;
   };

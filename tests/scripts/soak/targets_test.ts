@@ -165,3 +165,21 @@ Deno.test("judgeTargets(): a killed backend's intro points may stay published fo
   const late = [copy(8 * MIN, "D1", 5, ["a"])];
   assert.equal(verdict({ ...base, samples: dead, copies: late, kills }, "every HSDir").ok, false);
 });
+
+Deno.test("judgeTargets(): an intro point open when a relay was restarted may stay published for the grace time", () => {
+  const base = input();
+  // Backend 0 replaces intro point "a" by "b" at 5.4 min: the relay that held "a" was restarted.
+  const moved: BackendSample[] = base.samples.map((s) =>
+    s.at >= 5.4 * MIN ? { ...s, current: ["b"] } : s
+  );
+  const copies = [copy(5.5 * MIN, "D1", 5, ["a"])];
+  const restart = [{ hsDir: "R0", at: 5.3 * MIN }];
+  assert.equal(verdict({ ...base, samples: moved, copies }, "every HSDir").ok, false);
+  assert.equal(
+    verdict({ ...base, samples: moved, copies, hsDirRestarts: restart }, "every HSDir").ok,
+    true,
+  );
+  const late = [copy(7 * MIN, "D1", 5, ["a"])];
+  const after = { ...base, samples: moved, copies: late, hsDirRestarts: restart };
+  assert.equal(verdict(after, "every HSDir").ok, false, "100 s after the restart: not excused");
+});
