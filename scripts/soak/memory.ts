@@ -23,7 +23,7 @@ export interface GcSample {
 
 const STARTED = /^--- started (\S+) pid (\d+)$/;
 const GC =
-  /^\[(\d+):0x[0-9a-f]+\]\s+(\d+) ms: Mark-Compact(?: \([^)]*\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/;
+  /^\[(\d+):0x[0-9a-f]+\]\s+(\d+) ms: (?:Incremental )?Mark-Compact(?: \([^)]*\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/;
 
 /**
  * The mark-compact collections in a balancer's log (`BalancerProcess` writes a

@@ -9,10 +9,12 @@ Deno.test("parseGcTrace() reads V8's full collections, timed from each start of 
     "[4242:0x56355a775000]    61000 ms: Mark-Compact 30.1 (35.0) -> 21.4 (33.5) MB, pooled: 0 MB, 12.0 / 0.0 ms (average mu = 0.9) task;",
     "--- started 2026-12-06T19:10:00.000Z pid 5151",
     "[5151:0x11]     2000 ms: Mark-Compact (reduce) 25.0 (30.0) -> 19.5 (29.0) MB, 9.0 / 0.0 ms memory pressure;",
+    "[5151:0x11]     3000 ms: Incremental Mark-Compact (reduce) 18.3 (31.1) -> 12.4 (15.6) MB, pooled: 0.0 MB, 3.95 / 0.00 ms (+ 7.6 ms in 164 steps)",
     "[9999:0x11]     2000 ms: Mark-Compact 1.0 (2.0) -> 0.5 (2.0) MB, from a pid never started here",
   ].join("\n");
   assert.deepEqual(parseGcTrace(log), [
     { at: Date.parse("2026-12-06T19:01:01.000Z"), liveMB: 21.4, committedMB: 33.5 },
     { at: Date.parse("2026-12-06T19:10:02.000Z"), liveMB: 19.5, committedMB: 29.0 },
+    { at: Date.parse("2026-12-06T19:10:03.000Z"), liveMB: 12.4, committedMB: 15.6 },
   ]);
 });
