@@ -131,7 +131,8 @@ export class BalancerProcess {
     this.starts++;
     const log = this.#logFile;
     const encoder = new TextEncoder();
-    void log.write(encoder.encode(`--- started ${new Date().toISOString()} pid ${child.pid}\n`));
+    // On a line of its own even when the previous process, SIGKILLed, left a line unfinished.
+    void log.write(encoder.encode(`\n--- started ${new Date().toISOString()} pid ${child.pid}\n`));
     for (const stream of [child.stdout, child.stderr]) {
       void stream.pipeTo(
         new WritableStream({ write: async (chunk) => void await log.write(chunk) }),

@@ -21,7 +21,8 @@ export interface GcSample {
   committedMB: number;
 }
 
-const STARTED = /^--- started (\S+) pid (\d+)$/;
+// Anywhere in a line: a SIGKILLed process may have left its last line unfinished.
+const STARTED = /--- started (\S+) pid (\d+)$/;
 const GC =
   /^\[(\d+):0x[0-9a-f]+\]\s+(\d+) ms: (?:Incremental )?Mark-Compact(?: \([^)]*\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(([\d.]+)\) MB/;
 
