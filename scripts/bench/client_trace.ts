@@ -67,6 +67,11 @@ export class ClientTrace {
       .map((e) => `${new Date(e.at).toISOString()} ${e.text}`);
   }
 
+  /** The events around a request started at `at` that took `ms`: from 3 s before to 1 s after. */
+  around(request: { at: number; ms: number }): string[] {
+    return this.between(request.at - 3_000, request.at + request.ms + 1_000);
+  }
+
   /** Stops recording and closes the connection. */
   async close(): Promise<void> {
     await this.#subscription?.unsubscribe().catch(() => {});
@@ -104,6 +109,30 @@ export function periodChangeRace(
   );
   const nearStart = periodStartsMs.some((t) => t <= requestAt && requestAt - t <= 60_000);
   return requested >= 0 && failed > requested && nearStart;
+}
+
+/**
+ * The failed requests among `requests` that {@link periodChangeRace} explains, at most one per
+ * period boundary (the first): a second loss at the same boundary is not excused.
+ *
+ * @param eventsAround The client's events around a request ({@link ClientTrace.around}).
+ */
+export function racedAtBoundaries<R extends { at: number; ok: boolean }>(
+  requests: readonly R[],
+  eventsAround: (request: R) => readonly string[],
+  onionAddress: string,
+  periodStartsMs: readonly number[],
+): Set<R> {
+  const raced = new Set<R>();
+  const excused = new Set<number>();
+  for (const r of [...requests].sort((a, b) => a.at - b.at)) {
+    if (r.ok || !periodChangeRace(eventsAround(r), onionAddress, r.at, periodStartsMs)) continue;
+    const boundary = periodStartsMs.findLast((t) => t <= r.at)!;
+    if (excused.has(boundary)) continue;
+    excused.add(boundary);
+    raced.add(r);
+  }
+  return raced;
 }
 
 /** When the network's time periods started between `from` and `to` (ms). */

@@ -42,7 +42,7 @@ import {
 } from "../testnet/mod.ts";
 import { nodeDir } from "../testnet/nodes.ts";
 import { findFreeBasePort } from "../testnet/ports.ts";
-import { ClientTrace, periodChangeRace, periodStartsMs } from "../bench/client_trace.ts";
+import { ClientTrace, periodStartsMs, racedAtBoundaries } from "../bench/client_trace.ts";
 import { probeSchedule } from "../bench/follow_scenario.ts";
 import { BalancerProcess, type BalancerSpec, stopOnSignal } from "./balancers.ts";
 import { observeLoop, openControl, sampleServed } from "./observe.ts";
@@ -175,7 +175,7 @@ async function main(o: Options): Promise<void> {
     markRaced(rec.probes, balancers, trace, periodMinutes);
     for (const p of rec.probes) log("probe", p);
     for (const p of rec.probes.filter((p) => !p.ok || p.ms > 5_000)) {
-      log("probe-trace", { ...p, events: trace.between(p.at - 2_000, p.at + p.ms + 1_000) });
+      log("probe-trace", { ...p, events: trace.around(p) });
     }
     const times = {
       t0,
@@ -237,15 +237,9 @@ function markRaced(
   const from = Math.min(...probes.map((p) => p.at));
   const starts = periodStartsMs(from, Date.now(), periodMinutes);
   for (const b of balancers) {
-    const excused = new Set<number>();
-    for (const p of probes.filter((p) => p.balancer === b.spec.label && !p.ok)) {
-      const events = trace.between(p.at - 3_000, p.at + p.ms + 1_000);
-      if (!periodChangeRace(events, b.spec.onionAddress, p.at, starts)) continue;
-      const boundary = starts.findLast((t) => t <= p.at)!;
-      if (excused.has(boundary)) continue;
-      excused.add(boundary);
-      p.raced = true;
-    }
+    const mine = probes.filter((p) => p.balancer === b.spec.label);
+    const around = (p: ProbeRecord) => trace.around(p);
+    for (const p of racedAtBoundaries(mine, around, b.spec.onionAddress, starts)) p.raced = true;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { periodChangeRace } from "../../scripts/bench/client_trace.ts";
+import { periodChangeRace, racedAtBoundaries } from "../../scripts/bench/client_trace.ts";
 
 const ADDRESS = "72fe2yjxiazdihhp5wiavoerikzw4h4lwqywsv7ev6g4wxszgtebzyqd";
 const START = Date.parse("2026-12-06T15:22:00Z");
@@ -36,4 +36,17 @@ Deno.test("periodChangeRace() does not excuse other failures", () => {
   // The failure before the fetch.
   const before = [RACE[0]!, RACE[5]!, RACE[3]!];
   assert.equal(periodChangeRace(before, ADDRESS, AT, [START]), false);
+});
+
+Deno.test("racedAtBoundaries() excuses the first race at each boundary, and nothing else", () => {
+  const next = START + 240_000;
+  const requests = [
+    { at: AT + 500, ok: false, events: RACE }, // a second race at the same boundary: not excused
+    { at: AT, ok: false, events: RACE },
+    { at: AT + 1_000, ok: false, events: RACE.slice(0, 3) }, // no refetch: another failure
+    { at: AT + 2_000, ok: true, events: RACE }, // succeeded: nothing to excuse
+    { at: next + 8_705, ok: false, events: RACE }, // the next boundary's first
+  ];
+  const raced = racedAtBoundaries(requests, (r) => r.events, ADDRESS, [START, next]);
+  assert.deepEqual([...raced].map((r) => r.at), [AT, next + 8_705]);
 });
