@@ -150,8 +150,9 @@ export interface OnePerRelay<T> {
  * Backends (taken in the given, shuffled order) each claim a relay with one of their intro
  * points, as many backends as the relays allow (a backend whose relays are taken moves an
  * earlier one to another of its relays); those come first, in backend order, then every other
- * intro point whose relay is still free, in the given order. An intro point whose relay is unknown (no link specifier naming it) is
- * kept. On a large network relays rarely repeat and this keeps the shuffle.
+ * intro point whose relay is still free, in the given order. An intro point whose relay is
+ * unknown (no link specifier naming it) is kept. On a large network relays rarely repeat and
+ * this keeps the shuffle.
  */
 export function onePerRelay<T>(
   points: readonly T[],
