@@ -21,6 +21,8 @@
  *    group `i mod g`, so every group is served by exactly `F / g` HSDirs and
  *    every backend is fetched by the same share of clients. The other HSDirs
  *    of the store set get groups in turn as well.
+ * 4. When a descriptor is built, its shuffled intro points keep one per relay
+ *    ({@link onePerRelay}).
  *
  * Role: pure functions.
  *
