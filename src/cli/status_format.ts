@@ -58,10 +58,7 @@ function descriptorRows(descriptors: Obj | undefined): string[][] {
     if (d === undefined) return [slot, "-", "-", "-", "-", "-", "not published"];
     const hsDirs = list(d.hsDirs).map(obj);
     const uploaded = hsDirs.filter((h) => h?.status === "uploaded").length;
-    const sameRelay = list(d.introPointsSameRelay).reduce<number>((a, n) => a + Number(n), 0);
-    // Intro points left out because their relay carries another one (onePerRelay).
-    const counts = list(d.introPoints).map(cell).join("+") +
-      (sameRelay > 0 ? ` (+${sameRelay} same relay)` : "");
+    const counts = list(d.introPoints).map(cell).join("+");
     return [
       slot,
       cell(d.timePeriod),
