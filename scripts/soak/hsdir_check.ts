@@ -10,7 +10,7 @@
 
 import type { ControlClient } from "../../src/control/mod.ts";
 import { blindPublicKey, parseOnionAddress } from "../../src/keys/mod.ts";
-import { loadNetworkView } from "../../src/balancer/mod.ts";
+import { loadNetworkView, relayOf } from "../../src/balancer/mod.ts";
 import { fetchCopy } from "../bench/follow_scenario.ts";
 
 /** One responsible HSDir's copy of a frontend descriptor. */
@@ -25,6 +25,8 @@ export interface HsDirCopy {
   revision?: string;
   /** Its intro points' auth keys, when it was fetched and decoded. */
   keys?: string[];
+  /** Each intro point's relay (from its link specifiers), in the same order. */
+  relays?: (string | null)[];
   /** Why there is no copy: the HSDir had none, or it did not decrypt or verify. */
   error?: string;
 }
@@ -59,6 +61,7 @@ export async function fetchEveryCopy(
     }
     copy.revision = got.desc.outer.revisionCounter.toString();
     copy.keys = got.desc.inner.introPoints.map((p) => p.authKey.toString());
+    copy.relays = got.desc.inner.introPoints.map((p) => relayOf(p) ?? null);
   }
   return copies;
 }
@@ -71,18 +74,23 @@ export interface CopyProblems {
   revisionDown: string[];
   /** Intro points of a copy that no live backend serves (HSDir: key). */
   notServed: string[];
+  /**
+   * Relays carrying more than one intro point of a copy (HSDir: relay ×n): a tor client
+   * introduces with the first one only, and loops on the others once that one is gone.
+   */
+  sharedRelay: string[];
 }
 
 /**
  * Judges `copies` (one balancer's, oldest first): every copy present and decoded, no HSDir's
- * revision counter lower than it was at an earlier check of the same period, and every intro
- * point one that `served(at)` holds at the copy's check time.
+ * revision counter lower than it was at an earlier check of the same period, every intro
+ * point one that `served(at)` holds at the copy's check time, and no two on one relay.
  */
 export function judgeCopies(
   copies: readonly HsDirCopy[],
   served: (at: number) => ReadonlySet<string>,
 ): CopyProblems {
-  const problems: CopyProblems = { missing: [], revisionDown: [], notServed: [] };
+  const problems: CopyProblems = { missing: [], revisionDown: [], notServed: [], sharedRelay: [] };
   const highest = new Map<string, bigint>();
   for (const c of copies) {
     if (c.revision === undefined || c.keys === undefined) {
@@ -98,6 +106,9 @@ export function judgeCopies(
     if (before === undefined || revision > before) highest.set(key, revision);
     const open = served(c.at);
     for (const k of c.keys) if (!open.has(k)) problems.notServed.push(`${c.hsDir}: ${k}`);
+    const perRelay = new Map<string, number>();
+    for (const r of c.relays ?? []) if (r !== null) perRelay.set(r, (perRelay.get(r) ?? 0) + 1);
+    for (const [r, n] of perRelay) if (n > 1) problems.sharedRelay.push(`${c.hsDir}: ${r} ×${n}`);
   }
   return problems;
 }

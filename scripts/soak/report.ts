@@ -199,6 +199,24 @@ export function openAt(samples: readonly BackendSample[], at: number): Set<strin
 }
 
 /**
+ * How many intro points live backends retired over the run: listed in a backend's current
+ * descriptor at one sample and gone at its next, both alive and for the same blinded key (a
+ * rotation or a restart in between replaces intro points for other reasons).
+ */
+export function retiredIntroPoints(samples: readonly BackendSample[]): number {
+  const last = new Map<number, BackendSample>();
+  let retired = 0;
+  for (const s of [...samples].sort((a, b) => a.at - b.at)) {
+    const before = last.get(s.backend);
+    last.set(s.backend, s);
+    if (before === undefined || !before.alive || !s.alive || before.blinded !== s.blinded) continue;
+    const now = new Set(s.current);
+    retired += before.current.filter((k) => !now.has(k)).length;
+  }
+  return retired;
+}
+
+/**
  * Splits the intro points of `keys` that are not open at `at` into those of backends that are
  * down then (their last sample alive listed them) and the others: closed by a backend that is up.
  */

@@ -16,9 +16,12 @@
  * Usage:
  *   deno task soak [--minutes 45] [--no-faults] [--backends 4] [--seed soak] [--voting 20]
  *                  [--before PATH/main.ts] [--onionbalance] [--probe-every 5] [--short]
- *                  [--trace-info] [--v8-flags FLAGS]
+ *                  [--busy [N]] [--trace-info] [--v8-flags FLAGS]
  *
- * `--short` is for runs of a few minutes: backend faults every 2 minutes instead of 4, and
+ * `--busy` makes the backends busy services: the authorities vote hs_intro_min_introduce2=20 and
+ * hs_intro_max_introduce2=40 (`--busy N`: N and 2N), so the probes' introductions retire intro
+ * points every few minutes, and an HSDir copy may hold one a live backend retired in the last
+ * 60 s. `--short` is for runs of a few minutes: backend faults every 2 minutes instead of 4, and
  * memory judged from a third of the run instead of 10 minutes. `--trace-info` keeps tor's
  * info-level logs (see the option's help); `--v8-flags` runs this build with V8 flags, beside
  * `--before` at the defaults, to compare memory.
@@ -43,7 +46,7 @@ import {
 import { nodeDir } from "../testnet/nodes.ts";
 import { findFreeBasePort } from "../testnet/ports.ts";
 import { ClientTrace, periodStartsMs, racedAtBoundaries } from "../bench/client_trace.ts";
-import { probeSchedule } from "../bench/follow_scenario.ts";
+import { BUSY_INTRODUCE2, probeSchedule } from "../bench/follow_scenario.ts";
 import { BalancerProcess, type BalancerSpec, stopOnSignal } from "./balancers.ts";
 import { observeLoop, openControl, sampleServed } from "./observe.ts";
 import type { ProbeRecord, Recording } from "./report.ts";
@@ -64,6 +67,7 @@ interface Options {
   probeEvery: string;
   probeTimeout: string;
   short?: boolean;
+  busy?: boolean | string;
   traceInfo?: boolean;
   relayDebug?: boolean;
   v8Flags?: string;
@@ -76,11 +80,14 @@ async function main(o: Options): Promise<void> {
   const periodMinutes = (24 * voting) / 60;
   const dir = await Deno.makeTempDir({ prefix: "ob-soak-" });
   const say = (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
+  const busy = busyParams(o.busy);
   say(
     `soak in ${dir}: ${minutes} min, ${nBackends} backends, ${periodMinutes}-minute periods, ` +
-      `faults ${o.faults ? `on (seed "${o.seed}")` : "off"}`,
+      `faults ${o.faults ? `on (seed "${o.seed}")` : "off"}` +
+      (busy ? `, busy: ${JSON.stringify(busy)}` : ""),
   );
   const net = await startNetwork(dir, {
+    ...(busy ? { consensusParams: busy } : {}),
     basePort: findFreeBasePort(Array.from({ length: 10 }, (_, i) => 17000 + 200 * i)),
     votingIntervalSeconds: voting,
     ownerPid: Deno.pid,
@@ -126,10 +133,13 @@ async function main(o: Options): Promise<void> {
     usage: [],
   };
   const events = await Deno.open(`${runDir}/events.jsonl`, { create: true, write: true });
-  const log = (kind: string, value: unknown) =>
-    void events.write(
-      new TextEncoder().encode(JSON.stringify({ kind, ...value as object }) + "\n"),
-    );
+  // One write after another, awaited before the file is closed: a write left pending at the end
+  // was lost, and with it the last lines of the file.
+  let writing = Promise.resolve();
+  const log = (kind: string, value: unknown) => {
+    const bytes = new TextEncoder().encode(JSON.stringify({ kind, ...value as object }) + "\n");
+    writing = writing.then(() => writeAll(events, bytes));
+  };
   let missed = false;
   const removeSignals = stopOnSignal(async () => {
     for (const b of balancers) await b.stop();
@@ -181,6 +191,7 @@ async function main(o: Options): Promise<void> {
       t0,
       end: Date.now(),
       memoryAfterMs: o.short ? (minutes * 60_000) / 3 : 600_000,
+      ...(busy ? { busy: { retiredGraceMs: RETIRED_GRACE_MS } } : {}),
     };
     const summary = summarize(balancers, rec, times);
     await writeResults(runDir, summary, rec, times);
@@ -190,6 +201,7 @@ async function main(o: Options): Promise<void> {
     );
   } finally {
     removeSignals();
+    await writing.catch((e) => console.error(`events.jsonl: ${e}`));
     events.close();
     await trace.close().catch(() => {});
     await observer.close().catch(() => {});
@@ -197,6 +209,24 @@ async function main(o: Options): Promise<void> {
     await stopNetwork(dir);
   }
   if (missed) Deno.exit(1);
+}
+
+/**
+ * How long an intro point a busy backend retired may stay published: busy-fetch-interval (30 s)
+ * plus a fetch and an upload, the bound the README states.
+ */
+const RETIRED_GRACE_MS = 60_000;
+
+/**
+ * The consensus parameters of `--busy`: an intro point retires after 20–40 introductions
+ * (`--busy N`: N to 2N) instead of tor's 16 384–32 768, which a soak never reaches.
+ */
+function busyParams(busy: boolean | string | undefined): Record<string, number> | undefined {
+  if (busy === undefined || busy === false) return undefined;
+  if (busy === true) return { ...BUSY_INTRODUCE2 };
+  const n = Number(busy);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--busy wants a whole number ≥ 1: ${busy}`);
+  return { hs_intro_min_introduce2: n, hs_intro_max_introduce2: 2 * n };
 }
 
 async function waitForFirstPublish(
@@ -309,6 +339,10 @@ async function backendInfoLogs(
   }
 }
 
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
+}
+
 /** A relay's fingerprint, from the `fingerprint` file tor writes in its data directory. */
 async function fingerprintOf(dir: string, name: string): Promise<string> {
   const text = await Deno.readTextFile(`${nodeDir(dir, name)}/fingerprint`);
@@ -341,6 +375,10 @@ await new Command("soak")
     "with --trace-info: the network's own tors log at debug level instead (debug.log; large)",
   )
   .option("--v8-flags <flags>", "V8 flags for this build (beside --before, to compare)")
+  .option(
+    "--busy [introductions]",
+    "a busy-service load: the network's intro points retire after 20–40 introductions (N–2N)",
+  )
   .option(
     "--short",
     "the CI's short soak: denser backend faults, memory judged from 1/3 of the run",

@@ -12,6 +12,7 @@ import {
   closedOverTime,
   leftOutTimes,
   type Recording,
+  retiredIntroPoints,
   rotationTimes,
   summarizeProbes,
 } from "./report.ts";
@@ -39,6 +40,8 @@ export interface SummaryOptions {
   end: number;
   /** Memory is judged from this long into the run. */
   memoryAfterMs: number;
+  /** The run had a busy-service load (`TargetInput.busy`). */
+  busy?: { retiredGraceMs: number };
 }
 
 /** Computes, prints and returns every balancer's summary. */
@@ -48,6 +51,7 @@ export function summarize(
   o: SummaryOptions,
 ): Record<string, BalancerSummary> {
   const rotations = rotationTimes(rec.samples);
+  console.log(`\nintro points retired by live backends: ${retiredIntroPoints(rec.samples)}`);
   const out: Record<string, BalancerSummary> = {};
   for (const b of balancers) {
     const label = b.spec.label;
@@ -84,6 +88,7 @@ export function summarize(
         unexpectedExits: b.unexpectedExits.length,
         t0: o.t0,
         memoryAfterMs: o.memoryAfterMs,
+        ...(o.busy ? { busy: o.busy } : {}),
       }),
     };
     out[label] = entry;

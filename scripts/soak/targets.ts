@@ -10,13 +10,18 @@
  *   balancer (or the end), the median RSS of the last third of that window is less than 10 %
  *   above that of the first third (single samples swing with garbage collection);
  * - HSDir copies: after every rotation every responsible HSDir holds a copy that decrypts and
- *   verifies, with no revision counter lower than before, and every intro point in it is one a
- *   backend serves (a backend killed in the last `graceMs` still counts: the health checks need
+ *   verifies, with no revision counter lower than before, no two intro points on one relay, and
+ *   every intro point in it is one a backend serves (a backend killed in the last `graceMs` still counts: the health checks need
  *   that long; so does an intro point open when a relay was restarted in the last `graceMs`,
- *   which may have been on that relay: the backend replaces it and republishes); a missing copy on an HSDir the schedule restarted in the last 10 minutes is
- *   reported, not failed: its cache is empty until the next upload, which comes when the intro
- *   points change (in a soak, every few minutes) or at the republish interval, as with a tor
- *   service.
+ *   which may have been on that relay: the backend replaces it and republishes); a missing copy
+ *   on an HSDir the schedule restarted in the last 10 minutes is reported, not failed: its cache
+ *   is empty until the next upload, which comes when the intro points change (in a soak, every
+ *   few minutes) or at the republish interval, as with a tor service;
+ * - with a busy-service load (`busy`): the load retired intro points of live backends, and an
+ *   intro point a live backend listed in the last `busy.retiredGraceMs` still counts as served
+ *   in the copies (the balancer fetches a backend that changed its intro points every
+ *   busy-fetch-interval, 30 s, then uploads: 60 s is the bound the README states; the backends
+ *   are sampled every 5 s, which adds up to 5 s).
  *
  * @module
  */
@@ -27,6 +32,7 @@ import {
   type KillRecord,
   openAt,
   type ProbeRecord,
+  retiredIntroPoints,
   rotationTimes,
 } from "./report.ts";
 
@@ -58,6 +64,8 @@ export interface TargetInput {
   graceMs?: number;
   /** Memory is judged from this long into the run. Default 600 000 ms (a short soak: less). */
   memoryAfterMs?: number;
+  /** The run had a busy-service load: backends retire intro points after a few introductions. */
+  busy?: { retiredGraceMs: number };
 }
 
 const share = (n: number, of: number) => (of === 0 ? 0 : (100 * n) / of);
@@ -70,7 +78,14 @@ export function judgeTargets(input: TargetInput): Verdict[] {
     { target: "exits", ok: input.unexpectedExits === 0, detail: `${input.unexpectedExits}` },
     memory(input),
     copies(input),
+    ...(input.busy ? [retired(input.samples)] : []),
   ];
+}
+
+/** A busy soak that retired no intro point showed nothing about retired intro points. */
+function retired(samples: readonly BackendSample[]): Verdict {
+  const n = retiredIntroPoints(samples);
+  return { target: "the busy load retired intro points", ok: n > 0, detail: `${n} retired` };
 }
 
 function availability(all: readonly ProbeRecord[]): Verdict {
@@ -151,13 +166,24 @@ function copies(input: TargetInput): Verdict {
       if (r.at > at || at - r.at > grace) continue;
       for (const k of openAt(input.samples, r.at)) open.add(k);
     }
+    // A busy backend retires intro points: one it listed lately may still be published.
+    const retiredGrace = input.busy?.retiredGraceMs ?? 0;
+    for (const s of input.samples) {
+      if (!s.alive || s.at > at || at - s.at > retiredGrace) continue;
+      for (const k of [...s.current, ...s.uploaded]) open.add(k);
+    }
     return open;
   };
   const restarted = (c: HsDirCopy) =>
     input.hsDirRestarts.some((r) => r.hsDir === c.hsDir && r.at <= c.at && c.at - r.at < 600_000);
   const excused = input.copies.filter((c) => c.keys === undefined && restarted(c));
   const judged = judgeCopies(input.copies.filter((c) => !excused.includes(c)), served);
-  const problems = [...judged.missing, ...judged.revisionDown, ...judged.notServed];
+  const problems = [
+    ...judged.missing,
+    ...judged.revisionDown,
+    ...judged.notServed,
+    ...judged.sharedRelay.map((r) => `two or more intro points on one relay: ${r}`),
+  ];
   return {
     target: "every HSDir copy valid and current",
     ok: input.copies.length > 0 && problems.length === 0,

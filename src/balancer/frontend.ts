@@ -45,7 +45,7 @@ import {
   relayOf,
   sourcesOf,
 } from "./publish.ts";
-import { chooseIntroPoints, orderByRelay, planDescriptors } from "./selection.ts";
+import { chooseIntroPoints, onePerRelay, planDescriptors } from "./selection.ts";
 import { type HsDirUpload, PerKeyQueue, recordUploadResult } from "./uploads.ts";
 
 /** Uploads one descriptor to one HSDir and waits for tor's verdict. */
@@ -224,13 +224,14 @@ export class FrontendService {
     const counter = await this.#nextRevisionCounter(times, nowMs);
     const sources = sourcesOf(usable, nowMs);
     const built = await this.#buildGroups(plan, counter, usable, sources, nowMs);
-    const published = new Set(plan.groupIds.flat());
+    const published = new Set(built.flatMap((b) => b.introPoints.map(introPointId)));
     for (const id of [...sources.keys()]) if (!published.has(id)) sources.delete(id);
     const slotState: PublishedSlot = {
       times,
       groups: plan.groupIds,
       introPointCounts: built.map((b) => b.introPoints.length),
       introPointKeys: built.map((b) => b.introPoints.map(introPointId)),
+      sameRelay: built.map((b) => b.sameRelay),
       sources,
       descriptors: built.map((b) => b.text),
       revisionCounter: counter,
@@ -241,10 +242,12 @@ export class FrontendService {
     };
     this.published.set(slot, slotState);
     this.lastAttemptAt.set(slot, nowMs);
+    const sameRelay = slotState.sameRelay.reduce((a, b) => a + b, 0);
     this.#deps.log.info(
       `Publishing the ${slot} descriptor of ${this.address}.onion (${times.period}, revision ${counter}) ` +
         `to ${hsDirs.length} HSDirs: ${reason}; ${built.length} descriptor(s) with ` +
-        `${slotState.introPointCounts.join("+")} intro points`,
+        `${slotState.introPointCounts.join("+")} intro points` +
+        (sameRelay > 0 ? ` (${sameRelay} left out: their relay carries another one)` : ""),
     );
     for (const upload of slotState.uploads) this.#upload(slotState, upload, nowMs);
   }
@@ -256,21 +259,21 @@ export class FrontendService {
     usable: Backend[],
     sources: ReadonlyMap<IntroPointId, IntroPointOrigin>,
     nowMs: number,
-  ): Promise<{ text: string; introPoints: HsDescIntroPoint[] }[]> {
+  ): Promise<{ text: string; introPoints: HsDescIntroPoint[]; sameRelay: number }[]> {
     const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));
     const signer = this.#signerFor(plan.times);
     signer.nextRound();
     const built = [];
     for (const group of plan.groups) {
-      // Shuffled like OnionBalance does: a tor client takes the first intro point in the
-      // descriptor on the relay its intro circuit ends at, so a fixed order would favour the
-      // backends listed first whenever intro points share a relay.
-      // Each backend then gets the first intro point on some relay where it can (orderByRelay).
-      const ordered = orderByRelay(shuffleWithRng(group, this.#deps.rng), {
+      // Shuffled like OnionBalance does, then one intro point per relay (onePerRelay: a tor
+      // client introduces with the first one on the relay it reached), each backend keeping
+      // one where it can.
+      const { kept, sameRelay } = onePerRelay(shuffleWithRng(group, this.#deps.rng), {
         backendOf: (p) => sources.get(introPointId(p))?.backend ?? "",
         relayOf,
       });
-      built.push(await this.#build(plan.times, counter, ordered, flowControl, nowMs, signer));
+      const one = await this.#build(plan.times, counter, kept, flowControl, nowMs, signer);
+      built.push({ ...one, sameRelay: sameRelay.length });
     }
     return built;
   }

@@ -66,7 +66,7 @@ export { NetworkView, type NetworkViewOptions, type Relay } from "./network.ts";
 export {
   assignGroups,
   chooseIntroPoints,
-  orderByRelay,
+  onePerRelay,
   planDescriptors,
   roundRobin,
 } from "./selection.ts";

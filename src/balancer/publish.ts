@@ -36,6 +36,8 @@ export interface PublishedSlot {
   readonly introPointCounts: readonly number[];
   /** The intro points in each published descriptor, as built. */
   readonly introPointKeys: readonly (readonly IntroPointId[])[];
+  /** Per published descriptor: intro points left out because their relay carries another one. */
+  readonly sameRelay: readonly number[];
   /** Per published intro point: its backend, and when the balancer first saw it. */
   readonly sources: ReadonlyMap<IntroPointId, IntroPointOrigin>;
   /** The descriptor text per group. */

@@ -21,6 +21,8 @@
  *    group `i mod g`, so every group is served by exactly `F / g` HSDirs and
  *    every backend is fetched by the same share of clients. The other HSDirs
  *    of the store set get groups in turn as well.
+ * 4. When a descriptor is built, its shuffled intro points keep one per relay
+ *    ({@link onePerRelay}).
  *
  * Role: pure functions.
  *
@@ -124,36 +126,81 @@ export function assignGroups(isFetchSlot: readonly boolean[], groupCount: number
   return isFetchSlot.map((fetch) => (fetch ? fetchSlot++ : otherSlot++) % groupCount);
 }
 
+/** What {@link onePerRelay} keeps and leaves out. */
+export interface OnePerRelay<T> {
+  /** The intro points to publish, one per relay, in descriptor order. */
+  kept: T[];
+  /** Intro points left out: another one of the descriptor is on the same relay. */
+  sameRelay: T[];
+}
+
 /**
- * Orders one descriptor's intro points so that as many backends as possible
- * own the *first* intro point on some relay.
+ * Keeps one intro point per relay in a descriptor, choosing them so that as many backends as
+ * possible keep one.
  *
- * A tor client picks an intro point at random, builds a circuit to its relay,
- * then uses the first intro point of the descriptor on that relay (tor
- * `hs_client.c: setup_intro_circ_auth_key` → `find_desc_intro_point_by_legacy_id`,
- * which returns the first match): an intro point listed after another
- * one on the same relay is never used. Backends (taken in the given, shuffled
- * order) each claim a relay not yet claimed with one of their intro points;
- * those come first, the rest follow in the given order. On a large network
- * relays rarely repeat and this keeps the shuffle; on a small one it keeps a
- * backend from being shadowed for a whole revision.
+ * A tor client picks an intro point at random, builds a circuit to its relay, then introduces
+ * with the first intro point of the descriptor on that relay (tor `hs_client.c:
+ * setup_intro_circ_auth_key` → `find_desc_intro_point_by_legacy_id`, which returns the first
+ * match), so an intro point listed after another one on the same relay is never used. Worse,
+ * once that first one is gone (retired by a busy backend, or its relay restarted), the client
+ * notes the failure against the first one while the later one stays usable: it picks the later
+ * one again and again, each time introducing with the dead one's key and getting a NACK, which
+ * is a loop of circuits without end (over a hundred a second, measured). A tor service never
+ * puts two of its intro points on one relay; a balancer merging several backends must not
+ * either.
+ *
+ * Backends (taken in the given, shuffled order) each claim a relay with one of their intro
+ * points, as many backends as the relays allow (a backend whose relays are taken moves an
+ * earlier one to another of its relays); those come first, in backend order, then every other
+ * intro point whose relay is still free, in the given order. An intro point whose relay is
+ * unknown (no link specifier naming it) is kept. On a large network relays rarely repeat and
+ * this keeps the shuffle.
  */
-export function orderByRelay<T>(
+export function onePerRelay<T>(
   points: readonly T[],
   keys: { backendOf: (point: T) => string; relayOf: (point: T) => string | undefined },
-): T[] {
-  const claimed = new Set<string>();
-  const first: T[] = [];
+): OnePerRelay<T> {
   const backends = [...new Set(points.map(keys.backendOf))];
-  for (const backend of backends) {
-    const own = points.filter((p) => keys.backendOf(p) === backend);
-    const pick = own.find((p) => {
-      const relay = keys.relayOf(p);
-      return relay !== undefined && !claimed.has(relay);
-    });
-    if (pick === undefined) continue;
-    claimed.add(keys.relayOf(pick)!);
-    first.push(pick);
+  const own = new Map(backends.map((b) => [b, points.filter((p) => keys.backendOf(p) === b)]));
+  // A maximum matching of backends to relays (augmenting paths): a backend whose relays are
+  // all taken moves an earlier one to another of its relays when it can.
+  const holder = new Map<string, { backend: string; point: T }>();
+  const claim = (backend: string, visited: Set<string>): boolean => {
+    const mine = own.get(backend)!;
+    // A free relay first: the shuffle's choice stands where nothing needs to move.
+    for (const point of mine) {
+      const relay = keys.relayOf(point);
+      if (relay !== undefined && !holder.has(relay)) {
+        holder.set(relay, { backend, point });
+        return true;
+      }
+    }
+    for (const point of mine) {
+      const relay = keys.relayOf(point);
+      if (relay === undefined || visited.has(relay)) continue;
+      visited.add(relay);
+      if (claim(holder.get(relay)!.backend, visited)) {
+        holder.set(relay, { backend, point });
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const backend of backends) claim(backend, new Set());
+  const picked = new Map([...holder.values()].map((h) => [h.backend, h.point]));
+  const first = backends.map((b) => picked.get(b)).filter((p): p is T => p !== undefined);
+  const claimed = new Set(holder.keys());
+  const kept = [...first];
+  const sameRelay: T[] = [];
+  for (const p of points) {
+    if (first.includes(p)) continue;
+    const relay = keys.relayOf(p);
+    if (relay === undefined) kept.push(p);
+    else if (claimed.has(relay)) sameRelay.push(p);
+    else {
+      claimed.add(relay);
+      kept.push(p);
+    }
   }
-  return [...first, ...points.filter((p) => !first.includes(p))];
+  return { kept, sameRelay };
 }

@@ -154,6 +154,7 @@ function slotStatus(service: FrontendService, slot: DescriptorSlot): Json {
     descriptors: p.descriptors.length,
     introPoints: [...p.introPointCounts],
     introPointKeys: [...new Set(p.introPointKeys.flat())],
+    introPointsSameRelay: [...p.sameRelay],
     hsDirs: p.uploads.map((u) => ({
       fingerprint: u.relay.fingerprint,
       nickname: u.relay.nickname,

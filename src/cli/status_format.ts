@@ -58,7 +58,10 @@ function descriptorRows(descriptors: Obj | undefined): string[][] {
     if (d === undefined) return [slot, "-", "-", "-", "-", "-", "not published"];
     const hsDirs = list(d.hsDirs).map(obj);
     const uploaded = hsDirs.filter((h) => h?.status === "uploaded").length;
-    const counts = list(d.introPoints).map(cell).join("+");
+    const sameRelay = list(d.introPointsSameRelay).reduce<number>((a, n) => a + Number(n), 0);
+    // Intro points left out because their relay carries another one (onePerRelay).
+    const counts = list(d.introPoints).map(cell).join("+") +
+      (sameRelay > 0 ? ` (+${sameRelay} same relay)` : "");
     return [
       slot,
       cell(d.timePeriod),

@@ -31,6 +31,7 @@ function publishedSlot(
     groups,
     introPointCounts: groups.map((g) => g.length),
     introPointKeys: groups,
+    sameRelay: groups.map(() => 0),
     sources: new Map(),
     descriptors: groups.map(() => "descriptor"),
     revisionCounter: 1n,

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import {
   assignGroups,
   chooseIntroPoints,
-  orderByRelay,
+  onePerRelay,
   planDescriptors,
   roundRobin,
 } from "../../src/balancer/mod.ts";
@@ -197,25 +198,86 @@ Deno.test("assignGroups() gives every group the same number of fetch HSDirs (2 Ã
   checkBalancedOnRing(networkView({ hsDirs: 8, params: { hsdir_spread_store: 3 } }), 100);
 });
 
-Deno.test("orderByRelay() lets every backend own the first intro point on some relay", () => {
-  // a1 and b1 share relay R1; b has another intro point on R2, c only shares R1.
+Deno.test("onePerRelay() keeps one intro point per relay, each backend keeping one where it can", () => {
+  // a1, b1 and c1 share relay R1; b has another intro point on R2, c on R3; d's relay is unknown.
   const points = [
     { id: "a1", backend: "a", relay: "R1" },
     { id: "b1", backend: "b", relay: "R1" },
     { id: "b2", backend: "b", relay: "R2" },
     { id: "c1", backend: "c", relay: "R1" },
     { id: "c2", backend: "c", relay: "R3" },
+    { id: "c3", backend: "c", relay: "R4" },
+    { id: "a2", backend: "a", relay: "R4" },
+    { id: "d1", backend: "d", relay: undefined },
   ];
-  const ordered = orderByRelay(points, { backendOf: (p) => p.backend, relayOf: (p) => p.relay });
-  assert.deepEqual(ordered.map((p) => p.id), ["a1", "b2", "c2", "b1", "c1"]);
-  // The first intro point on each relay belongs to a different backend.
-  const firstOnRelay = new Map<string, string>();
-  for (const p of ordered) if (!firstOnRelay.has(p.relay)) firstOnRelay.set(p.relay, p.backend);
-  assert.deepEqual([...firstOnRelay.values()].sort(), ["a", "b", "c"]);
+  const { kept, sameRelay } = onePerRelay(points, {
+    backendOf: (p) => p.backend,
+    relayOf: (p) => p.relay,
+  });
+  assert.deepEqual(kept.map((p) => p.id), ["a1", "b2", "c2", "c3", "d1"]);
+  assert.deepEqual(sameRelay.map((p) => p.id), ["b1", "c1", "a2"]);
+  // Never two on one relay, and every backend with a free relay kept one.
+  const relays = kept.map((p) => p.relay).filter((r) => r !== undefined);
+  assert.equal(new Set(relays).size, relays.length);
+  assert.deepEqual([...new Set(kept.map((p) => p.backend))].sort(), ["a", "b", "c", "d"]);
 });
 
-Deno.test("orderByRelay() keeps the given order when relays do not repeat", () => {
+Deno.test("onePerRelay() moves an earlier backend to another relay so that a later one keeps one", () => {
+  // Taken greedily, a would take R1 and leave b nothing.
+  const points = [
+    { id: "a1", backend: "a", relay: "R1" },
+    { id: "a2", backend: "a", relay: "R2" },
+    { id: "b1", backend: "b", relay: "R1" },
+  ];
+  const { kept, sameRelay } = onePerRelay(points, {
+    backendOf: (p) => p.backend,
+    relayOf: (p) => p.relay,
+  });
+  assert.deepEqual(kept.map((p) => p.id), ["a2", "b1"]);
+  assert.deepEqual(sameRelay.map((p) => p.id), ["a1"]);
+});
+
+Deno.test("onePerRelay() keeps every intro point, in the given order, when relays do not repeat", () => {
   const points = ["x", "y", "z"].map((id) => ({ id, relay: `R-${id}` }));
-  const ordered = orderByRelay(points, { backendOf: (p) => p.id, relayOf: (p) => p.relay });
-  assert.deepEqual(ordered, points);
+  const { kept, sameRelay } = onePerRelay(points, {
+    backendOf: () => "one",
+    relayOf: (p) => p.relay,
+  });
+  assert.deepEqual(kept, points);
+  assert.deepEqual(sameRelay, []);
+});
+
+/** The most backends that can each keep one intro point on a relay of its own (brute force). */
+function mostBackendsApart(byBackend: readonly (readonly string[])[]): number {
+  const best = (i: number, taken: ReadonlySet<string>): number => {
+    if (i === byBackend.length) return 0;
+    let most = best(i + 1, taken); // this backend keeps none
+    for (const relay of new Set(byBackend[i])) {
+      if (!taken.has(relay)) most = Math.max(most, 1 + best(i + 1, new Set([...taken, relay])));
+    }
+    return most;
+  };
+  return best(0, new Set());
+}
+
+Deno.test("onePerRelay(): one per relay, nothing lost, and as many backends kept as the relays allow (property)", () => {
+  const relay = fc.constantFrom("R1", "R2", "R3", "R4");
+  fc.assert(
+    fc.property(fc.array(fc.array(relay, { maxLength: 3 }), { maxLength: 5 }), (byBackend) => {
+      const points = byBackend.flatMap((relays, b) =>
+        relays.map((r, i) => ({ id: `${b}.${i}`, backend: `b${b}`, relay: r }))
+      );
+      const { kept, sameRelay } = onePerRelay(points, {
+        backendOf: (p) => p.backend,
+        relayOf: (p) => p.relay,
+      });
+      assert.equal(new Set(kept.map((p) => p.relay)).size, kept.length);
+      assert.deepEqual(
+        [...kept, ...sameRelay].map((p) => p.id).sort(),
+        points.map((p) => p.id).sort(),
+      );
+      assert.equal(new Set(kept.map((p) => p.backend)).size, mostBackendsApart(byBackend));
+    }),
+    { numRuns: 2000, seed: 17 },
+  );
 });

@@ -322,3 +322,14 @@ Deno.test({
       });
     }),
 });
+
+Deno.test("formatStatus() shows intro points left out because their relay carries another one", () => {
+  const service = SAMPLE.services[0]!;
+  const first = { ...service.descriptors.first, introPointsSameRelay: [0, 2] };
+  const sample = {
+    ...SAMPLE,
+    services: [{ ...service, descriptors: { ...service.descriptors, first } }],
+  };
+  assert.match(formatStatus(sample), /^ {2}first .* 12\+12 \(\+2 same relay\) /m);
+  assert.doesNotMatch(formatStatus(SAMPLE), /same relay/);
+});

@@ -51,6 +51,8 @@ export interface StatusJson {
         introPoints: number[];
         /** Auth keys of the intro points in the descriptors built for this slot. */
         introPointKeys: string[];
+        /** Per descriptor: intro points left out because their relay carries another one. */
+        introPointsSameRelay: number[];
         hsDirs: { fingerprint: string; nickname: string; status: string; descriptor: number }[];
       } | null
     >;

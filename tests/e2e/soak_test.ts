@@ -1,8 +1,9 @@
 /**
  * The CI's short soak: `deno task soak` with exactly the task's permission flags (read from
  * deno.json), 5 minutes on a private network of its own with 4-minute time periods (so at least
- * one rotation of the backends' descriptors), 3 backends, a request every 2 s, and the seeded
- * fault schedule made denser (`--short`): backend tors killed and restarted, an HSDir relay
+ * one rotation of the backends' descriptors), 3 backends, a request every 2 s, a busy-service
+ * load (`--busy`: intro points retire after 10–20 introductions), and the seeded fault schedule
+ * made denser (`--short`): backend tors killed and restarted, an HSDir relay
  * restarted, the frontend tor killed, SIGHUP, the balancer SIGKILLed and restarted. Every target
  * of the soak must be met: it exits 1 when one is missed, and its verdicts are read back from
  * `summary.json`. The results folder is deleted when the case passes and kept when it fails.
@@ -13,6 +14,11 @@
 import assert from "node:assert/strict";
 
 const MINUTES = 5;
+/**
+ * Intro points retire after 10–20 introductions: a request every 2 s over 5 minutes spread on 3
+ * backends' intro points retires each a few times.
+ */
+const BUSY = 10;
 
 /** The `soak` task's command line from deno.json, without the leading `deno`. */
 async function soakTask(): Promise<string[]> {
@@ -42,6 +48,8 @@ Deno.test({
       "--seed",
       "ci",
       "--short",
+      "--busy",
+      String(BUSY),
     ];
     const child = new Deno.Command("deno", {
       args,
@@ -64,7 +72,8 @@ Deno.test({
         { targets: { target: string; ok: boolean; detail: string }[] }
       >;
       const verdicts = summary["this"]!.targets;
-      assert.equal(verdicts.length, 5);
+      assert.equal(verdicts.length, 6);
+      assert.ok(verdicts.some((v) => v.target === "the busy load retired intro points"));
       assert.deepEqual(
         verdicts.filter((v) => !v.ok),
         [],

@@ -6,6 +6,7 @@ import {
   leftOutTimes,
   openAt,
   type ProbeRecord,
+  retiredIntroPoints,
   rotationTimes,
   summarizeProbes,
 } from "../../../scripts/soak/report.ts";
@@ -126,4 +127,20 @@ Deno.test("classifyClosed() tells intro points of a backend that is down from th
     closed: 2, // a (replaced by a live backend) and x (nobody's)
     ofDownBackends: 1, // c
   });
+});
+
+Deno.test("retiredIntroPoints() counts intro points a live backend dropped, not those of a rotation or a restart", () => {
+  const samples = [
+    sample(0, 0, true, ["a", "b"]),
+    sample(0, 5, true, ["a", "c"]), // "b" retired
+    sample(1, 5, true, ["x"]),
+    sample(0, 10, true, ["d", "e"], [], "k2"), // a rotation: not counted
+    sample(1, 10, false, []),
+    sample(1, 15, true, ["y"]), // a restart: not counted
+    sample(0, 15, true, ["e", "f"], [], "k2"), // "d" retired
+  ];
+  assert.equal(retiredIntroPoints(samples), 2);
+  // Out of order in the array: sorted by time first.
+  assert.equal(retiredIntroPoints([...samples].reverse()), 2);
+  assert.equal(retiredIntroPoints([]), 0);
 });

@@ -145,7 +145,7 @@ Deno.test("judgeTargets(): HSDir copies must all be there, current, and list onl
 Deno.test("judgeCopies(): a revision counter going down on one HSDir in one period is found", () => {
   const served = () => new Set(["a"]);
   const ok = judgeCopies([copy(0, "D1", 5, ["a"]), copy(1, "D1", 6, ["a"])], served);
-  assert.deepEqual(ok, { missing: [], revisionDown: [], notServed: [] });
+  assert.deepEqual(ok, { missing: [], revisionDown: [], notServed: [], sharedRelay: [] });
   const down = judgeCopies([copy(0, "D1", 6, ["a"]), copy(1, "D1", 5, ["a"])], served);
   assert.deepEqual(down.revisionDown, ["D1 (period 7): 6 then 5"]);
   // Another period starts over.
@@ -182,4 +182,45 @@ Deno.test("judgeTargets(): an intro point open when a relay was restarted may st
   const late = [copy(7 * MIN, "D1", 5, ["a"])];
   const after = { ...base, samples: moved, copies: late, hsDirRestarts: restart };
   assert.equal(verdict(after, "every HSDir").ok, false, "100 s after the restart: not excused");
+});
+
+Deno.test("judgeTargets(): under a busy load, an intro point a live backend retired may stay published 60 s, and the load must retire some", () => {
+  const base = input();
+  // Backend 0 retires intro point "a" for "b" at 5.4 min, with the same blinded key.
+  const retired: BackendSample[] = base.samples.map((s) =>
+    s.at >= 5.4 * MIN ? { ...s, current: ["b"] } : s
+  );
+  const busy = { retiredGraceMs: 60_000 };
+  const at = (t: number) => [copy(t, "D1", 5, ["a", "b"])];
+  // Without the busy load nothing excuses it.
+  assert.equal(
+    verdict({ ...base, samples: retired, copies: at(5.5 * MIN) }, "every HSDir").ok,
+    false,
+  );
+  // 10 s after its last sample: excused; 70 s after: not.
+  const soon = { ...base, samples: retired, copies: at(5.4 * MIN + 5_000), busy };
+  assert.equal(verdict(soon, "every HSDir").ok, true, verdict(soon, "every HSDir").detail);
+  const late = { ...base, samples: retired, copies: at(5.4 * MIN + 65_000), busy };
+  assert.equal(verdict(late, "every HSDir").ok, false);
+  // The busy target: one retired intro point meets it; none misses it; not judged without busy.
+  assert.equal(verdict({ ...base, samples: retired, busy }, "the busy load").ok, true);
+  assert.match(verdict({ ...base, samples: retired, busy }, "the busy load").detail, /^1 retired$/);
+  assert.equal(verdict({ ...base, busy }, "the busy load").ok, false);
+  assert.equal(judgeTargets({ ...base, busy }).length, 6);
+  assert.equal(judgeTargets(base).length, 5);
+});
+
+Deno.test("judgeCopies(): two intro points of a copy on one relay are found", () => {
+  const served = () => new Set(["a", "b", "c"]);
+  const shared = { ...copy(0, "D1", 5, ["a", "b", "c"]), relays: ["rsa:R1", "rsa:R2", "rsa:R1"] };
+  assert.deepEqual(judgeCopies([shared], served).sharedRelay, ["D1: rsa:R1 ×2"]);
+  const apart = { ...shared, relays: ["rsa:R1", "rsa:R2", null] };
+  assert.deepEqual(judgeCopies([apart], served).sharedRelay, []);
+  const input2 = input({ copies: [shared] });
+  const v = verdict({
+    ...input2,
+    samples: input2.samples.map((s) => ({ ...s, current: ["a", "b", "c"] })),
+  }, "every HSDir");
+  assert.equal(v.ok, false);
+  assert.match(v.detail, /two or more intro points on one relay: D1: rsa:R1 ×2/);
 });
