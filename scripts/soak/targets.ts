@@ -11,9 +11,10 @@
  *   above that of the first third (single samples swing with garbage collection);
  * - HSDir copies: after every rotation every responsible HSDir holds a copy that decrypts and
  *   verifies, with no revision counter lower than before, no two intro points on one relay, and
- *   every intro point in it is one a backend serves (a backend killed in the last `graceMs` still counts: the health checks need
- *   that long; so does an intro point open when a relay was restarted in the last `graceMs`,
- *   which may have been on that relay: the backend replaces it and republishes); a missing copy
+ *   every intro point in it is one a backend serves (a backend killed in the last `graceMs`
+ *   still counts: the health checks need that long; so does an intro point open when a relay
+ *   was restarted in the last `graceMs`, which may have been on that relay: the backend
+ *   replaces it and republishes); a missing copy
  *   on an HSDir the schedule restarted in the last 10 minutes is reported, not failed: its cache
  *   is empty until the next upload, which comes when the intro points change (in a soak, every
  *   few minutes) or at the republish interval, as with a tor service;
