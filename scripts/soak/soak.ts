@@ -34,6 +34,7 @@
 
 import { Command } from "commander";
 import type { ControlClient } from "../../src/control/mod.ts";
+import { writeAll } from "../../src/socks/mod.ts";
 import {
   makeOnionKey,
   restartNode,
@@ -337,10 +338,6 @@ async function backendInfoLogs(
       await control.close();
     }
   }
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
 }
 
 /** A relay's fingerprint, from the `fingerprint` file tor writes in its data directory. */
