@@ -69,6 +69,7 @@ interface Options {
   probeTimeout: string;
   short?: boolean;
   busy?: boolean | string;
+  relays: string;
   traceInfo?: boolean;
   relayDebug?: boolean;
   v8Flags?: string;
@@ -77,6 +78,7 @@ interface Options {
 async function main(o: Options): Promise<void> {
   const minutes = Number(o.minutes);
   const nBackends = Number(o.backends);
+  const nRelays = Number(o.relays);
   const voting = Number(o.voting);
   const periodMinutes = (24 * voting) / 60;
   const dir = await Deno.makeTempDir({ prefix: "ob-soak-" });
@@ -89,6 +91,7 @@ async function main(o: Options): Promise<void> {
   );
   const net = await startNetwork(dir, {
     ...(busy ? { consensusParams: busy } : {}),
+    relays: nRelays,
     basePort: findFreeBasePort(Array.from({ length: 10 }, (_, i) => 17000 + 200 * i)),
     votingIntervalSeconds: voting,
     ownerPid: Deno.pid,
@@ -356,6 +359,7 @@ await new Command("soak")
   .option("--minutes <n>", "length of the measurement", "45")
   .option("--no-faults", "no fault schedule: the network and the balancers just run")
   .option("--backends <n>", "backends (each serves every frontend address)", "4")
+  .option("--relays <n>", "relays besides the 3 authorities (1-40)", "5")
   .option("--seed <text>", "the fault schedule's seed (the same seed, the same schedule)", "soak")
   .option("--voting <s>", "the network's voting interval: 20 (8-minute periods) or 10 (4)", "20")
   .option("--before <main.ts>", "also run this build (e.g. a git worktree of an earlier commit)")
