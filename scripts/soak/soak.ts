@@ -85,7 +85,8 @@ async function main(o: Options): Promise<void> {
   const say = (line: string) => console.log(`[${new Date().toISOString()}] ${line}`);
   const busy = busyParams(o.busy);
   say(
-    `soak in ${dir}: ${minutes} min, ${nBackends} backends, ${periodMinutes}-minute periods, ` +
+    `soak in ${dir}: ${minutes} min, ${nBackends} backends, ${nRelays} relays, ` +
+      `${periodMinutes}-minute periods, ` +
       `faults ${o.faults ? `on (seed "${o.seed}")` : "off"}` +
       (busy ? `, busy: ${JSON.stringify(busy)}` : ""),
   );

@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 const MINUTES = 5;
 /**
  * Intro points retire after 20–40 introductions. A request every 2 s goes to one of the 3–6
- * intro points of the frontend descriptor, so one lives about 1–4 minutes here (a tor service's
+ * intro points of the frontend descriptor, so one lives about 2–8 minutes here (a tor service's
  * lives for 16,384–32,768 introductions), and the balancer follows a retirement within
  * busy-fetch-interval (30 s) plus a fetch and a publish. With 10–20, that lag was up to half a
  * lifetime: in the full CI at commit 4529990, 6 requests failed at two moments when no listed
