@@ -613,10 +613,16 @@ Deno.test({
         : { done: false, state: keys === undefined ? "a fetch failed" : "the victim not in them" };
     }, { timeoutMs: 60_000, intervalMs: 1_000 });
     assert.ok([...before].some((k) => publishedBefore.has(k)), "the victim is in the descriptors");
-    const groupsBefore = await groupDescriptors(balancer);
-    const victimGroup = [...groupsBefore?.entries() ?? []]
-      .find(([, g]) => [...before].some((k) => g.keys.has(k)))?.[0];
-    assert.ok(victimGroup !== undefined, "the victim's descriptor group");
+    // Which of the distinct descriptors carries the victim (its group stays the same when it
+    // returns with as many intro points).
+    const victimGroup = await waitFor("the victim's descriptor group on the HSDirs", async () => {
+      const groups = await groupDescriptors(balancer);
+      const group = [...groups?.entries() ?? []]
+        .find(([, g]) => [...before].some((k) => g.keys.has(k)))?.[0];
+      return group !== undefined
+        ? { done: true, value: group }
+        : { done: false, state: groups === undefined ? "a fetch failed" : "not found" };
+    }, { timeoutMs: 60_000, intervalMs: 1_000 });
     // Killed like a crash. The bound: two check intervals plus one publish.
     const victimTag = victim.onionAddress.slice(0, 56);
     let from = daemon.lines.length;
