@@ -513,8 +513,10 @@ async function hsDirPerGroup(
   return { hsDirs: [...byGroup.values()], period: slot.timePeriod, counts };
 }
 
+/** intro-points-per-instance in the 12-backend cases. */
+const PER_INSTANCE = 2;
 /** The config of the 12-backend cases: 2 intro points per backend, fast health checks. */
-const TWELVE = `${FAST_HEALTH}intro-points-per-instance: 2\n`;
+const TWELVE = `${FAST_HEALTH}intro-points-per-instance: ${PER_INSTANCE}\n`;
 
 /**
  * All 12 backends of the deployment running, usable and published in two distinct
@@ -681,12 +683,22 @@ Deno.test({
         if (fresh.some((k) => [...groups.values()].some((g) => g.keys.has(k)))) {
           return { done: true, value: { at, served: true } };
         }
+        // Its candidates: the first intro-points-per-instance of its descriptor (none of them
+        // was published before: chooseIntroPoints).
+        const candidates = [...await held()].slice(0, PER_INSTANCE).filter((k) => !before.has(k));
         const taken = groups.get(victimGroup)?.relays;
-        const own = fresh.length > 0 ? await backendIntroRelays(balancer, victim, fresh) : [];
-        return taken !== undefined && own !== undefined && own.length > 0 &&
-            own.every((r) => taken.has(r))
-          ? { done: true, value: { at, served: false } }
-          : { done: false, state: "not served yet" };
+        const own = candidates.length > 0
+          ? await backendIntroRelays(balancer, victim, candidates)
+          : [];
+        if (taken === undefined || own === undefined || own.length === 0) {
+          return { done: false, state: "not served; its own descriptor not read yet" };
+        }
+        const busy = own.filter((r) => taken.has(r)).length;
+        return busy === own.length ? { done: true, value: { at, served: false } } : {
+          done: false,
+          state: `not served, though ${own.length - busy} of its ${own.length} candidate ` +
+            `intro points' relays are free in its descriptor (group ${victimGroup})`,
+        };
       },
       { timeoutMs: 60_000, intervalMs: 250 },
     );
