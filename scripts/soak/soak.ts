@@ -86,8 +86,7 @@ async function main(o: Options): Promise<void> {
   const busy = busyParams(o.busy);
   say(
     `soak in ${dir}: ${minutes} min, ${nBackends} backends, ${nRelays} relays, ` +
-      `${periodMinutes}-minute periods, ` +
-      `faults ${o.faults ? `on (seed "${o.seed}")` : "off"}` +
+      `${periodMinutes}-minute periods, faults ${o.faults ? `on (seed "${o.seed}")` : "off"}` +
       (busy ? `, busy: ${JSON.stringify(busy)}` : ""),
   );
   const net = await startNetwork(dir, {

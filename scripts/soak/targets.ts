@@ -14,10 +14,10 @@
  *   every intro point in it is one a backend serves (a backend killed in the last `graceMs`
  *   still counts: the health checks need that long; so does an intro point open when a relay
  *   was restarted in the last `graceMs`, which may have been on that relay: the backend
- *   replaces it and republishes); a missing copy
- *   on an HSDir the schedule restarted in the last 10 minutes is reported, not failed: its cache
- *   is empty until the next upload, which comes when the intro points change (in a soak, every
- *   few minutes) or at the republish interval, as with a tor service;
+ *   replaces it and republishes); a missing copy on an HSDir the schedule restarted in the last
+ *   10 minutes is reported, not failed: its cache is empty until the next upload, which comes
+ *   when the intro points change (in a soak, every few minutes) or at the republish interval,
+ *   as with a tor service;
  * - with a busy-service load (`busy`): the load retired intro points of live backends, and an
  *   intro point a live backend listed in the last `busy.retiredGraceMs` still counts as served
  *   in the copies (the balancer fetches a backend that changed its intro points every

@@ -21,6 +21,7 @@ import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
 import { TimePeriod } from "../../src/time/mod.ts";
 import { type BackendTor, fetchOnion, restartNode, stopNode } from "../../scripts/testnet/mod.ts";
 import { waitFor } from "../../scripts/testnet/wait.ts";
+import { periodsAround } from "../../scripts/bench/follow_scenario.ts";
 import {
   allBackends,
   newnym,
@@ -449,19 +450,14 @@ async function frontendIntroKeys(
 async function groupDescriptors(
   balancer: SharedBalancer,
 ): Promise<Map<number, { keys: Set<string>; relays: Set<string> }> | undefined> {
-  const status = await balancer.daemon.status();
-  const slot = currentSlot(status);
-  if (slot === undefined) return undefined;
-  const byGroup = new Map<number, string>();
-  for (const h of slot.hsDirs) {
-    if (!byGroup.has(h.descriptor)) byGroup.set(h.descriptor, h.fingerprint);
-  }
+  const { groups, hsDirs, period } = await hsDirPerGroup(balancer);
+  if (hsDirs.length === 0) return undefined;
   const out = new Map<number, { keys: Set<string>; relays: Set<string> }>();
-  for (const [group, hsDir] of byGroup) {
+  for (const [i, hsDir] of hsDirs.entries()) {
     const relays = new Set<string>();
-    const keys = await frontendIntroKeys(balancer, [hsDir], slot.timePeriod, relays);
+    const keys = await frontendIntroKeys(balancer, [hsDir], period, relays);
     if (keys === undefined) return undefined;
-    out.set(group, { keys, relays });
+    out.set(groups[i]!, { keys, relays });
   }
   return out;
 }
@@ -481,14 +477,11 @@ async function backendIntroRelays(
   );
   const got = result?.outcomes.find((o) => o.ok);
   if (got === undefined || !got.ok) return undefined;
-  const period = TimePeriod.containing(Math.floor(Date.now() / 1000), {
-    lengthMinutes: PERIOD_MINUTES,
-    rotationOffsetSeconds: PERIOD_MINUTES * 30,
-  });
+  const now = new Date();
   const desc = await decodeHsDesc(got.descriptor, {
     identity: parseOnionAddress(address),
-    periods: [period, period.next(), period.previous()],
-    now: new Date(),
+    periods: periodsAround(now, PERIOD_MINUTES),
+    now,
   }).catch(() => undefined);
   const byKey = new Map(desc?.inner.introPoints.map((p) => [p.authKey.toString(), relayOf(p)]));
   const relays = keys.map((k) => byKey.get(k));
@@ -501,16 +494,21 @@ async function backendIntroRelays(
  */
 async function hsDirPerGroup(
   balancer: SharedBalancer,
-): Promise<{ hsDirs: string[]; period: number; counts: number[] }> {
+): Promise<{ groups: number[]; hsDirs: string[]; period: number; counts: number[] }> {
   const status = await balancer.daemon.status();
   const slot = currentSlot(status);
-  if (slot === undefined) return { hsDirs: [], period: 0, counts: [] };
+  if (slot === undefined) return { groups: [], hsDirs: [], period: 0, counts: [] };
   const byGroup = new Map<number, string>();
   for (const h of slot.hsDirs) {
     if (!byGroup.has(h.descriptor)) byGroup.set(h.descriptor, h.fingerprint);
   }
   const counts = slot.introPoints.map((n, i) => n + (slot.introPointsSameRelay[i] ?? 0));
-  return { hsDirs: [...byGroup.values()], period: slot.timePeriod, counts };
+  return {
+    groups: [...byGroup.keys()],
+    hsDirs: [...byGroup.values()],
+    period: slot.timePeriod,
+    counts,
+  };
 }
 
 /** intro-points-per-instance in the 12-backend cases. */
@@ -676,7 +674,8 @@ Deno.test({
     const backAfter = await waitFor(
       "the HSDirs to serve the restarted backend's new intro points",
       async () => {
-        const fresh = [...await held()].filter((k) => !before.has(k));
+        const heldNow = [...await held()];
+        const fresh = heldNow.filter((k) => !before.has(k));
         const groups = await groupDescriptors(balancer);
         const at = (Date.now() - restartedAt) / 1000;
         if (groups === undefined) return { done: false, state: "a fetch failed" };
@@ -685,7 +684,7 @@ Deno.test({
         }
         // Its candidates: the first intro-points-per-instance of its descriptor (none of them
         // was published before: chooseIntroPoints).
-        const candidates = [...await held()].slice(0, PER_INSTANCE).filter((k) => !before.has(k));
+        const candidates = heldNow.slice(0, PER_INSTANCE).filter((k) => !before.has(k));
         const taken = groups.get(victimGroup)?.relays;
         const own = candidates.length > 0
           ? await backendIntroRelays(balancer, victim, candidates)
