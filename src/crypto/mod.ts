@@ -1,8 +1,8 @@
 /**
  * Cryptographic primitives used by the project, like arti's tor-llcrypto:
  * SHA3-256 (`H`), SHAKE-256 (`KDF`), SHA-512, HMAC-SHA256, ed25519 with
- * expanded secret keys, X25519, AES-256-CTR, the revision-counter OPE, and
- * injectable randomness.
+ * expanded secret keys, X25519, AES-256-CTR, the revision-counter OPE,
+ * encrypted PKCS#8 (PBES2, through `node:crypto`), and injectable randomness.
  *
  * Role: the only way into `npm:@noble/*` (through `_noble.ts`). Pure functions
  * on bytes; nominal key types live in `src/keys/`.
@@ -39,3 +39,11 @@ export { x25519PublicKey, x25519SharedSecret } from "./x25519.ts";
 export { aes256Ctr } from "./aes_ctr.ts";
 export { OPE_INPUT_MAX, OPE_SAFETY_MAX, opeEncrypt } from "./ope.ts";
 export { constantTimeEqual, randomUnit, type Rng, seededRng, systemRng } from "./random.ts";
+export {
+  decryptEd25519Pkcs8Pem,
+  encryptEd25519Pkcs8Pem,
+  PKCS8_READABLE_ENCRYPTION,
+  Pkcs8Error,
+  type Pkcs8ErrorKind,
+  type Pkcs8ErrorOptions,
+} from "./pkcs8.ts";

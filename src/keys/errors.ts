@@ -24,8 +24,15 @@ export type KeyErrorKind =
   | "InvalidKey"
   /** A key file of a known format with malformed content (header, armor, DER, base64). */
   | "BadKeyFile"
-  /** A key file in a format we recognise but do not accept (encrypted PEM, public-key file, RSA). */
+  /**
+   * A key file in a format we recognise but do not accept (public-key file, RSA, an
+   * encryption scheme we cannot read).
+   */
   | "UnsupportedKeyFile"
+  /** An encrypted key file (`ENCRYPTED PRIVATE KEY`) read without a passphrase. */
+  | "PassphraseRequired"
+  /** An encrypted key file that the passphrase given does not decrypt (or whose encryption OpenSSL cannot read). */
+  | "WrongPassphrase"
   /** A key file in no format we recognise. */
   | "UnknownKeyFormat"
   /** A key file that cannot be read (missing, no permission); the cause says why. */

@@ -14,14 +14,15 @@
  * error is the one the user sees. Errors name the file and never contain key
  * material. Secret files are written with mode 0600 and, unless asked,
  * never overwrite an existing file; a key file that group or others may
- * access is refused, unread.
+ * access is refused, unread. A PEM key may be encrypted (`ENCRYPTED PRIVATE
+ * KEY`); its passphrase comes from the caller as bytes (see `passphrase.ts`).
  *
  * @module
  */
 
 import { KeyError } from "./errors.ts";
 import type { HsIdKeypair } from "./identity.ts";
-import { decodePkcs8Pem, encodePkcs8Pem } from "./pem.ts";
+import { decodePkcs8Pem, encodeEncryptedPkcs8Pem, encodePkcs8Pem, isEncryptedPem } from "./pem.ts";
 import { readSecretFile, SecretFileError } from "./secret_file.ts";
 import {
   decodeTorSecretKeyFile,
@@ -40,12 +41,38 @@ export interface LoadedIdentityKey {
   readonly keypair: HsIdKeypair;
   /** The format recognised from the content. */
   readonly format: IdentityKeyFormat;
+  /**
+   * Whether the file was an encrypted PEM key (`ENCRYPTED PRIVATE KEY`). The
+   * loaders always set it; it is optional only so that values built by hand
+   * (tests, `src/deploy/` inputs) need not say, and absent means false.
+   */
+  readonly encrypted?: boolean;
+}
+
+/** Options of {@link decodeIdentityKey}. */
+export interface DecodeIdentityKeyOptions {
+  /** The path, for error messages. */
+  file?: string;
+  /** The passphrase of an encrypted PEM key (not modified); unused for other keys. */
+  passphrase?: Uint8Array;
+}
+
+/** Options of {@link loadIdentityKey}. */
+export interface LoadIdentityKeyOptions {
+  /** The passphrase of an encrypted PEM key (not modified); unused for other keys. */
+  passphrase?: Uint8Array;
 }
 
 /** Options of the writers. */
 export interface WriteKeyOptions {
   /** Replace an existing file (default false: refuse, so no key is lost by accident). */
   overwrite?: boolean;
+  /**
+   * For {@link writeIdentityKeyPem}: encrypt the key with this passphrase
+   * (`ENCRYPTED PRIVATE KEY`, PBES2 AES-256-CBC); not modified. Ignored by
+   * {@link writeTorKeyFiles}: tor's key files cannot be encrypted.
+   */
+  passphrase?: Uint8Array;
 }
 
 /** The file names tor uses in a `HiddenServiceDir`. */
@@ -63,20 +90,27 @@ const encoder = new TextEncoder();
  *
  * @param bytes The file content.
  * @param options.file The path, for error messages.
+ * @param options.passphrase The passphrase of an encrypted PEM key.
  * @throws {KeyError} `UnknownKeyFormat` when neither; `UnsupportedKeyFile`
- *   for tor's public-key file or an onion address; otherwise the decoder's error.
+ *   for tor's public-key file or an onion address; `PassphraseRequired` or
+ *   `WrongPassphrase` for an encrypted PEM key; otherwise the decoder's error.
  */
 export function decodeIdentityKey(
   bytes: Uint8Array,
-  options: { file?: string } = {},
+  options: DecodeIdentityKeyOptions = {},
 ): LoadedIdentityKey {
   const subject = options.file === undefined ? "identity key" : `key file "${options.file}"`;
   const start = new TextDecoder("latin1").decode(bytes.subarray(0, 64)).trimStart();
   if (start.startsWith("-----BEGIN ")) {
-    return { keypair: decodePkcs8Pem(bytes, options), format: "pem" };
+    const keypair = decodePkcs8Pem(bytes, options);
+    return { keypair, format: "pem", encrypted: isEncryptedPem(bytes) };
   }
   if (hasTorKeyHeader(bytes, "secret")) {
-    return { keypair: decodeTorSecretKeyFile(bytes, options), format: "tor" };
+    return {
+      keypair: decodeTorSecretKeyFile(bytes, { file: options.file }),
+      format: "tor",
+      encrypted: false,
+    };
   }
   if (hasTorKeyHeader(bytes, "public")) {
     throw new KeyError(
@@ -107,15 +141,21 @@ export function decodeIdentityKey(
  * file, so it is the file actually read (after symlinks) that counts. Where the
  * platform has no Unix modes (`mode` is null, Windows) there is nothing to check.
  *
+ * @param path The key file.
+ * @param options.passphrase The passphrase, if the file may be an encrypted PEM key.
  * @throws {KeyError} `InsecurePermissions` when group or others may access the
  *   file (the message names the file and the `chmod` that fixes it),
  *   `Unreadable` when the file cannot be read (the cause says why), or any
- *   error of {@link decodeIdentityKey}.
+ *   error of {@link decodeIdentityKey} (`PassphraseRequired` for an encrypted
+ *   key without a passphrase, `WrongPassphrase`).
  */
-export async function loadIdentityKey(path: string): Promise<LoadedIdentityKey> {
+export async function loadIdentityKey(
+  path: string,
+  options: LoadIdentityKeyOptions = {},
+): Promise<LoadedIdentityKey> {
   const bytes = await readKeyFile(path);
   try {
-    return decodeIdentityKey(bytes, { file: path });
+    return decodeIdentityKey(bytes, { file: path, passphrase: options.passphrase });
   } finally {
     bytes.fill(0);
   }
@@ -140,9 +180,12 @@ async function readKeyFile(path: string): Promise<Uint8Array> {
 }
 
 /**
- * Writes a seed-based key as PKCS#8 PEM (what `onionbalance-config` writes), mode 0600.
+ * Writes a seed-based key as PKCS#8 PEM (what `onionbalance-config` writes),
+ * mode 0600; with `options.passphrase`, as an `ENCRYPTED PRIVATE KEY` (PBES2,
+ * PBKDF2-HMAC-SHA256, AES-256-CBC) that `openssl pkey -passin` also reads.
  *
  * @throws {TypeError} When the key has no seed (see `encodePkcs8Pem`).
+ * @throws {RangeError} When `options.passphrase` is empty.
  * @throws {Deno.errors.AlreadyExists} When the file exists and `overwrite` is not set.
  */
 export async function writeIdentityKeyPem(
@@ -150,7 +193,10 @@ export async function writeIdentityKeyPem(
   keypair: HsIdKeypair,
   options: WriteKeyOptions = {},
 ): Promise<void> {
-  await writeSecret(path, encoder.encode(encodePkcs8Pem(keypair)), options);
+  const pem = options.passphrase === undefined
+    ? encodePkcs8Pem(keypair)
+    : encodeEncryptedPkcs8Pem(keypair, options.passphrase);
+  await writeSecret(path, encoder.encode(pem), options);
 }
 
 /**

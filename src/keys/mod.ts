@@ -8,7 +8,8 @@
  * §6 [ONIONADDRESS], Appendix F [HIDSERVDIR-FORMAT].
  *
  * Role: secrets stay inside {@link HsIdKeypair} / {@link HsBlindIdKeypair},
- * which never print them. Only `key_file.ts` and `secret_file.ts` do file I/O.
+ * which never print them. Only `key_file.ts`, `secret_file.ts` and
+ * `passphrase.ts` (passphrase files, systemd credentials) do file I/O.
  *
  * @example
  * ```ts
@@ -49,6 +50,7 @@ export {
   TOR_SECRET_KEY_HEADER,
 } from "./tor_key_file.ts";
 export { decodePkcs8Pem, encodePkcs8Pem, PKCS8_ED25519_PREFIX } from "./pem.ts";
+export { encodeEncryptedPkcs8Pem, isEncryptedPem, type PemKeyOptions } from "./pem.ts";
 export {
   decodeIdentityKey,
   type IdentityKeyFormat,
@@ -59,6 +61,15 @@ export {
   type WriteKeyOptions,
   writeTorKeyFiles,
 } from "./key_file.ts";
+export { type DecodeIdentityKeyOptions, type LoadIdentityKeyOptions } from "./key_file.ts";
+export {
+  credentialPassphrase,
+  DEFAULT_CREDENTIAL_NAME,
+  PassphraseError,
+  type PassphraseErrorKind,
+  type PassphraseErrorOptions,
+  readPassphraseFile,
+} from "./passphrase.ts";
 export { readSecretFile, SecretFileError } from "./secret_file.ts";
 export {
   obRevisionCounter,

@@ -7,6 +7,7 @@ import {
   encodeOnionAddress,
   encodeTorPublicKeyFile,
   HsIdKeypair,
+  isEncryptedPem,
   KeyError,
   loadIdentityKey,
   TOR_KEY_FILE_NAMES,
@@ -210,6 +211,80 @@ Deno.test({
       await assert.rejects(loadIdentityKey(path), (e: unknown) => {
         assert.ok(e instanceof KeyError && e.kind === "InsecurePermissions");
         assert.match(e.message, /is accessible by group or others \(mode 0620\)/);
+        return true;
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "writeIdentityKeyPem() with a passphrase writes an encrypted 0600 file that loads back",
+  permissions: TMP,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ob-keys-" });
+    try {
+      const keypair = HsIdKeypair.generate(seededRng("encrypted-key-file"));
+      const passphrase = new TextEncoder().encode("key file test passphrase");
+      const path = `${dir}/frontend.key`;
+      await writeIdentityKeyPem(path, keypair, { passphrase });
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+      assert.ok(isEncryptedPem(await Deno.readFile(path)));
+      // The passphrase is not consumed.
+      assert.equal(new TextDecoder().decode(passphrase), "key file test passphrase");
+      const loaded = await loadIdentityKey(path, { passphrase });
+      assert.equal(loaded.format, "pem");
+      assert.equal(loaded.encrypted, true);
+      assert.ok(loaded.keypair.public.equals(keypair.public));
+      assert.deepEqual(loaded.keypair.seed(), keypair.seed());
+      // An explicit overwrite with a passphrase keeps 0600.
+      await Deno.chmod(path, 0o644);
+      await writeIdentityKeyPem(path, keypair, { overwrite: true, passphrase });
+      assert.equal((await Deno.stat(path)).mode! & 0o777, 0o600);
+      // Unencrypted PEM and tor's format say they are not encrypted.
+      await writeIdentityKeyPem(`${dir}/plain.key`, keypair);
+      assert.equal((await loadIdentityKey(`${dir}/plain.key`, { passphrase })).encrypted, false);
+      await writeTorKeyFiles(dir, keypair);
+      const tor = await loadIdentityKey(`${dir}/${TOR_KEY_FILE_NAMES.secret}`, { passphrase });
+      assert.equal(tor.encrypted, false);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "loadIdentityKey() asks for a passphrase or refuses a wrong one, naming the file",
+  permissions: TMP,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "ob-keys-" });
+    try {
+      const passphrase = new TextEncoder().encode("key file test passphrase");
+      const path = `${dir}/frontend.key`;
+      await writeIdentityKeyPem(path, HsIdKeypair.generate(seededRng("wrong")), { passphrase });
+      await assert.rejects(loadIdentityKey(path), (e: unknown) => {
+        assert.ok(e instanceof KeyError);
+        assert.equal(e.kind, "PassphraseRequired");
+        assert.equal(e.file, path);
+        assert.ok(e.message.startsWith(`Cannot read key file "${path}": it is encrypted; `));
+        return true;
+      });
+      const wrong = new TextEncoder().encode("a wrong secret");
+      await assert.rejects(loadIdentityKey(path, { passphrase: wrong }), (e: unknown) => {
+        assert.ok(e instanceof KeyError);
+        assert.equal(e.kind, "WrongPassphrase");
+        assert.equal(e.file, path);
+        assert.ok(e.message.startsWith(`Cannot read key file "${path}": wrong passphrase, or `));
+        assert.ok(!e.message.includes("a wrong secret") && !e.message.includes("key file test"));
+        return true;
+      });
+      // decodeIdentityKey() takes the passphrase too.
+      const bytes = await Deno.readFile(path);
+      const decoded = decodeIdentityKey(bytes, { file: "k", passphrase });
+      assert.equal(decoded.encrypted, true);
+      assert.throws(() => decodeIdentityKey(bytes, { file: "k" }), (e: unknown) => {
+        assert.ok(e instanceof KeyError && e.kind === "PassphraseRequired" && e.file === "k");
         return true;
       });
     } finally {

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { concat, fromHex, toBase64, toHex } from "../../src/bytes/mod.ts";
 import {
   decodePkcs8Pem,
   decodeTorSecretKeyFile,
+  encodeEncryptedPkcs8Pem,
   encodeOnionAddress,
   encodePkcs8Pem,
   HsIdKeypair,
+  isEncryptedPem,
   KeyError,
   type KeyErrorKind,
   PKCS8_ED25519_PREFIX,
@@ -67,8 +70,8 @@ Deno.test("decodePkcs8Pem() refuses other keys and says which", () => {
   const opts = { file: "ob.key" };
   assertKeyError(
     () => decodePkcs8Pem(pem(der, "ENCRYPTED PRIVATE KEY"), opts),
-    "UnsupportedKeyFile",
-    /^Cannot read key file "ob.key": encrypted PEM keys are not supported/,
+    "PassphraseRequired",
+    /^Cannot read key file "ob.key": it is encrypted; give its passphrase/,
   );
   assertKeyError(
     () => decodePkcs8Pem(pem(der, "RSA PRIVATE KEY"), opts),
@@ -150,4 +153,104 @@ vectorTest("encodePkcs8Pem() refuses a key that has no seed", async () => {
     await readBinaryVector("onionbalance/hs_ed25519_secret_key"),
   );
   assert.throws(() => encodePkcs8Pem(torKey), TypeError);
+});
+
+const PASSPHRASE = new TextEncoder().encode("pem test passphrase");
+
+Deno.test("encodeEncryptedPkcs8Pem() writes a key that decodePkcs8Pem() reads with its passphrase", () => {
+  const keypair = HsIdKeypair.fromSeed(SEED01);
+  const text = encodeEncryptedPkcs8Pem(keypair, PASSPHRASE);
+  assert.ok(text.startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"));
+  assert.ok(isEncryptedPem(text));
+  const back = decodePkcs8Pem(text, { file: "ob.key", passphrase: PASSPHRASE });
+  assert.ok(back.public.equals(keypair.public));
+  assert.deepEqual(back.seed(), SEED01);
+  // CRLF line ends, as bytes.
+  const crlf = new TextEncoder().encode(text.replaceAll("\n", "\r\n"));
+  assert.ok(decodePkcs8Pem(crlf, { passphrase: PASSPHRASE }).public.equals(keypair.public));
+  // A passphrase given for an unencrypted key is not needed and not used.
+  const plain = encodePkcs8Pem(keypair);
+  assert.ok(decodePkcs8Pem(plain, { passphrase: PASSPHRASE }).public.equals(keypair.public));
+  assert.equal(isEncryptedPem(plain), false);
+});
+
+Deno.test("decodePkcs8Pem() asks for the passphrase of an encrypted key, naming the file", () => {
+  const text = encodeEncryptedPkcs8Pem(HsIdKeypair.fromSeed(SEED01), PASSPHRASE);
+  assertKeyError(
+    () => decodePkcs8Pem(text, { file: "/etc/onionbalance/key.pem" }),
+    "PassphraseRequired",
+    /^Cannot read key file "\/etc\/onionbalance\/key.pem": it is encrypted; give its passphrase \(.*--passphrase-file/,
+  );
+  assertKeyError(() => decodePkcs8Pem(text), "PassphraseRequired", /^Cannot read PEM key: /);
+});
+
+Deno.test("decodePkcs8Pem() refuses a wrong passphrase, naming the file and not the passphrase", () => {
+  const text = encodeEncryptedPkcs8Pem(HsIdKeypair.fromSeed(SEED01), PASSPHRASE);
+  const wrong = new TextEncoder().encode("not the pem test passphrase");
+  assert.throws(() => decodePkcs8Pem(text, { file: "ob.key", passphrase: wrong }), (e: unknown) => {
+    assert.ok(e instanceof KeyError);
+    assert.equal(e.kind, "WrongPassphrase");
+    assert.equal(e.file, "ob.key");
+    assert.equal(
+      e.message,
+      'Cannot read key file "ob.key": wrong passphrase, or an encryption this program cannot ' +
+        "read (PBES2 with PBKDF2-HMAC-SHA256/512 or scrypt, AES-CBC)",
+    );
+    assert.ok(!e.message.includes("pem test"), "the message holds no passphrase");
+    return true;
+  });
+});
+
+Deno.test("decodePkcs8Pem() refuses an encrypted key of another algorithm or broken inside", () => {
+  // An encrypted X25519 key, made by node:crypto (OpenSSL) as the test oracle.
+  const x25519 = generateKeyPairSync("x25519").privateKey.export({
+    type: "pkcs8",
+    format: "pem",
+    cipher: "aes-256-cbc",
+    passphrase: "pem test passphrase",
+  });
+  assertKeyError(
+    () => decodePkcs8Pem(String(x25519), { file: "x.pem", passphrase: PASSPHRASE }),
+    "UnsupportedKeyFile",
+    /^Cannot read key file "x.pem": an encrypted X25519 key, expected an Ed25519 key$/,
+  );
+  // Well armored, but not an EncryptedPrivateKeyInfo.
+  assertKeyError(
+    () =>
+      decodePkcs8Pem(pem(new Uint8Array([1, 2, 3]), "ENCRYPTED PRIVATE KEY"), {
+        passphrase: PASSPHRASE,
+      }),
+    "BadKeyFile",
+    /not a PKCS#8 EncryptedPrivateKeyInfo/,
+  );
+  const text = encodeEncryptedPkcs8Pem(HsIdKeypair.fromSeed(SEED01), PASSPHRASE);
+  assertKeyError(
+    () => decodePkcs8Pem(text.replace("-----END ENCRYPTED PRIVATE KEY-----", "")),
+    "BadKeyFile",
+    /no "-----END ENCRYPTED PRIVATE KEY-----" line/,
+  );
+});
+
+Deno.test("isEncryptedPem() looks at the first line only", () => {
+  const begin = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
+  assert.ok(isEncryptedPem(`${begin}\nAAAA\n`));
+  assert.ok(isEncryptedPem(`\r\n \t${begin}\r\nAAAA\r\n`));
+  assert.ok(isEncryptedPem(new TextEncoder().encode(`\n${begin}\n`)));
+  assert.ok(isEncryptedPem(begin));
+  assert.equal(isEncryptedPem(`${begin}X\n`), false);
+  assert.equal(isEncryptedPem(`x\n${begin}\n`), false);
+  assert.equal(isEncryptedPem("-----BEGIN PRIVATE KEY-----\n"), false);
+  assert.equal(isEncryptedPem(new Uint8Array(0)), false);
+  assert.equal(isEncryptedPem(""), false);
+});
+
+vectorTest("encodeEncryptedPkcs8Pem() refuses a key that has no seed", async () => {
+  const torKey = decodeTorSecretKeyFile(
+    await readBinaryVector("onionbalance/hs_ed25519_secret_key"),
+  );
+  assert.throws(() => encodeEncryptedPkcs8Pem(torKey, PASSPHRASE), TypeError);
+  assert.throws(
+    () => encodeEncryptedPkcs8Pem(HsIdKeypair.fromSeed(SEED01), new Uint8Array(0)),
+    RangeError,
+  );
 });
