@@ -22,6 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["keys"],
   ["cert"],
   ["netdoc"],
+  ["custody"],
   ["hashring"],
   ["control", "socks"],
   ["config"],

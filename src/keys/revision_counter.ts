@@ -102,9 +102,11 @@ export interface ObRevisionCounterOptions {
 
 /**
  * OnionBalance's OPE key `K = H("rev-counter-generation" | S)`, with `S` the
- * seed when the keypair has one, else the 64-byte expanded secret.
+ * seed when the keypair has one, else the 64-byte expanded secret. A hash of
+ * the secret: it reveals nothing of it, so an offline key bundle carries it
+ * in place of the identity key (the counters stay those of the key).
  */
-function obOpeKey(identity: HsIdKeypair): Uint8Array {
+export function obRevisionKey(identity: HsIdKeypair): Uint8Array {
   const secret = identity.seed() ?? identity.expandedSecret();
   const key = sha3("rev-counter-generation", secret);
   secret.fill(0);
@@ -113,7 +115,8 @@ function obOpeKey(identity: HsIdKeypair): Uint8Array {
 
 /**
  * The revision counter OnionBalance 0.2.x would put in a descriptor for this
- * key at `now`.
+ * key at `now`. `identity` is the identity keypair or its
+ * {@link obRevisionKey} (32 bytes).
  *
  * @throws {RangeError} When `now − srvRunStart` exceeds the OPE safety bound
  *   (about 48 days: a clock or consensus far off).
@@ -129,14 +132,15 @@ function obOpeKey(identity: HsIdKeypair): Uint8Array {
  * ```
  */
 export async function obRevisionCounter(
-  identity: HsIdKeypair,
+  identity: HsIdKeypair | Uint8Array,
   options: ObRevisionCounterOptions,
 ): Promise<RevisionCounter> {
   // now = int(datetime_to_unix(utcnow())); seconds_since_srv_start = now − srv_start + 1
   const seconds = Math.floor(options.now) - Math.floor(options.srvRunStart) + 1;
   // sum over zip(words, range(seconds)): empty when seconds ≤ 0
   if (seconds <= 0) return RevisionCounter.from(0);
-  const key = obOpeKey(identity);
+  const key = identity instanceof Uint8Array ? identity.slice() : obRevisionKey(identity);
+  if (key.length !== 32) throw new RangeError("Cannot use revision key: not 32 bytes");
   try {
     return RevisionCounter.from(await opeEncrypt(key, seconds));
   } finally {

@@ -32,13 +32,14 @@
  * @module
  */
 
-import { CertType, signEd25519Cert } from "../../cert/mod.ts";
+import { CertType, type Ed25519Cert, Ed25519Identity, signEd25519Cert } from "../../cert/mod.ts";
 import type { Rng } from "../../crypto/mod.ts";
 import {
   blindKeypair,
+  blindPublicKey,
   type HsBlindIdKey,
-  type HsBlindIdKeypair,
-  type HsIdKeypair,
+  type HsIdKey,
+  HsIdKeypair,
   RevisionCounter,
   type Subcredential,
   subcredential,
@@ -66,10 +67,26 @@ const CERT_LIFETIME_SECONDS = 54 * 3600;
 /** `HS_DESC_AUTH_CLIENT_MULTIPLE`. */
 const AUTH_CLIENT_MULTIPLE = 16;
 
+/**
+ * The identity side of a descriptor kept offline (rend-spec-v3 §1.7 "Keeping
+ * crypto keys offline"): the identity public key and a type-08 certificate of
+ * the descriptor signing key, made ahead of time with the period's blinded key
+ * on another machine.
+ */
+export interface OfflineIdentity {
+  /** `KP_hs_id`. */
+  readonly public: HsIdKey;
+  /** `KP_hs_desc_sign` certified by `KP_hs_blind_id` of the descriptor's period. */
+  readonly signingKeyCert: Ed25519Cert;
+}
+
 /** What goes into a descriptor. */
 export interface HsDescBuildInput {
-  /** The frontend's identity keypair (`KS_hs_id`). */
-  identity: HsIdKeypair;
+  /**
+   * The frontend's identity keypair (`KS_hs_id`), or an {@link OfflineIdentity}
+   * (then `signingKey` or `certCache` must hold the certified signing key).
+   */
+  identity: HsIdKeypair | OfflineIdentity;
   /** The time period the descriptor is for. */
   period: TimePeriod;
   /** `revision-counter`, e.g. from `obRevisionCounter()` (a plain uint64 is accepted too). */
@@ -186,9 +203,10 @@ export async function buildHsDesc(
   const signingKey = input.signingKey ?? input.certCache?.signer ??
     HsDescSigningKeypair.generate(options.rng);
   const ephemeral = input.ephemeralKey ?? DescAuthEphemeralKeypair.generate(options.rng);
-  const blinded = blindKeypair(input.identity, input.period);
-  const subcred = subcredential(input.identity.public, blinded.public);
-  const keys = { blindedKey: blinded.public, subcredential: subcred, revisionCounter };
+  const blindedKey = blindPublicKey(input.identity.public, input.period);
+  const subcred = subcredential(input.identity.public, blindedKey);
+  const keys = { blindedKey, subcredential: subcred, revisionCounter };
+  const signingKeyCert = signingKeyCertFor(input, signingKey, blindedKey);
   const innerPlaintext = encodeSecondLayer(input, signingKey);
   const middlePlaintext = await encodeFirstLayer(innerPlaintext, ephemeral, keys, {
     input,
@@ -198,12 +216,12 @@ export async function buildHsDesc(
     input,
     options,
     signingKey,
-    blinded,
+    signingKeyCert,
   });
   return {
     text,
     signingKey: signingKey.public,
-    blindedKey: blinded.public,
+    blindedKey,
     subcredential: subcred,
     revisionCounter,
     innerPlaintext,
@@ -291,23 +309,15 @@ async function encodeOuterDocument(
     input: HsDescBuildInput;
     options: BuildHsDescOptions;
     signingKey: HsDescSigningKeypair;
-    blinded: HsBlindIdKeypair;
+    signingKeyCert: Ed25519Cert;
   },
 ): Promise<string> {
-  const { input, options, signingKey } = ctx;
+  const { input, options, signingKey, signingKeyCert } = ctx;
   const superencrypted = await encryptLayer(new TextEncoder().encode(middlePlaintext), {
     ...keys,
     layer: "middle",
     salt: options.rng(16),
   });
-  // The type-08 cert: KP_hs_desc_sign certified by KP_hs_blind_id, valid 54 h from now.
-  const signingKeyCert = signEd25519Cert({
-    certType: CertType.HS_DESC_SIGNING,
-    expirationHours: Math.ceil(
-      (Math.floor(input.now.getTime() / 1000) + CERT_LIFETIME_SECONDS) / 3600,
-    ),
-    certifiedKey: signingKey.public.toIdentity(),
-  }, ctx.blinded);
   const text = encodeHsDescOuter({
     lifetimeMinutes: input.lifetimeMinutes ?? 180,
     signingKeyCert,
@@ -319,6 +329,41 @@ async function encodeOuterDocument(
     throw new HsDescTooLargeError(text.length, maxSize, input.introPoints.length);
   }
   return text;
+}
+
+/**
+ * The type-08 cert: `KP_hs_desc_sign` certified by `KP_hs_blind_id`. Online, made now and
+ * valid 54 h (tor `HS_DESC_CERT_LIFETIME`); offline, the one made ahead of time, after
+ * checking that it certifies this signing key under this period's blinded key.
+ *
+ * @throws {RangeError} When an offline cert does not fit the signing key or the period.
+ */
+function signingKeyCertFor(
+  input: HsDescBuildInput,
+  signingKey: HsDescSigningKeypair,
+  blindedKey: HsBlindIdKey,
+): Ed25519Cert {
+  const identity = input.identity;
+  if (identity instanceof HsIdKeypair) {
+    return signEd25519Cert({
+      certType: CertType.HS_DESC_SIGNING,
+      expirationHours: Math.ceil(
+        (Math.floor(input.now.getTime() / 1000) + CERT_LIFETIME_SECONDS) / 3600,
+      ),
+      certifiedKey: signingKey.public.toIdentity(),
+    }, blindKeypair(identity, input.period));
+  }
+  const cert = identity.signingKeyCert;
+  if (
+    cert.certType !== CertType.HS_DESC_SIGNING ||
+    !cert.certifiedKey.equals(signingKey.public.toIdentity()) ||
+    !cert.signingKey.equals(Ed25519Identity.fromBytes(blindedKey.toBytes()))
+  ) {
+    throw new RangeError(
+      `Cannot build descriptor: the offline signing-key certificate is not for this signing key and ${input.period}`,
+    );
+  }
+  return cert;
 }
 
 /**

@@ -137,6 +137,7 @@ export {
   commonFlowControl,
   type HsDescBuildInput,
   type IntroPointSource,
+  type OfflineIdentity,
   type Shuffle,
   shuffleWithRng,
 } from "./build.ts";

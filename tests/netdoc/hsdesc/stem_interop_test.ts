@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { fromHex, toHex } from "../../../src/bytes/mod.ts";
 import { seededRng } from "../../../src/crypto/mod.ts";
+import { makeOfflineBundle } from "../../../src/custody/mod.ts";
 import { blindingFactor, encodeOnionAddress } from "../../../src/keys/mod.ts";
 import {
   buildHsDesc,
@@ -171,4 +172,27 @@ Deno.test("we decode a descriptor stem builds (its padding, no final newlines)",
     assert.ok(got.encKeyCert.certifiedKey.equals(want.encKeyCert.certifiedKey));
     assert.equal(got.authKeyCert.expirationHours, expirationHours);
   });
+});
+
+Deno.test("stem decrypts a descriptor built from an offline key bundle (rend-spec-v3 §1.7)", async () => {
+  const now = Math.floor(Date.now() / 1000);
+  const bundle = makeOfflineBundle(A12.identity, {
+    from: now,
+    periods: 2,
+    now,
+    rng: seededRng("stem offline"),
+  });
+  const signer = bundle.signerFor(bundle.first, new Date(now * 1000));
+  assert.ok(signer.ok);
+  const input: HsDescBuildInput = {
+    ...a12Input(),
+    identity: signer.identity,
+    signingKey: signer.signingKey,
+    period: bundle.first,
+    now: new Date(now * 1000),
+    ephemeralKey: undefined,
+  };
+  const built = await buildHsDesc(input, { rng: seededRng("stem offline build") });
+  assert.ok(built.signingKey.equals(signer.signingKey.public));
+  await assertStemReads(input, built);
 });
