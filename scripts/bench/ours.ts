@@ -203,7 +203,12 @@ async function cycle(
   const backends = backendsOf(addresses);
   await decodeBackends(input, view, backends);
   const service = new FrontendService(
-    { address: input.manifest.frontend.address, identity, backends, options: FRONTEND_OPTIONS },
+    {
+      address: input.manifest.frontend.address,
+      keys: { kind: "key", keypair: identity },
+      backends,
+      options: FRONTEND_OPTIONS,
+    },
     {
       post: poster.post,
       rng: systemRng,
@@ -480,7 +485,7 @@ export async function runShared(dir: string): Promise<SharedResult> {
   const services = shared.frontends.map((f, i) =>
     new FrontendService({
       address: f.address,
-      identity: keys[i]!,
+      keys: { kind: "key", keypair: keys[i]! },
       backends: Array.from(
         { length: shared.backendsPerFrontend },
         (_, j) => all[(shared.backendsPerFrontend * i + j) % all.length]!,

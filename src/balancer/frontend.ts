@@ -20,7 +20,7 @@
  * @module
  */
 
-import type { HsBlindIdKey, HsIdKeypair } from "../keys/mod.ts";
+import type { HsBlindIdKey, HsIdKey } from "../keys/mod.ts";
 import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
 import { errorMessage, type Logger } from "../log/mod.ts";
 import {
@@ -34,8 +34,15 @@ import {
   shuffleWithRng,
 } from "../netdoc/hsdesc/mod.ts";
 import { randomUnit, type Rng } from "../crypto/mod.ts";
-import type { Clock, DescriptorSlot, DescriptorTimes } from "../time/mod.ts";
+import type { Clock, DescriptorSlot, DescriptorTimes, TimePeriod } from "../time/mod.ts";
 import { type Backend, type IntroPointId, introPointId } from "./backend.ts";
+import {
+  type DescriptorSigner,
+  type FrontendKeys,
+  publicKeyOf,
+  revisionKeyOf,
+  signerFor,
+} from "./frontend_keys.ts";
 import type { NetworkView, Relay } from "./network.ts";
 import {
   type IntroPointOrigin,
@@ -64,7 +71,13 @@ export interface FrontendOptions {
   republishIntervalMs: number;
   /** Leave out backends whose state is older than this (ms). */
   staleAfterMs: number;
+  /** Warn this long before an offline key bundle runs out (ms; default 7 days). */
+  keysWarningMs?: number;
 }
+
+const DEFAULT_KEYS_WARNING_MS = 7 * 86_400_000;
+/** How often the warning that a bundle runs out is repeated (ms). */
+const KEYS_WARNING_REPEAT_MS = 6 * 3_600_000;
 
 /**
  * Why something other than its descriptor keeps a backend out of the
@@ -97,8 +110,8 @@ const KEPT_SIGNERS = 3;
 export class FrontendService {
   /** The frontend's address, 56 characters without `.onion`. */
   readonly address: string;
-  /** The frontend's identity key. */
-  readonly identity: HsIdKeypair;
+  /** `KP_hs_id`. */
+  readonly identity: HsIdKey;
   /** Its backends (shared objects: one backend may serve several frontends). */
   backends: Backend[];
   /** Settings. */
@@ -107,6 +120,12 @@ export class FrontendService {
   readonly published = new Map<DescriptorSlot, PublishedSlot>();
   /** Last publish attempt per slot (ms), for OnionBalance's status keys. */
   readonly lastAttemptAt = new Map<DescriptorSlot, number>();
+  /**
+   * Per slot, why its descriptor cannot be made now (an offline bundle that does not cover
+   * the slot's period); absent when it can.
+   */
+  readonly unpublishable = new Map<DescriptorSlot, { period: TimePeriod; reason: string }>();
+  #keys: FrontendKeys;
   readonly #deps: FrontendDeps;
   readonly #queue = new PerKeyQueue();
   readonly #lastCounter = new Map<string, bigint>();
@@ -119,16 +138,39 @@ export class FrontendService {
   readonly #signers = new Map<string, CertCache>();
   #building = false;
   #forcedReason: string | undefined;
+  #keysWarnedAt: number | undefined;
 
   constructor(
-    init: { address: string; identity: HsIdKeypair; backends: Backend[]; options: FrontendOptions },
+    init: { address: string; keys: FrontendKeys; backends: Backend[]; options: FrontendOptions },
     deps: FrontendDeps,
   ) {
     this.address = init.address;
-    this.identity = init.identity;
+    this.#keys = init.keys;
+    this.identity = publicKeyOf(init.keys);
     this.backends = init.backends;
     this.options = init.options;
     this.#deps = deps;
+  }
+
+  /** Where the descriptor keys come from. */
+  get keys(): FrontendKeys {
+    return this.#keys;
+  }
+
+  /**
+   * Replaces the keys (a reload with a renewed bundle) and republishes: a new bundle has
+   * other signing keys.
+   *
+   * @throws {RangeError} When the keys are for another address.
+   */
+  set keys(keys: FrontendKeys) {
+    if (!publicKeyOf(keys).equals(this.identity)) {
+      throw new RangeError(`Cannot replace the keys of ${this.address}.onion with another key`);
+    }
+    if (keys === this.#keys) return;
+    this.#keys = keys;
+    this.#signers.clear();
+    this.requestRepublish("the offline key bundle changed");
   }
 
   /** Republishes both descriptors at the next {@link maintain}, e.g. after tor restarted. */
@@ -160,6 +202,7 @@ export class FrontendService {
   async maintain(view: NetworkView, nowMs: number, leftOut = NONE_LEFT_OUT): Promise<void> {
     if (this.#building) return;
     this.#building = true;
+    this.#warnIfKeysRunOut(nowMs);
     try {
       const { usable } = this.usableBackends(nowMs, leftOut);
       const forced = this.#forcedReason;
@@ -178,7 +221,13 @@ export class FrontendService {
     forced: string | undefined,
   ): Promise<void> {
     const times = view.timeline.descriptor(slot);
-    const blinded = blindPublicKey(this.identity.public, times.period);
+    const signer = signerFor(this.#keys, times.period, new Date(nowMs));
+    if (!signer.ok) {
+      this.#cannotPublish(slot, times, signer.reason);
+      return;
+    }
+    this.unpublishable.delete(slot);
+    const blinded = blindPublicKey(this.identity, times.period);
     const hsDirs = view.responsible(blinded, times, "store");
     const previous = this.published.get(slot);
     const chosen = chooseIntroPoints(
@@ -199,7 +248,7 @@ export class FrontendService {
     const reason = forced ??
       publishReason(previous, { times, hsDirs, groupIds }, nowMs, this.options);
     if (reason !== undefined) {
-      const plan = { times, blinded, hsDirs, groups, groupIds, reason };
+      const plan = { times, blinded, hsDirs, groups, groupIds, reason, signer };
       await this.#publish(slot, plan, usable, view, nowMs);
     } else if (previous !== undefined) {
       this.#retryFailed(previous, nowMs);
@@ -215,6 +264,7 @@ export class FrontendService {
       groups: HsDescIntroPoint[][];
       groupIds: IntroPointId[][];
       reason: string;
+      signer: DescriptorSigner & { ok: true };
     },
     usable: Backend[],
     view: NetworkView,
@@ -254,14 +304,18 @@ export class FrontendService {
 
   /** Builds one descriptor per group, all under the period's one signing key. */
   async #buildGroups(
-    plan: { times: DescriptorTimes; groups: HsDescIntroPoint[][] },
+    plan: {
+      times: DescriptorTimes;
+      groups: HsDescIntroPoint[][];
+      signer: DescriptorSigner & { ok: true };
+    },
     counter: bigint,
     usable: Backend[],
     sources: ReadonlyMap<IntroPointId, IntroPointOrigin>,
     nowMs: number,
   ): Promise<{ text: string; introPoints: HsDescIntroPoint[]; sameRelay: number }[]> {
     const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));
-    const signer = this.#signerFor(plan.times);
+    const signer = this.#signerFor(plan.times, plan.signer);
     signer.nextRound();
     const built = [];
     for (const group of plan.groups) {
@@ -272,26 +326,34 @@ export class FrontendService {
         backendOf: (p) => sources.get(introPointId(p))?.backend ?? "",
         relayOf,
       });
-      const one = await this.#build(plan.times, counter, kept, flowControl, nowMs, signer);
+      const one = await this.#build(
+        { times: plan.times, identity: plan.signer.identity, counter, flowControl, signer },
+        kept,
+        nowMs,
+      );
       built.push({ ...one, sameRelay: sameRelay.length });
     }
     return built;
   }
 
   async #build(
-    times: DescriptorTimes,
-    counter: bigint,
+    how: {
+      times: DescriptorTimes;
+      identity: (DescriptorSigner & { ok: true })["identity"];
+      counter: bigint;
+      flowControl: ReturnType<typeof commonFlowControl>;
+      signer: CertCache;
+    },
     group: HsDescIntroPoint[],
-    flowControl: ReturnType<typeof commonFlowControl>,
     nowMs: number,
-    signer: CertCache,
   ): Promise<{ text: string; introPoints: HsDescIntroPoint[] }> {
+    const { times, counter, flowControl, signer } = how;
     let points = group;
     while (true) {
       try {
         const built = await buildHsDesc(
           {
-            identity: this.identity,
+            identity: how.identity,
             period: times.period,
             revisionCounter: counter,
             now: new Date(nowMs),
@@ -313,12 +375,17 @@ export class FrontendService {
     }
   }
 
-  /** The signing key (with its certificate cache) of `times.period`, made on first use. */
-  #signerFor(times: DescriptorTimes): CertCache {
+  /**
+   * The signing key (with its certificate cache) of `times.period`: the offline bundle's, or
+   * one drawn on first use.
+   */
+  #signerFor(times: DescriptorTimes, descriptorSigner: DescriptorSigner & { ok: true }): CertCache {
     const key = times.period.key;
     let signer = this.#signers.get(key);
     if (signer === undefined) {
-      signer = new CertCache(HsDescSigningKeypair.generate(this.#deps.rng));
+      signer = new CertCache(
+        descriptorSigner.signingKey ?? HsDescSigningKeypair.generate(this.#deps.rng),
+      );
       this.#signers.set(key, signer);
       // Periods come in order: the oldest entries are the ones no slot uses any more.
       for (const old of [...this.#signers.keys()].slice(0, -KEPT_SIGNERS)) {
@@ -331,14 +398,88 @@ export class FrontendService {
   /** OnionBalance's OPE counter, forced strictly above the last one used for this blinded key. */
   async #nextRevisionCounter(times: DescriptorTimes, nowMs: number): Promise<bigint> {
     const key = times.period.key;
-    const ope = (await obRevisionCounter(this.identity, {
+    const revisionKey = revisionKeyOf(this.#keys);
+    const ope = (await obRevisionCounter(revisionKey, {
       now: Math.floor(nowMs / 1000),
       srvRunStart: times.srvRunStart,
     })).toBigInt();
+    revisionKey.fill(0);
     const last = this.#lastCounter.get(key);
     const counter = last !== undefined && ope <= last ? last + 1n : ope;
     this.#lastCounter.set(key, counter);
     return counter;
+  }
+
+  /**
+   * The offline bundle's span and what is left of it at `nowMs`, or undefined for a key.
+   * `runningOut` is true within `keysWarningMs` of its end.
+   */
+  keysStatus(nowMs: number):
+    | {
+      file: string;
+      firstPeriod: number;
+      lastPeriod: number;
+      endsAt: number;
+      leftMs: number;
+      runningOut: boolean;
+    }
+    | undefined {
+    if (this.#keys.kind !== "offline") return undefined;
+    const bundle = this.#keys.bundle;
+    const leftMs = bundle.endsAt * 1000 - nowMs;
+    return {
+      file: this.#keys.path,
+      firstPeriod: bundle.firstPeriod,
+      lastPeriod: bundle.last.number,
+      endsAt: bundle.endsAt * 1000,
+      leftMs,
+      runningOut: leftMs < (this.options.keysWarningMs ?? DEFAULT_KEYS_WARNING_MS),
+    };
+  }
+
+  /** Warns (and repeats every 6 h) when the offline bundle runs out within the warning time. */
+  #warnIfKeysRunOut(nowMs: number): void {
+    const keys = this.keysStatus(nowMs);
+    if (keys === undefined || !keys.runningOut) {
+      this.#keysWarnedAt = undefined;
+      return;
+    }
+    if (this.#keysWarnedAt !== undefined && nowMs - this.#keysWarnedAt < KEYS_WARNING_REPEAT_MS) {
+      return;
+    }
+    this.#keysWarnedAt = nowMs;
+    const when = new Date(keys.endsAt).toISOString().slice(0, 16).replace("T", " ");
+    const left = keys.leftMs <= 0
+      ? "has run out"
+      : `runs out in ${formatDuration(keys.leftMs)}, at ${when} UTC`;
+    this.#deps.log.warning(
+      `The offline key bundle of ${this.address}.onion (${keys.file}) ${left}: its last period ` +
+        `is ${keys.lastPeriod}. Make a new one on the machine that holds the identity key ` +
+        `(onionbalance keys offline) and reload.`,
+    );
+  }
+
+  /**
+   * Records and logs (once per slot and period) that a slot's descriptor cannot be made. What
+   * was published before stays on the HSDirs until it expires.
+   */
+  #cannotPublish(slot: DescriptorSlot, times: DescriptorTimes, reason: string): void {
+    const period = times.period;
+    // A record of another period is not this slot's descriptor any more; its pending uploads
+    // are dropped (#isSuperseded).
+    const published = this.published.get(slot);
+    if (published !== undefined && !published.times.period.equals(period)) {
+      this.published.delete(slot);
+    }
+    const before = this.unpublishable.get(slot);
+    this.unpublishable.set(slot, { period, reason });
+    if (before !== undefined && before.period.equals(period) && before.reason === reason) return;
+    this.#deps.log.error(
+      `Cannot publish the ${slot} descriptor of ${this.address}.onion (${period}): ${reason}. ` +
+        `Make a new offline key bundle on the machine that holds the identity key ` +
+        `(onionbalance keys offline) and reload.`,
+    );
+    this.#deps.onChange?.();
   }
 
   #upload(slot: PublishedSlot, upload: HsDirUpload, nowMs: number): void {
@@ -392,4 +533,15 @@ export class FrontendService {
     }
     return due;
   }
+}
+
+/** `3 d 4 h`, `5 h 10 min`, `7 min`: a duration for a log line. */
+function formatDuration(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${m} min`;
+  return `${m} min`;
 }

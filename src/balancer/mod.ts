@@ -75,7 +75,16 @@ export {
   checkServiceAddresses,
   frontendOptions,
   loadServiceKeys,
+  type PassphraseSources,
 } from "./services.ts";
+export {
+  type DescriptorSigner,
+  type FrontendKeys,
+  publicKeyOf,
+  revisionKeyOf,
+  secondsLeft,
+  signerFor,
+} from "./frontend_keys.ts";
 export { type Json, pythonJson, statusReport, StatusServer, statusTime } from "./status.ts";
 export {
   checkFetchedDescriptor,

@@ -91,6 +91,16 @@ function serviceStatus(service: FrontendService, health: HealthMonitor, nowMs: n
     descriptors: Object.fromEntries(
       (["first", "second"] as const).map((slot) => [slot, slotStatus(service, slot)]),
     ),
+    keys: keysStatus(service, nowMs),
+    unpublishable: Object.fromEntries(
+      (["first", "second"] as const).map((slot) => {
+        const why = service.unpublishable.get(slot);
+        return [
+          slot,
+          why === undefined ? null : { timePeriod: why.period.number, reason: why.reason },
+        ];
+      }),
+    ),
     instances: service.backends.map((backend) => {
       const base: { [key: string]: Json } = { onionAddress: `${backend.address}.onion` };
       if (backend.introSetModifiedAt === undefined) {
@@ -140,6 +150,21 @@ function publishedFor(service: FrontendService, backend: Backend, nowMs: number)
     oldestSeen: statusTime(oldest),
     ageSeconds: Math.max(0, Math.round((nowMs - oldest) / 1000)),
     inNewestDescriptor: open.length,
+  };
+}
+
+/** `{kind: "key"}`, or an offline bundle's file, span and what is left of it. */
+function keysStatus(service: FrontendService, nowMs: number): Json {
+  const keys = service.keysStatus(nowMs);
+  if (keys === undefined) return { kind: "key" };
+  return {
+    kind: "offline",
+    file: keys.file,
+    firstPeriod: keys.firstPeriod,
+    lastPeriod: keys.lastPeriod,
+    coversUntil: statusTime(keys.endsAt),
+    secondsLeft: Math.max(0, Math.floor(keys.leftMs / 1000)),
+    runningOut: keys.runningOut,
   };
 }
 

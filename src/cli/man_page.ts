@@ -48,6 +48,12 @@ export const ENVIRONMENT: readonly { name: string; text: string }[] = [
       "`--password-file` is not given. Never give a password on the command line.",
   },
   {
+    name: "CREDENTIALS_DIRECTORY",
+    text: "Set by systemd for `LoadCredential=` and `LoadCredentialEncrypted=`: the daemon " +
+      "reads the passphrase of an encrypted key or offline key bundle from the credential " +
+      "`onionbalance-key-passphrase` there (or the service's `passphrase-credential`).",
+  },
+  {
     name: "ONIONBALANCE_STATUS_SOCKET_LOCATION",
     text: "The status socket: the daemon serves its status there (instead of the config's " +
       "`status-socket-location`), and `onionbalance status` reads it when `-s` is not given " +

@@ -30,6 +30,7 @@ import {
   DEFAULT_FETCH_TIMEOUT_MS,
   type FrontendDeps,
   loadServiceKeys,
+  type PassphraseSources,
   pythonJson,
   STARTUP_GRACE_MS,
   statusReport,
@@ -39,6 +40,7 @@ import { systemClock } from "../time/mod.ts";
 import { ExitCode, UsageError } from "./exit_codes.ts";
 import type { CliIo } from "./program.ts";
 import { DaemonSignals } from "./daemon_signals.ts";
+import { readSecretLine } from "./secret_prompt.ts";
 import { requireGranted, scopeErrorOf } from "./scope.ts";
 import {
   authAdvice,
@@ -57,6 +59,7 @@ export interface RunOptions {
   isTestnet?: boolean;
   hsVersion: string;
   passwordFile?: string;
+  passphraseFile?: string;
   unsafeLogging?: boolean;
 }
 
@@ -87,6 +90,11 @@ export function registerRunCommand(program: Command, io: CliIo, env: Deno.Env = 
       "--password-file <path>",
       "file holding the control-port password (HashedControlPassword; " +
         "or $ONIONBALANCE_CONTROL_PASSWORD)",
+    )
+    .option(
+      "--passphrase-file <path>",
+      "file holding the passphrase of encrypted keys and bundles (or passphrase-file in " +
+        "config.yaml, or the systemd credential onionbalance-key-passphrase)",
     )
     .option("--unsafe-logging", "show onion addresses in info-level log lines")
     .action(async (options: RunOptions) => {
@@ -136,16 +144,36 @@ function writeStderr(text: string): void {
 
 type Loaded = Awaited<ReturnType<typeof loadAll>>;
 
-async function loadAll(path: string) {
+async function loadAll(path: string, sources: PassphraseSources) {
   const loaded = await loadConfig(path);
-  const keys = await loadServiceKeys(loaded.config);
+  const keys = await loadServiceKeys(loaded.config, sources);
   return { ...loaded, keys };
 }
 
+/**
+ * Where passphrases come from: `--passphrase-file`, systemd credentials, and at start a
+ * terminal, when there is one. A passphrase typed at start is kept in memory for reloads
+ * (it protects a key that is in memory anyway).
+ */
+function passphraseSources(options: RunOptions, env: Deno.Env): PassphraseSources {
+  const typed = new Map<string, Uint8Array>();
+  return {
+    ...(options.passphraseFile === undefined ? {} : { file: options.passphraseFile }),
+    env,
+    prompt: async (question) => {
+      const kept = typed.get(question);
+      if (kept !== undefined) return kept.slice();
+      const answer = await readSecretLine(question);
+      if (answer !== undefined) typed.set(question, answer.slice());
+      return answer;
+    },
+  };
+}
+
 /** Reads the config and the keys; a config error ends the daemon at start. */
-async function loadAtStart(path: string): Promise<Loaded> {
+async function loadAtStart(path: string, sources: PassphraseSources): Promise<Loaded> {
   try {
-    return await loadAll(path);
+    return await loadAll(path, sources);
   } catch (error) {
     if (error instanceof ConfigError) {
       throw new UsageError(error.message, { exitCode: ExitCode.Failure });
@@ -155,9 +183,13 @@ async function loadAtStart(path: string): Promise<Loaded> {
 }
 
 /** Reads the config again; on an error, logs it and returns undefined (the old one stays). */
-async function reloadOrKeep(path: string, log: Logger): Promise<Loaded | undefined> {
+async function reloadOrKeep(
+  path: string,
+  sources: PassphraseSources,
+  log: Logger,
+): Promise<Loaded | undefined> {
   try {
-    const next = await loadAll(path);
+    const next = await loadAll(path, sources);
     for (const w of next.warnings) log.warning(`${formatLocation(w.location)}: ${w.message}`);
     return next;
   } catch (error) {
@@ -176,12 +208,13 @@ export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): 
     );
   }
   const path = configPath(options);
-  let loaded = await loadAtStart(path);
+  const sources = passphraseSources(options, env);
+  let loaded = await loadAtStart(path, sources);
   const log = makeLogger(options, env, loaded.config.logFormat);
   for (const w of loaded.warnings) log.warning(`${formatLocation(w.location)}: ${w.message}`);
   // Until tor answers, a reload only re-reads the file: the newest one is used once it does.
   signals.onReload(async () => {
-    const next = await reloadOrKeep(path, log);
+    const next = await reloadOrKeep(path, sources, log);
     if (next === undefined) return;
     loaded = next;
     log.warning(`Reloaded ${path} while waiting for tor`);
@@ -190,7 +223,7 @@ export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): 
     const client = await connectTor(options, { env, log, signal: signals.stop.signal });
     if (client === undefined) return ExitCode.Ok;
     await signals.settled();
-    return await serve(client, loaded, { options, log, env, signals, io });
+    return await serve(client, loaded, { options, log, env, signals, io, sources });
   } catch (error) {
     if (isFinalControlError(error)) {
       log.critical(authAdvice(error));
@@ -205,9 +238,16 @@ export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): 
 async function serve(
   client: ControlClient,
   loaded: Loaded,
-  ctx: { options: RunOptions; log: Logger; env: Deno.Env; signals: DaemonSignals; io: CliIo },
+  ctx: {
+    options: RunOptions;
+    log: Logger;
+    env: Deno.Env;
+    signals: DaemonSignals;
+    io: CliIo;
+    sources: PassphraseSources;
+  },
 ): Promise<number> {
-  const { log, signals, options, env } = ctx;
+  const { log, signals, options, env, sources } = ctx;
   const deps: FrontendDeps = {
     rng: systemRng,
     log,
@@ -233,7 +273,7 @@ async function serve(
   const status = await listenStatus(balancer, loaded.config, env, log);
   const path = configPath(options);
   signals.onReload(async () => {
-    const next = await reloadOrKeep(path, log);
+    const next = await reloadOrKeep(path, sources, log);
     if (next === undefined) return;
     try {
       const rebuilt = buildServices(next.config, next.keys, deps, balancer.services);

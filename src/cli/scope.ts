@@ -41,6 +41,8 @@ export const SCOPED_ENV = [
   "ONIONBALANCE_LOG_LEVEL",
   "ONIONBALANCE_STATUS_SOCKET_LOCATION",
   "ONIONBALANCE_CONTROL_PASSWORD",
+  // systemd's credentials folder (LoadCredential=, LoadCredentialEncrypted=): key passphrases.
+  "CREDENTIALS_DIRECTORY",
 ];
 
 /** A request outside the permissions this process runs with. `main.ts` prints the message. */

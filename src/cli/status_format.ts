@@ -52,9 +52,21 @@ function indent(lines: readonly string[], by = "  "): string[] {
   return lines.map((l) => (l === "" ? l : `${by}${l}`));
 }
 
-function descriptorRows(descriptors: Obj | undefined): string[][] {
+function descriptorRows(descriptors: Obj | undefined, unpublishable: Obj | undefined): string[][] {
   return (["first", "second"] as const).map((slot) => {
     const d = obj(descriptors?.[slot]);
+    const cannot = obj(unpublishable?.[slot]);
+    if (cannot !== undefined) {
+      return [
+        slot,
+        cell(cannot.timePeriod),
+        "-",
+        "-",
+        "-",
+        "-",
+        `CANNOT PUBLISH: ${cell(cannot.reason)}`,
+      ];
+    }
     if (d === undefined) return [slot, "-", "-", "-", "-", "-", "not published"];
     const hsDirs = list(d.hsDirs).map(obj);
     const uploaded = hsDirs.filter((h) => h?.status === "uploaded").length;
@@ -137,6 +149,24 @@ function backendRows(instances: unknown[]): string[][] {
   });
 }
 
+/**
+ * `Keys: offline bundle F, periods A-B, covers until T UTC (2 d 3 h left)`, with `RUNNING OUT`
+ * within the warning time; nothing for a key (or a daemon that does not say).
+ */
+function keysLine(keys: Obj | undefined): string[] {
+  if (keys === undefined || keys.kind !== "offline") return [];
+  const left = Number(keys.secondsLeft);
+  const d = Math.floor(left / 86400);
+  const h = Math.floor((left % 86400) / 3600);
+  const m = Math.floor((left % 3600) / 60);
+  const span = left <= 0 ? "RUN OUT" : d > 0 ? `${d} d ${h} h left` : `${h} h ${m} min left`;
+  return [
+    `Keys: offline bundle ${cell(keys.file)}, periods ${cell(keys.firstPeriod)}-` +
+    `${cell(keys.lastPeriod)}, covers until ${cell(keys.coversUntil)} UTC (${span})` +
+    (keys.runningOut === true && left > 0 ? ": RUNNING OUT, make a new one" : ""),
+  ];
+}
+
 function serviceLines(service: Obj): string[] {
   const descriptors = obj(service.descriptors);
   const lines = [
@@ -145,6 +175,7 @@ function serviceLines(service: Obj): string[] {
       `Last publish attempt: first ${cell(service.publishAttemptFirstDescriptor)}, ` +
       `second ${cell(service.publishAttemptSecondDescriptor)}`,
       `Last successful publish: ${cell(service.lastSuccessfulPublish)}`,
+      ...keysLine(obj(service.keys)),
     ]),
   ];
   if (descriptors !== undefined) {
@@ -152,7 +183,7 @@ function serviceLines(service: Obj): string[] {
       "",
       ...indent(formatTable(
         ["DESCRIPTOR", "PERIOD", "REVISION", "BUILT", "INTRO POINTS", "UPLOADED", "REASON"],
-        descriptorRows(descriptors),
+        descriptorRows(descriptors, obj(service.unpublishable)),
       )),
     );
     for (const slot of ["first", "second"]) {

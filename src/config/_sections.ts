@@ -36,9 +36,18 @@ export const TOP_KEYS = [
   "instance-stale-after",
   "intro-points-per-instance",
   "distinct-descriptors",
+  "offline-keys-warning",
   "health-check",
 ];
-const SERVICE_KEYS = ["key", "instances"];
+const SERVICE_KEYS = [
+  "key",
+  "offline-keys",
+  "passphrase-file",
+  "passphrase-credential",
+  "instances",
+];
+/** The systemd credential a service's passphrase is read from by default. */
+export const DEFAULT_PASSPHRASE_CREDENTIAL = "onionbalance-key-passphrase";
 const INSTANCE_KEYS = ["address", "name"];
 const HEALTH_KEYS = ["enabled", "interval", "timeout", "failures", "port", "socks"];
 
@@ -82,8 +91,28 @@ function readService(r: Reader, node: YamlNode, index: number, baseDir: string):
   const what = `service ${index + 1}`;
   const map = r.map(node, `Service ${index + 1}`, " {key, instances}");
   r.checkKeys(map, SERVICE_KEYS, what);
-  const key = r.string(map, "key", "a string (the key file's path)");
-  if (key === undefined) r.fail(map, `Service ${index + 1} has no "key"`);
+  const keyText = r.string(map, "key", "a string (the key file's path)");
+  const offline = r.string(map, "offline-keys", "a string (the offline key bundle's path)");
+  if (keyText !== undefined && offline !== undefined) {
+    r.fail(
+      map.get("offline-keys", true) as YamlNode,
+      `Service ${index + 1} has both "key" and "offline-keys": give one`,
+    );
+  }
+  const key = keyText ?? offline;
+  if (key === undefined) {
+    r.fail(map, `Service ${index + 1} has no "key" (or "offline-keys", an offline key bundle)`);
+  }
+  const passphraseFile = r.string(map, "passphrase-file", "a string (a file's path)");
+  const credential = r.string(map, "passphrase-credential", "a string (a systemd credential)");
+  if (credential !== undefined && !/^[A-Za-z0-9_.-]+$/.test(credential)) {
+    r.fail(
+      map.get("passphrase-credential", true) as YamlNode,
+      `"passphrase-credential" must be a credential name (letters, digits, "_", "." and "-")`,
+    );
+  }
+  const resolve = (path: string) =>
+    path.startsWith("/") ? path : `${baseDir.replace(/\/$/, "")}/${path}`;
   const instancesNode = map.get("instances", true) as YamlNode | undefined;
   if (isEmpty(instancesNode)) {
     r.fail(
@@ -111,8 +140,11 @@ function readService(r: Reader, node: YamlNode, index: number, baseDir: string):
     instances.push(instance);
   }
   return {
-    keyPath: key.startsWith("/") ? key : `${baseDir.replace(/\/$/, "")}/${key}`,
+    keyPath: resolve(key),
     keyPathAsWritten: key,
+    keyKind: offline === undefined ? "key" : "offline",
+    ...(passphraseFile === undefined ? {} : { passphraseFile: resolve(passphraseFile) }),
+    passphraseCredential: credential ?? DEFAULT_PASSPHRASE_CREDENTIAL,
     instances,
     location: r.at(node),
   };
@@ -178,6 +210,12 @@ export function readTuning(r: Reader, top: YAMLMap): TuningConfig {
       d.introPointsPerInstance,
     ),
     distinctDescriptors: r.boolean(top, "distinct-descriptors", d.distinctDescriptors),
+    offlineKeysWarningSeconds: r.number(
+      top,
+      "offline-keys-warning",
+      [0, 365 * day],
+      d.offlineKeysWarningSeconds,
+    ),
   };
 }
 

@@ -26,12 +26,18 @@ export interface InstanceConfig {
   location: ConfigLocation;
 }
 
-/** One frontend service: its key file and its backends. */
+/** One frontend service: its key file (or offline key bundle) and its backends. */
 export interface ServiceConfig {
-  /** The key file path, resolved against the config file's folder. */
+  /** The key file (or bundle) path, resolved against the config file's folder. */
   keyPath: string;
   /** The key path as written in the file. */
   keyPathAsWritten: string;
+  /** `key` (the identity key) or `offline` (`offline-keys`: a bundle, rend-spec-v3 §1.7). */
+  keyKind: "key" | "offline";
+  /** `passphrase-file`, resolved: the passphrase of an encrypted key or bundle. */
+  passphraseFile?: string;
+  /** `passphrase-credential`: the systemd credential holding the passphrase. */
+  passphraseCredential: string;
   /** The backends, in file order, without duplicates. */
   instances: InstanceConfig[];
   /** Where the service entry is in the file. */
@@ -78,6 +84,8 @@ export interface TuningConfig {
   introPointsPerInstance: number;
   /** Give each responsible HSDir its own descriptor when the intro points do not fit in one. */
   distinctDescriptors: boolean;
+  /** Warn this long (seconds) before an offline key bundle runs out. */
+  offlineKeysWarningSeconds: number;
 }
 
 /** A loaded, validated configuration. */
@@ -118,6 +126,8 @@ export const DEFAULT_TUNING: Readonly<TuningConfig> = {
   // OnionBalance's N_INTROS_PER_INSTANCE. Tor backends have 3 by default.
   introPointsPerInstance: 2,
   distinctDescriptors: true,
+  // A week: time to reach the isolated machine, make a bundle and carry it over.
+  offlineKeysWarningSeconds: 7 * 86400,
 };
 
 /** Defaults for health checks. */

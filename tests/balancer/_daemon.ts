@@ -121,7 +121,7 @@ export function daemon(
   const service = new FrontendService(
     {
       address: onionAddressLabel(identity.public),
-      identity,
+      keys: { kind: "key", keypair: identity },
       backends: backends.map((b) => b.backend),
       options: {
         perBackend: 2,

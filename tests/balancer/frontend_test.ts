@@ -68,7 +68,7 @@ async function setup(count: number, options: Partial<FrontendOptions> = {}): Pro
   const service = new FrontendService(
     {
       address: onionAddressLabel(identity.public),
-      identity,
+      keys: { kind: "key", keypair: identity },
       backends: backends.map((b) => b.backend),
       options: { ...OPTIONS, ...options },
     },

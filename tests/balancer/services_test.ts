@@ -4,9 +4,11 @@ import {
   type FrontendDeps,
   frontendOptions,
   loadServiceKeys,
+  publicKeyOf,
 } from "../../src/balancer/mod.ts";
 import { ConfigError, parseConfig } from "../../src/config/mod.ts";
 import { seededRng } from "../../src/crypto/mod.ts";
+import { makeOfflineBundle, writeOfflineBundle } from "../../src/custody/mod.ts";
 import { onionAddressLabel, writeIdentityKeyPem } from "../../src/keys/mod.ts";
 import { FakeClock } from "../../src/time/mod.ts";
 import { captureLog, FakePoster } from "./_fake_tor.ts";
@@ -22,6 +24,8 @@ const DEPS: FrontendDeps = {
 };
 const A = frontendKey("a");
 const B = frontendKey("b");
+const KA = { kind: "key", keypair: A } as const;
+const KB = { kind: "key", keypair: B } as const;
 const [b0, b1, b2] = [0, 1, 2].map((i) => fixtureBackend(`services ${i}`).address);
 
 /** A config naming `services` (key path → instance addresses and names). */
@@ -49,7 +53,7 @@ Deno.test({
     [{ key: "a.key", instances: [[b0!, "web-0"], b1!] }],
     "republish-interval: 1800\n",
   );
-  const [service, ...rest] = buildServices(cfg, [A], DEPS);
+  const [service, ...rest] = buildServices(cfg, [KA], DEPS);
   assert.equal(rest.length, 0);
   assert.equal(service!.address, onionAddressLabel(A.public));
   assert.deepEqual(service!.backends.map((b) => b.address), [b0, b1]);
@@ -65,7 +69,7 @@ Deno.test({
 }, () => {
   const first = buildServices(
     config([{ key: "a.key", instances: [b0!, b1!] }, { key: "b.key", instances: [b1!] }]),
-    [A, B],
+    [KA, KB],
     DEPS,
   );
   const [a, b] = first;
@@ -79,7 +83,7 @@ Deno.test({
       [{ key: "a.key", instances: [[b0!, "renamed"], b2!] }, { key: "c.key", instances: [b1!] }],
       "intro-points-per-instance: 3\n",
     ),
-    [A, frontendKey("c")],
+    [KA, { kind: "key", keypair: frontendKey("c") }],
     DEPS,
     first,
   );
@@ -103,7 +107,7 @@ Deno.test({
 }, () => {
   const own = onionAddressLabel(A.public);
   const cfg = config([{ key: "a.key", instances: [b0!, own] }]);
-  assert.throws(() => buildServices(cfg, [A], DEPS), (error) => {
+  assert.throws(() => buildServices(cfg, [KA], DEPS), (error) => {
     assert.ok(error instanceof ConfigError);
     assert.equal(
       error.message,
@@ -119,7 +123,7 @@ Deno.test({
   permissions: YAML_ENV,
 }, () => {
   const cfg = config([{ key: "a.key", instances: [b0!] }, { key: "copy.key", instances: [b1!] }]);
-  assert.throws(() => buildServices(cfg, [A, A], DEPS), (error) => {
+  assert.throws(() => buildServices(cfg, [KA, KA], DEPS), (error) => {
     assert.ok(error instanceof ConfigError);
     assert.equal(
       error.message,
@@ -148,7 +152,8 @@ Deno.test({
         ).config;
 
       const keys = await loadServiceKeys(parse(["a.key"]));
-      assert.equal(onionAddressLabel(keys[0]!.public), onionAddressLabel(A.public));
+      assert.equal(keys[0]!.kind, "key");
+      assert.equal(onionAddressLabel(publicKeyOf(keys[0]!)), onionAddressLabel(A.public));
 
       await assert.rejects(loadServiceKeys(parse(["a.key", "missing.key"])), (error) => {
         assert.ok(error instanceof ConfigError);
@@ -194,6 +199,82 @@ Deno.test({
         );
         return true;
       });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "loadServiceKeys() asks for a passphrase only for an encrypted key or bundle: config file, --passphrase-file, credential, terminal",
+  permissions: { ...YAML_ENV, read: ["/tmp"], write: ["/tmp"] },
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-services-" });
+    const encoder = new TextEncoder();
+    try {
+      const pass = encoder.encode("s3cret");
+      await writeIdentityKeyPem(`${dir}/a.key`, A, { passphrase: pass });
+      await writeIdentityKeyPem(`${dir}/b.key`, B);
+      await writeOfflineBundle(
+        `${dir}/a.keys`,
+        makeOfflineBundle(A, { from: 1.8e9, periods: 2, now: 1.8e9, rng: seededRng("b") }),
+        { passphrase: pass },
+      );
+      await Deno.writeTextFile(`${dir}/pass`, "s3cret\n", { mode: 0o600 });
+      await Deno.mkdir(`${dir}/creds`, { mode: 0o700 });
+      await Deno.writeTextFile(`${dir}/creds/onionbalance-key-passphrase`, "s3cret", {
+        mode: 0o400,
+      });
+      const parse = (service: string) =>
+        parseConfig(`services:\n  - ${service}\n    instances:\n      - address: ${b0}.onion\n`, {
+          path: "config.yaml",
+          baseDir: dir,
+        }).config;
+      const noEnv = { get: () => undefined };
+      let asked = 0;
+      const prompt = () => (asked++, Promise.resolve(encoder.encode("s3cret")));
+
+      // A plain key: no source is asked.
+      await loadServiceKeys(parse("key: b.key"), { env: noEnv, prompt });
+      assert.equal(asked, 0);
+      // The service's passphrase-file.
+      const [fromFile] = await loadServiceKeys(parse("key: a.key\n    passphrase-file: pass"));
+      assert.equal(onionAddressLabel(publicKeyOf(fromFile!)), onionAddressLabel(A.public));
+      // --passphrase-file, for a bundle.
+      const [bundle] = await loadServiceKeys(parse("offline-keys: a.keys"), {
+        file: `${dir}/pass`,
+        env: noEnv,
+      });
+      assert.equal(bundle!.kind, "offline");
+      // The systemd credential.
+      const creds = {
+        get: (name: string) => name === "CREDENTIALS_DIRECTORY" ? `${dir}/creds` : undefined,
+      };
+      assert.equal((await loadServiceKeys(parse("key: a.key"), { env: creds }))[0]!.kind, "key");
+      // The terminal, last.
+      await loadServiceKeys(parse("key: a.key"), { env: noEnv, prompt });
+      assert.equal(asked, 1);
+      // None: a config error that names the key and the ways to give a passphrase.
+      await assert.rejects(loadServiceKeys(parse("key: a.key"), { env: noEnv }), (error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(
+          error.message,
+          /a\.key is encrypted and no passphrase was given: set "passphrase-file"/,
+        );
+        return true;
+      });
+      // A wrong one names the file, never the passphrase.
+      await Deno.writeTextFile(`${dir}/wrong`, "not it\n", { mode: 0o600 });
+      await assert.rejects(
+        loadServiceKeys(parse("offline-keys: a.keys\n    passphrase-file: wrong")),
+        (error) => {
+          assert.ok(error instanceof ConfigError);
+          assert.match(error.message, /a\.keys.*wrong passphrase/);
+          assert.ok(!error.message.includes("not it"));
+          return true;
+        },
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

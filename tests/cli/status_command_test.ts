@@ -333,3 +333,40 @@ Deno.test("formatStatus() shows intro points left out because their relay carrie
   assert.match(formatStatus(sample), /^ {2}first .* 12\+12 \(\+2 same relay\) /m);
   assert.doesNotMatch(formatStatus(SAMPLE), /same relay/);
 });
+
+Deno.test("formatStatus() shows an offline key bundle's span, and a descriptor it cannot make", () => {
+  const service = (SAMPLE as { services: Record<string, unknown>[] }).services[0]!;
+  const report = {
+    ...SAMPLE,
+    services: [{
+      ...service,
+      keys: {
+        kind: "offline",
+        file: "/etc/onionbalance/frontend.keys",
+        firstPeriod: 21900,
+        lastPeriod: 21914,
+        coversUntil: "2030-01-02 00:00:00",
+        secondsLeft: 3 * 86400 + 4 * 3600 + 120,
+        runningOut: true,
+      },
+      unpublishable: {
+        first: null,
+        second: {
+          timePeriod: 21915,
+          reason: "the offline key bundle covers periods 21900-21914 only",
+        },
+      },
+    }],
+  };
+  const text = formatStatus(report);
+  assert.match(
+    text,
+    /\n {2}Keys: offline bundle \/etc\/onionbalance\/frontend\.keys, periods 21900-21914, covers until 2030-01-02 00:00:00 UTC \(3 d 4 h left\): RUNNING OUT, make a new one\n/,
+  );
+  assert.match(
+    text,
+    /\n {2}second +21915 +- +- +- +- +CANNOT PUBLISH: the offline key bundle covers periods 21900-21914 only\n/,
+  );
+  // A key (or an older daemon): no keys line.
+  assert.ok(!formatStatus(SAMPLE).includes("Keys:"));
+});

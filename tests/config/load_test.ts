@@ -268,3 +268,50 @@ Deno.test("parseConfig() reports block lists nested too deeply for the YAML pars
   assert.match(error.message, /^config\.yaml:[23]:\d+: Cannot parse YAML: /);
   assert.ok(error.cause instanceof Error);
 });
+
+Deno.test("parseConfig() reads offline-keys, passphrase-file and passphrase-credential per service", () => {
+  const { config } = parseConfig(
+    `offline-keys-warning: 86400
+services:
+  - offline-keys: frontend.keys
+    passphrase-file: secrets/pass.txt
+    instances:
+      - address: ${A}
+  - key: /abs/other.key
+    passphrase-credential: other-passphrase
+    instances:
+      - address: ${B}
+`,
+    OPTIONS,
+  );
+  const [offline, keyed] = config.services;
+  assert.equal(offline!.keyKind, "offline");
+  assert.equal(offline!.keyPath, "/etc/onionbalance/frontend.keys");
+  assert.equal(offline!.passphraseFile, "/etc/onionbalance/secrets/pass.txt");
+  assert.equal(offline!.passphraseCredential, "onionbalance-key-passphrase");
+  assert.equal(keyed!.keyKind, "key");
+  assert.equal(keyed!.passphraseFile, undefined);
+  assert.equal(keyed!.passphraseCredential, "other-passphrase");
+  assert.equal(config.tuning.offlineKeysWarningSeconds, 86400);
+  assert.equal(DEFAULT_TUNING.offlineKeysWarningSeconds, 7 * 86400);
+});
+
+Deno.test("parseConfig() refuses a service with both key and offline-keys, or neither, or a bad credential name", () => {
+  const service = (lines: string) =>
+    `services:\n  - ${lines}\n    instances:\n      - address: ${A}\n`;
+  assert.match(
+    configError(() => parseConfig(service("key: a.key\n    offline-keys: a.keys"), OPTIONS))
+      .message,
+    /has both "key" and "offline-keys": give one/,
+  );
+  assert.match(
+    configError(() => parseConfig(service("passphrase-file: p"), OPTIONS)).message,
+    /has no "key" \(or "offline-keys", an offline key bundle\)/,
+  );
+  assert.match(
+    configError(() =>
+      parseConfig(service("key: a.key\n    passphrase-credential: ../etc/shadow"), OPTIONS)
+    ).message,
+    /"passphrase-credential" must be a credential name/,
+  );
+});

@@ -1,0 +1,53 @@
+/**
+ * Where a frontend's descriptor keys come from: its identity key (`key:`),
+ * or an offline key bundle (`offline-keys:`) made on a machine that keeps the
+ * identity key (rend-spec-v3 §1.7).
+ *
+ * Spec: rend-spec-v3 §1.7, [DESC-OUTER]; tor `hs_service.c:
+ * build_service_desc_plaintext()` (a fresh signing key per descriptor).
+ *
+ * @module
+ */
+
+import type { OfflineKeyBundle } from "../custody/mod.ts";
+import type { HsIdKey, HsIdKeypair } from "../keys/mod.ts";
+import { obRevisionKey } from "../keys/revision_counter.ts";
+import type { HsDescSigningKeypair, OfflineIdentity } from "../netdoc/hsdesc/mod.ts";
+import type { TimePeriod } from "../time/mod.ts";
+
+/** A frontend's keys: the identity key itself, or an offline bundle. */
+export type FrontendKeys =
+  | { readonly kind: "key"; readonly keypair: HsIdKeypair }
+  | { readonly kind: "offline"; readonly bundle: OfflineKeyBundle; readonly path: string };
+
+/** What one period's descriptors are signed with, or why they cannot be made. */
+export type DescriptorSigner =
+  | {
+    readonly ok: true;
+    /** The identity keypair, or the public key with the period's type-08 cert. */
+    readonly identity: HsIdKeypair | OfflineIdentity;
+    /** The certified signing key (offline); online, the frontend draws one per period. */
+    readonly signingKey?: HsDescSigningKeypair;
+  }
+  | { readonly ok: false; readonly reason: string };
+
+/** `KP_hs_id`. */
+export function publicKeyOf(keys: FrontendKeys): HsIdKey {
+  return keys.kind === "key" ? keys.keypair.public : keys.bundle.identity;
+}
+
+/** The key of OnionBalance's revision counters (`obRevisionKey`), the same both ways. */
+export function revisionKeyOf(keys: FrontendKeys): Uint8Array {
+  return keys.kind === "key" ? obRevisionKey(keys.keypair) : keys.bundle.revisionKey();
+}
+
+/** The signer of `period`'s descriptors at `now`. */
+export function signerFor(keys: FrontendKeys, period: TimePeriod, now: Date): DescriptorSigner {
+  if (keys.kind === "key") return { ok: true, identity: keys.keypair };
+  return keys.bundle.signerFor(period, now);
+}
+
+/** Seconds of publishing a bundle has left at `nowS` (its end minus now), or undefined. */
+export function secondsLeft(keys: FrontendKeys, nowS: number): number | undefined {
+  return keys.kind === "offline" ? keys.bundle.endsAt - nowS : undefined;
+}
