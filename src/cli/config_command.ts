@@ -22,9 +22,19 @@
  * - `--key` is repeatable, one per service in order (OnionBalance gives every
  *   service the one key); it reads tor's format or PEM and keeps the format.
  * - New frontend keys are written in tor's format unless `--key-format pem`.
- * - `-p/--password` is refused: v3 keys are never encrypted (OnionBalance
- *   ignores it silently), so accepting it would suggest a protection that
- *   does not exist.
+ * - `-p/--password` is refused: OnionBalance ignores it silently for v3, and a
+ *   passphrase in argv is visible to other users. `--encrypt` asks for one on
+ *   the terminal (twice, not echoed) and `--passphrase-file` reads it from a
+ *   file; frontend keys are then PKCS#8 `ENCRYPTED PRIVATE KEY` (PEM) and
+ *   bundles are encrypted too. Backend keys never are: tor cannot read them.
+ *   Encrypted files draw their salt and IV from the system's randomness, so
+ *   they are not reproducible from an rng seed.
+ * - `--offline` (rend-spec-v3 §1.7) writes each identity key under
+ *   `offline/`, for an isolated machine, and gives the balancer an offline
+ *   key bundle (`<address>.keys`, `offline-keys:` in config.yaml) covering
+ *   `--offline-days` (default 30) or `--offline-periods`, renewed with
+ *   `onionbalance keys offline`. Without these flags, the output is
+ *   OnionBalance's.
  * - Existing files are never replaced without `--force` (OnionBalance only
  *   refuses an existing `config.yaml`).
  * - `--interactive` asks even when standard input is not a terminal, reading
@@ -37,10 +47,12 @@
  */
 
 import type { Command } from "commander";
+import { bytesEqual } from "../bytes/mod.ts";
 import { type Rng, systemRng } from "../crypto/mod.ts";
 import {
   DEPLOY_DEFAULTS,
   DeployError,
+  type DeploymentInputs,
   type DeploymentPlan,
   LAYOUT,
   planDeployment,
@@ -48,20 +60,29 @@ import {
   writeDeployment,
   type WriteReport,
 } from "../deploy/mod.ts";
-import { KeyError, type LoadedIdentityKey, loadIdentityKey } from "../keys/mod.ts";
+import {
+  KeyError,
+  type LoadedIdentityKey,
+  loadIdentityKey,
+  PassphraseError,
+  readPassphraseFile,
+} from "../keys/mod.ts";
 import { VERSION } from "../version.ts";
 import {
+  checkEncryptable,
   type ConfigCommandOptions,
   type ConfigFlags,
   inputsFromFlags,
+  offlineInputs,
   parseConfigFlags,
   VERBOSITY_LEVELS,
   type VerbosityLevel,
 } from "./config_flags.ts";
-import { askQuestions } from "./config_questions.ts";
-import { ExitCode, UsageError } from "./exit_codes.ts";
+import { type Answers, askQuestions } from "./config_questions.ts";
+import { ExitCode, InterruptedError, UsageError } from "./exit_codes.ts";
 import type { CliIo } from "./program.ts";
 import { denoPrompter, type LinePrompter, linePrompter, type Prompter } from "./prompter.ts";
+import { readSecretLine } from "./secret_prompt.ts";
 
 export type { ConfigCommandOptions } from "./config_flags.ts";
 
@@ -79,6 +100,12 @@ export interface ConfigCommandDeps {
   loadKey: (path: string) => Promise<LoadedIdentityKey>;
   /** The working folder, to show the default output folder as an absolute path. */
   cwd: () => string;
+  /** The current time in milliseconds (the start of offline key bundles). */
+  now: () => number;
+  /** Asks for a secret on the terminal without echo; undefined without one or on Ctrl-C. */
+  readSecret: (question: string) => Promise<Uint8Array | undefined>;
+  /** Reads `--passphrase-file`. */
+  readPassphraseFile: (path: string) => Promise<Uint8Array>;
 }
 
 /** The real outside world. */
@@ -89,11 +116,15 @@ export const DEFAULT_CONFIG_DEPS: ConfigCommandDeps = {
   pipePrompter: (io) => linePrompter(Deno.stdin.readable, io.out),
   loadKey: loadIdentityKey,
   cwd: () => Deno.cwd(),
+  now: () => Date.now(),
+  readSecret: readSecretLine,
+  readPassphraseFile,
 };
 
 /**
  * The arguments to run for the executable: a binary named
- * `onionbalance-config…` (OnionBalance's generator) runs the `config` command.
+ * `onionbalance-config…` (OnionBalance's generator) runs the `config` command,
+ * or `keys` when that is its first argument.
  *
  * @param execPath The executable's path (`Deno.execPath()`).
  * @param args The arguments after it.
@@ -101,7 +132,9 @@ export const DEFAULT_CONFIG_DEPS: ConfigCommandDeps = {
  */
 export function argsForExecutable(execPath: string, args: readonly string[]): string[] {
   const base = execPath.split(/[\\/]/).pop() ?? "";
-  return base.startsWith("onionbalance-config") ? ["config", ...args] : [...args];
+  if (!base.startsWith("onionbalance-config")) return [...args];
+  // `onionbalance-config keys …`: the key-custody commands write files, as this binary may.
+  return args[0] === "keys" ? [...args] : ["config", ...args];
 }
 
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -133,7 +166,10 @@ export function registerConfigCommand(
       "existing frontend key (tor's hs_ed25519_secret_key or PEM); repeat for each service",
       collect,
     )
-    .option("-p, --password <password>", "refused: v3 keys are never encrypted")
+    .option(
+      "-p, --password <password>",
+      "refused: a passphrase in argv is visible to others; use --encrypt or --passphrase-file",
+    )
     .option(
       "-n <num>",
       `number of backends to generate per service (default: ${d.backends}, or 0 with --instance)`,
@@ -165,6 +201,28 @@ export function registerConfigCommand(
       d.backendDirPrefix,
     )
     .option("--force", "replace existing files and keys")
+    .option(
+      "--offline",
+      "keep the identity keys offline: offline/<address>.key for an isolated machine, and an " +
+        "offline key bundle <address>.keys for the balancer",
+    )
+    .option(
+      "--offline-days <n>",
+      `the bundles cover the time periods of the next N days (default: ${d.offlineDays}; ` +
+        "implies --offline)",
+    )
+    .option("--offline-periods <n>", "or: the bundles cover N time periods (implies --offline)")
+    .option(
+      "--period-length <minutes>",
+      `time-period length, for testing networks (default: ${d.periodLengthMinutes}; ` +
+        "implies --offline)",
+    )
+    .option(
+      "--encrypt",
+      "encrypt the frontend keys and bundles (PKCS#8 ENCRYPTED PRIVATE KEY); the passphrase is " +
+        "asked twice on the terminal",
+    )
+    .option("--passphrase-file <path>", "read the passphrase from this file (implies --encrypt)")
     .action(async (options: ConfigCommandOptions, command: Command) => {
       const given = command.options
         .map((o) => o.attributeName())
@@ -179,7 +237,7 @@ function mapError(error: unknown): unknown {
     const exitCode = error.kind === "BadInput" ? ExitCode.Usage : ExitCode.Failure;
     return new UsageError(error.message, { exitCode, cause: error });
   }
-  if (error instanceof KeyError) {
+  if (error instanceof KeyError || error instanceof PassphraseError) {
     return new UsageError(error.message, { exitCode: ExitCode.Failure, cause: error });
   }
   return error;
@@ -253,10 +311,16 @@ async function generate(
   const onlyVerbosity = [...given].every((name) => name === "v");
   const interactive = options.interactive ?? (onlyVerbosity && deps.stdinIsTerminal());
   log("info", interactive ? "Entering interactive mode." : "Entering non-interactive mode.");
-  const { output, inputs } = interactive
+  const answers: Answers = interactive
     ? await ask(flags, absolute(options.output, deps), io, deps)
-    : { output: options.output, inputs: await inputsFromFlags(flags, deps.loadKey) };
-  const plan = planDeployment(inputs, { rng: deps.rng });
+    : {
+      output: options.output,
+      inputs: await inputsFromFlags(flags, deps.loadKey),
+      offline: flags.offline,
+      encrypt: flags.encrypt,
+    };
+  const { output } = answers;
+  const plan = await planWithCustody(answers, flags, deps);
   try {
     const report = await writeDeployment(output, plan, { force: flags.force });
     if (report.looseOutputMode !== undefined) {
@@ -267,6 +331,59 @@ async function generate(
     io.out(summary(output, plan, report));
   } finally {
     wipePlan(plan);
+  }
+}
+
+/**
+ * Plans the deployment, adding the key custody inputs: the offline span from
+ * the flags, and the passphrase (zeroed once the plan has encrypted with it).
+ */
+async function planWithCustody(
+  answers: Answers,
+  flags: ConfigFlags,
+  deps: ConfigCommandDeps,
+): Promise<DeploymentPlan> {
+  const inputs: DeploymentInputs = { ...answers.inputs };
+  if (answers.offline) inputs.offline = offlineInputs(flags.span, Math.floor(deps.now() / 1000));
+  if (!answers.encrypt) return planDeployment(inputs, { rng: deps.rng });
+  checkEncryptable(inputs.services);
+  const passphrase = await newPassphrase(flags.passphraseFile, deps);
+  try {
+    return planDeployment({ ...inputs, passphrase }, { rng: deps.rng });
+  } finally {
+    passphrase.fill(0);
+  }
+}
+
+/**
+ * The passphrase for new encrypted files: `--passphrase-file`, or typed twice
+ * on the terminal (never from a pipe, never from argv).
+ *
+ * @throws {UsageError} Without a file or a terminal, or when the two entries differ or are empty.
+ * @throws {InterruptedError} On Ctrl-C or Ctrl-D at the prompt.
+ */
+async function newPassphrase(file: string | undefined, deps: ConfigCommandDeps) {
+  if (file !== undefined) return await deps.readPassphraseFile(file);
+  if (!deps.stdinIsTerminal()) {
+    throw new UsageError(
+      "Cannot get a passphrase for the frontend keys: standard input is not a terminal; " +
+        "give --passphrase-file FILE (a file only you can read)",
+    );
+  }
+  const first = await deps.readSecret("New passphrase for the frontend keys: ");
+  if (first === undefined) throw new InterruptedError();
+  let again: Uint8Array | undefined;
+  try {
+    if (first.length === 0) throw new UsageError("Cannot use an empty passphrase");
+    again = await deps.readSecret("The same passphrase again: ");
+    if (again === undefined) throw new InterruptedError();
+    if (!bytesEqual(first, again)) {
+      throw new UsageError("Cannot use the passphrase: the two entries differ");
+    }
+    return first.slice();
+  } finally {
+    first.fill(0);
+    again?.fill(0);
   }
 }
 
@@ -296,9 +413,13 @@ function summary(output: string, plan: DeploymentPlan, report: WriteReport): str
   ];
   for (const s of plan.services) {
     const origin = s.imported ? "imported" : "new";
+    const encrypted = s.encrypted ? ", encrypted" : "";
     lines.push(
-      `  service ${s.index}: ${s.address} (key ${s.keyFile}, ${origin}, ${s.keyFormat} format)`,
+      `  service ${s.index}: ${s.address} (key ${s.keyFile}, ${origin}, ${s.keyFormat} format${encrypted})`,
     );
+    if (s.bundle !== undefined) {
+      lines.push(`    offline key bundle ${s.bundle.file}: ${s.bundle.span}`);
+    }
     for (const b of s.backends) {
       lines.push(
         b.kind === "generated"
@@ -306,6 +427,12 @@ function summary(output: string, plan: DeploymentPlan, report: WriteReport): str
           : `    ${b.name}: ${b.address} (existing: its ob_config must name ${s.address})`,
       );
     }
+  }
+  if (plan.services.some((s) => s.bundle !== undefined)) {
+    lines.push(
+      `Move ${dir}${LAYOUT.offlineDir}/ to the isolated machine and delete it here; renew the ` +
+        "bundles before they run out (see README.md).",
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -8,7 +8,10 @@
  * Role: pure checks apart from loading `--key` files through the injected
  * loader. Every error is a {@link UsageError} or the generator's
  * `DeployError`; the command maps both to exit codes. The password of `-p` is
- * never repeated in a message.
+ * never repeated in a message. The key custody flags (`--offline…`,
+ * `--period-length`, `--encrypt`, `--passphrase-file`) are ours; without them
+ * the inputs are exactly OnionBalance's. A passphrase never comes from argv:
+ * only its file's path does.
  *
  * @module
  */
@@ -21,6 +24,7 @@ import {
   DEPLOY_LIMITS,
   type DeploymentInputs,
   type KeyFormat,
+  type OfflineInputs,
   parseCount,
   parseVirtualPort,
   type ServiceInputs,
@@ -45,6 +49,12 @@ export interface ConfigCommandOptions {
   keyFormat: string;
   backendDirPrefix: string;
   force?: boolean;
+  offline?: boolean;
+  offlineDays?: string;
+  offlinePeriods?: string;
+  periodLength?: string;
+  encrypt?: boolean;
+  passphraseFile?: string;
 }
 
 /** Verbosity levels of `-v`, lowest first (OnionBalance's, from Python's logging). */
@@ -52,6 +62,16 @@ export const VERBOSITY_LEVELS = ["debug", "info", "warning", "error", "critical"
 
 /** One of {@link VERBOSITY_LEVELS}. */
 export type VerbosityLevel = typeof VERBOSITY_LEVELS[number];
+
+/** The span of the offline key bundles: days or periods, of periods of `lengthMinutes`. */
+export interface OfflineSpan {
+  /** `--offline-days` (default 30) unless `--offline-periods` is given. */
+  days?: number;
+  /** `--offline-periods`. */
+  periods?: number;
+  /** `--period-length` (default 1440). */
+  lengthMinutes: number;
+}
 
 /** The flags, checked. */
 export interface ConfigFlags {
@@ -71,6 +91,14 @@ export interface ConfigFlags {
   keyFormat: KeyFormat;
   backendDirPrefix: string;
   force: boolean;
+  /** `--offline`, also implied by `--offline-days`, `--offline-periods` and `--period-length`. */
+  offline: boolean;
+  /** The bundles' span (the defaults when no span flag is given). */
+  span: OfflineSpan;
+  /** `--encrypt`, also implied by `--passphrase-file`. */
+  encrypt: boolean;
+  /** `--passphrase-file`: where the passphrase is (never the passphrase itself). */
+  passphraseFile?: string;
 }
 
 function usage(message: string, exitCode: ExitCode = ExitCode.Usage, cause?: unknown): UsageError {
@@ -115,9 +143,9 @@ function checkVersionAndPassword(options: ConfigCommandOptions): void {
   }
   if (options.password !== undefined) {
     throw usage(
-      "Cannot encrypt the frontend key (-p/--password): v3 onion-service keys are never stored " +
-        "encrypted (tor cannot read such a key, and OnionBalance ignores -p for v3). The key file " +
-        "is written with mode 0600 instead; leave out -p",
+      "Cannot encrypt the frontend key (-p/--password): a passphrase in the command line is " +
+        "visible to other users (ps, shell history), and OnionBalance ignores -p for v3; use " +
+        "--encrypt (asks on the terminal) or --passphrase-file FILE, or leave out -p",
     );
   }
 }
@@ -149,14 +177,43 @@ function parseInstances(values: readonly string[], services: number): HsIdKey[][
   return out;
 }
 
+/** Parses `--offline-days`, `--offline-periods` and `--period-length`. */
+function parseSpan(options: ConfigCommandOptions): OfflineSpan {
+  if (options.offlineDays !== undefined && options.offlinePeriods !== undefined) {
+    throw usage("Cannot use both --offline-days and --offline-periods: give one");
+  }
+  const lengthMinutes = options.periodLength === undefined
+    ? DEPLOY_DEFAULTS.periodLengthMinutes
+    : parseCount(options.periodLength, {
+      what: "time-period length in minutes (--period-length)",
+      max: DEPLOY_LIMITS.periodLengthMinutes,
+    });
+  if (options.offlinePeriods !== undefined) {
+    const periods = parseCount(options.offlinePeriods, {
+      what: "number of periods (--offline-periods)",
+      max: DEPLOY_LIMITS.offlinePeriods,
+    });
+    return { periods, lengthMinutes };
+  }
+  const days = options.offlineDays === undefined
+    ? DEPLOY_DEFAULTS.offlineDays
+    : parseCount(options.offlineDays, {
+      what: "number of days (--offline-days)",
+      max: DEPLOY_LIMITS.offlineDays,
+    });
+  return { days, lengthMinutes };
+}
+
 /**
  * Checks every flag.
  *
  * @param options The flags as commander parsed them.
  * @returns The checked flags.
  * @throws {UsageError} For v2, `-p`, a bad `-v`, `--key-format` or
- *   `--instance`, or more `--key` than services.
- * @throws {DeployError} `BadInput` for a bad count, tag, port, target or folder.
+ *   `--instance`, more `--key` than services, both `--offline-days` and
+ *   `--offline-periods`, or an empty `--passphrase-file` path.
+ * @throws {DeployError} `BadInput` for a bad count, tag, port, target,
+ *   folder, number of days or periods, or period length.
  */
 export function parseConfigFlags(options: ConfigCommandOptions): ConfigFlags {
   checkVersionAndPassword(options);
@@ -180,7 +237,15 @@ export function parseConfigFlags(options: ConfigCommandOptions): ConfigFlags {
     keyFormat: parseKeyFormat(options.keyFormat),
     backendDirPrefix: checkBackendDirPrefix(options.backendDirPrefix),
     force: options.force === true,
+    offline: options.offline === true || options.offlineDays !== undefined ||
+      options.offlinePeriods !== undefined || options.periodLength !== undefined,
+    span: parseSpan(options),
+    encrypt: options.encrypt === true || options.passphraseFile !== undefined,
   };
+  if (options.passphraseFile !== undefined) {
+    if (options.passphraseFile === "") throw usage("Cannot use an empty --passphrase-file path");
+    flags.passphraseFile = options.passphraseFile;
+  }
   if (options.n !== undefined) {
     flags.backends = parseCount(options.n, {
       what: "number of backends (-n)",
@@ -223,4 +288,40 @@ export async function inputsFromFlags(
     target: flags.target ?? DEPLOY_DEFAULTS.target,
     backendDirPrefix: flags.backendDirPrefix,
   };
+}
+
+/**
+ * The generator's offline inputs: the bundles cover `span` from `now`.
+ *
+ * @param span The checked span flags.
+ * @param now The current time (Unix seconds): the span's start and the bundles' date.
+ * @returns The inputs for `DeploymentInputs.offline`.
+ */
+export function offlineInputs(span: OfflineSpan, now: number): OfflineInputs {
+  return {
+    ...(span.periods === undefined ? { days: span.days ?? DEPLOY_DEFAULTS.offlineDays } : {
+      periods: span.periods,
+    }),
+    from: now,
+    now,
+    lengthMinutes: span.lengthMinutes,
+  };
+}
+
+/**
+ * Refuses to encrypt a key imported in tor's format, before any passphrase is asked: only a
+ * key with a seed can be written as PKCS#8.
+ *
+ * @param services The services, with their imported keys.
+ * @throws {UsageError} When one of the imported keys is in tor's format (exit 2).
+ */
+export function checkEncryptable(services: readonly ServiceInputs[]): void {
+  for (const [i, service] of services.entries()) {
+    if (service.key !== undefined && !service.key.keypair.hasSeed) {
+      throw usage(
+        `Cannot encrypt the key of service ${i + 1}: it is in tor's format, which holds no ` +
+          "seed, and only a PEM key can be encrypted",
+      );
+    }
+  }
 }

@@ -2,7 +2,8 @@
  * The questions of `onionbalance config` in interactive mode: OnionBalance's
  * (`config_generator.py`, same wording and order where they exist) plus those
  * for what OnionBalance 0.2.x does not generate (existing backends, the
- * backends' port, target and folder, the key format). Every question has a
+ * backends' port, target and folder, the key format, and key custody: keep the
+ * frontend key offline, encrypt it). Every question has a
  * default, shown in brackets; an empty answer takes it. Ctrl-C or the end of
  * the input at any question aborts with {@link InterruptedError}, before
  * anything is written.
@@ -30,7 +31,12 @@ import {
   type ServiceInputs,
 } from "../deploy/mod.ts";
 import { KeyError, type LoadedIdentityKey } from "../keys/mod.ts";
-import { type ConfigFlags, parseBackendAddress, parseKeyFormat } from "./config_flags.ts";
+import {
+  checkEncryptable,
+  type ConfigFlags,
+  parseBackendAddress,
+  parseKeyFormat,
+} from "./config_flags.ts";
 import { InterruptedError, UsageError } from "./exit_codes.ts";
 import type { Prompter } from "./prompter.ts";
 
@@ -50,10 +56,30 @@ export interface QuestionContext extends ConfigFlags {
   output: string;
 }
 
-/** The answers: the generator's inputs and the output folder. */
+/** The answers: the generator's inputs, the output folder, and the key custody choices. */
 export interface Answers {
   output: string;
   inputs: DeploymentInputs;
+  /** Keep the frontend keys offline (the command adds the span from the flags). */
+  offline: boolean;
+  /** Encrypt the frontend keys (the command asks for the passphrase). */
+  encrypt: boolean;
+}
+
+/**
+ * Parses a yes/no answer.
+ *
+ * @throws {UsageError} Unless `y`, `yes`, `n` or `no` (any case).
+ */
+export function parseYesNo(text: string): boolean {
+  const answer = text.trim().toLowerCase();
+  if (answer === "y" || answer === "yes") return true;
+  if (answer === "n" || answer === "no") return false;
+  throw new UsageError(`Cannot use answer "${text}": expected "yes" or "no"`);
+}
+
+function yesNo(value: boolean): string {
+  return value ? "yes" : "no";
 }
 
 /**
@@ -157,8 +183,31 @@ export async function askQuestions(context: QuestionContext): Promise<Answers> {
     parseVirtualPort,
     () => context.virtualPort,
   );
-  const inputs: DeploymentInputs = { services, virtualPort, keyFormat: context.keyFormat };
-  if (services.some((s) => s.key === undefined)) {
+  const offline = await ask(
+    context,
+    "Keep the frontend key offline (its identity key for an isolated machine, a key bundle to " +
+      `renew for the balancer)? [${yesNo(context.offline)}]:`,
+    parseYesNo,
+    () => context.offline,
+  );
+  const encryptable = (yes: boolean) => {
+    if (yes) checkEncryptable(services);
+    return yes;
+  };
+  const encrypt = await ask(
+    context,
+    `Encrypt the frontend key with a passphrase (asked next, not shown)? [${
+      yesNo(context.encrypt)
+    }]:`,
+    (text) => encryptable(parseYesNo(text)),
+    () => encryptable(context.encrypt),
+  );
+  const inputs: DeploymentInputs = {
+    services,
+    virtualPort,
+    keyFormat: encrypt ? "pem" : context.keyFormat,
+  };
+  if (!encrypt && services.some((s) => s.key === undefined)) {
     inputs.keyFormat = await ask(
       context,
       `Format of new frontend keys, "tor" (hs_ed25519_secret_key) or "pem" (PKCS#8) [${context.keyFormat}]:`,
@@ -166,7 +215,7 @@ export async function askQuestions(context: QuestionContext): Promise<Answers> {
       () => context.keyFormat,
     );
   }
-  if (!generated) return { output, inputs };
+  if (!generated) return { output, inputs, offline, encrypt };
   const target = context.target ?? `127.0.0.1:${virtualPort}`;
   inputs.target = await ask(
     context,
@@ -180,5 +229,5 @@ export async function askQuestions(context: QuestionContext): Promise<Answers> {
     checkBackendDirPrefix,
     () => context.backendDirPrefix,
   );
-  return { output, inputs };
+  return { output, inputs, offline, encrypt };
 }

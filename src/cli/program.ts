@@ -19,6 +19,7 @@ import { registerDescriptorCommand } from "./descriptor_decode.ts";
 import { registerRunCommand } from "./run.ts";
 import { registerConfigCommand } from "./config_command.ts";
 import { registerStatusCommand } from "./status_command.ts";
+import { registerKeysCommand } from "./keys_command.ts";
 import { VERSION } from "../version.ts";
 
 /** Where the program writes its normal and its error output. */
@@ -64,6 +65,7 @@ export function createProgram(io: CliIo): Command {
   registerDescriptorCommand(program, io);
   registerConfigCommand(program, io);
   registerStatusCommand(program, io);
+  registerKeysCommand(program, io);
   for (const command of commandTree(program)) {
     command.configureHelp(HELP_CONFIG);
     // Answered by runCli(), with any depth of names (commander's own takes one).

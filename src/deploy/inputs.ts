@@ -14,6 +14,7 @@
  * @module
  */
 
+import { MAX_BUNDLE_PERIODS } from "../custody/mod.ts";
 import type { HsIdKey, LoadedIdentityKey } from "../keys/mod.ts";
 import { DeployError } from "./errors.ts";
 
@@ -32,6 +33,24 @@ export interface ServiceInputs {
   instances?: readonly HsIdKey[];
 }
 
+/**
+ * An offline deployment (rend-spec-v3 §1.7): each frontend's identity key goes
+ * to the folder for the isolated machine, and the balancer gets a bundle
+ * covering a span of time periods. Exactly one of `days` and `periods`.
+ */
+export interface OfflineInputs {
+  /** The span: the periods overlapping `[from, from + days × 86400)`. */
+  days?: number;
+  /** Or: this many periods from the one containing `from`. */
+  periods?: number;
+  /** Start of the span (Unix seconds); the bundle starts with the period containing it. */
+  from: number;
+  /** When the bundles are made (Unix seconds), written in them. */
+  now: number;
+  /** The network's time-period length in minutes (1440 on the real network). */
+  lengthMinutes: number;
+}
+
 /** Everything the generator needs, apart from randomness. */
 export interface DeploymentInputs {
   /** The frontend services, in order (at least one). */
@@ -44,6 +63,14 @@ export interface DeploymentInputs {
   target?: string;
   /** Folder on the backend machines that holds each backend's `HiddenServiceDir`. Default `/var/lib/tor`. */
   backendDirPrefix?: string;
+  /** Keep the identity keys offline and give the balancer bundles instead. Default: not. */
+  offline?: OfflineInputs;
+  /**
+   * Encrypt the frontend keys (`ENCRYPTED PRIVATE KEY`, so always PEM) and the
+   * bundles with this passphrase (not modified; the caller zeroes it). Backend
+   * keys stay in tor's format: tor cannot read an encrypted key.
+   */
+  passphrase?: Uint8Array;
 }
 
 /** Defaults of {@link DeploymentInputs} and of the command's flags (OnionBalance's where it has them). */
@@ -56,10 +83,22 @@ export const DEPLOY_DEFAULTS = {
   virtualPort: 80,
   target: "127.0.0.1:80",
   backendDirPrefix: "/var/lib/tor",
+  offlineDays: 30,
+  periodLengthMinutes: 1440,
 } as const;
 
-/** Sanity limits that catch typos such as `-n 200`. */
-export const DEPLOY_LIMITS = { services: 20, backends: 100 } as const;
+/**
+ * Sanity limits that catch typos such as `-n 200`. A time period lasts at most
+ * 10 days (tor `hs_common.h`: `HS_TIME_PERIOD_LENGTH_MAX`); a bundle covers at
+ * most {@link MAX_BUNDLE_PERIODS} periods, so at most that many days.
+ */
+export const DEPLOY_LIMITS = {
+  services: 20,
+  backends: 100,
+  offlineDays: MAX_BUNDLE_PERIODS,
+  offlinePeriods: MAX_BUNDLE_PERIODS,
+  periodLengthMinutes: 14400,
+} as const;
 
 function bad(message: string): DeployError {
   return new DeployError("BadInput", message);

@@ -2,6 +2,8 @@
  * The file tree `onionbalance config` writes, and the summary of a planned
  * deployment that the templates and the command line read.
  *
+ * Usual deployment:
+ *
  * ```
  * <output>/                        0700  the balancer machine's files
  *   README.md                      0600  what goes where
@@ -16,6 +18,19 @@
  *       hs_ed25519_public_key      0600
  *       hostname                   0600  <backend address>.onion
  *       ob_config                  0600  MasterOnionAddress <frontend address>.onion
+ * ```
+ *
+ * Offline deployment (`--offline`, rend-spec-v3 §1.7): the identity keys sit
+ * in a folder of their own, for the isolated machine, and the balancer's files
+ * name a bundle per service instead:
+ *
+ * ```
+ * <output>/
+ *   config.yaml                    0600  `offline-keys: <frontend-address>.keys`
+ *   <frontend-address>.keys        0600  the offline key bundle (the balancer's)
+ *   offline/                       0700  for the isolated machine only
+ *     <frontend-address>.key       0600  the identity key
+ *   README.md  torrc-frontend  <tag><n>/…   as above
  * ```
  *
  * Spec: OnionBalance `config_generator.py` (`<output>/config.yaml`,
@@ -36,6 +51,7 @@ export const LAYOUT = {
   backendTorrc: "torrc",
   hiddenServiceDir: "hidden_service",
   obConfig: "ob_config",
+  offlineDir: "offline",
 } as const;
 
 /**
@@ -45,6 +61,31 @@ export const LAYOUT = {
  */
 export function keyFileName(label: string): string {
   return `${label}.key`;
+}
+
+/**
+ * The offline key bundle's file name (next to `config.yaml`).
+ *
+ * @param label The 56-character address label, without `.onion`.
+ */
+export function bundleFileName(label: string): string {
+  return `${label}.keys`;
+}
+
+/** The offline key bundle planned for a service (offline deployments). */
+export interface PlannedBundle {
+  /** Its file name, relative to the output folder (next to `config.yaml`). */
+  readonly file: string;
+  /** The span it covers, as `describeSpan` gives it. */
+  readonly span: string;
+  /** End of its last period (Unix seconds): it cannot publish later. */
+  readonly endsAt: number;
+  /** The network's time-period length it was made for, in minutes. */
+  readonly lengthMinutes: number;
+  /** The span as requested (what a renewal repeats): a number of days, or of periods. */
+  readonly request: { readonly days: number } | { readonly periods: number };
+  /** Whether its secrets are encrypted. */
+  readonly encrypted: boolean;
 }
 
 /** One backend of a planned service. */
@@ -65,10 +106,14 @@ export interface PlannedService {
   readonly index: number;
   /** Its onion address, `<56 characters>.onion`. */
   readonly address: string;
-  /** Its key file name, relative to the output folder. */
+  /** Its key file name, relative to the output folder (under `offline/` when offline). */
   readonly keyFile: string;
   /** The format its key is written in. */
   readonly keyFormat: KeyFormat;
+  /** Whether its key file is encrypted (`ENCRYPTED PRIVATE KEY`). */
+  readonly encrypted: boolean;
+  /** Its offline key bundle, in an offline deployment; config.yaml names it instead of the key. */
+  readonly bundle?: PlannedBundle;
   /** Whether the key was imported (`--key`) rather than generated. */
   readonly imported: boolean;
   /** Its backends: generated ones first, then adopted ones. */

@@ -20,6 +20,13 @@
  * <output>/<tag><n>/hidden_service/{hs_ed25519_secret_key, hs_ed25519_public_key, hostname, ob_config}
  * ```
  *
+ * With `offline` (rend-spec-v3 §1.7), the identity key goes to
+ * `<output>/offline/<frontend>.key` (for the isolated machine) and the
+ * balancer gets `<output>/<frontend>.keys`, an offline key bundle that
+ * config.yaml names with `offline-keys:`. With a `passphrase`, frontend keys
+ * and bundles are encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY`); backend keys
+ * never are (tor cannot read them).
+ *
  * @example
  * ```ts
  * import { planDeployment, wipePlan } from "./mod.ts";
@@ -45,6 +52,7 @@ export {
   DEPLOY_LIMITS,
   type DeploymentInputs,
   type KeyFormat,
+  type OfflineInputs,
   parseCount,
   type ParseCountOptions,
   parseVirtualPort,
@@ -52,9 +60,11 @@ export {
 } from "./inputs.ts";
 export {
   type BackendSettings,
+  bundleFileName,
   keyFileName,
   LAYOUT,
   type PlannedBackend,
+  type PlannedBundle,
   type PlannedService,
 } from "./layout.ts";
 export {

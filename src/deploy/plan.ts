@@ -9,11 +9,21 @@
  * Role: pure (no I/O, no clock); randomness comes only from the `rng` given
  * (house style §7.7), so a seeded rng gives the same tree. Keys are drawn in a
  * fixed order: per service, its frontend key (unless imported), then its new
- * backends. Each backend serves exactly one frontend (OnionBalance's `-n` is
- * per service too), so its `ob_config` has one line. Backend numbers count
+ * backends; in an offline deployment, each service's bundle secret after all
+ * keys (so the addresses do not depend on `offline`). One exception: with a
+ * passphrase, the encrypted files (frontend keys, bundles) draw their PBES2
+ * salt and IV from the system's randomness (`src/crypto/pkcs8.ts`), so they
+ * differ from run to run; everything else still follows the seed. Each
+ * backend serves exactly one frontend (OnionBalance's `-n` is per service
+ * too), so its `ob_config` has one line. Backend numbers count
  * per tag across services (`node1`, `node2` for service 1, `node3`, `node4`
  * for service 2), so every name is a distinct folder. Secret file contents
  * never show in `console.log` or JSON.
+ *
+ * Offline (rend-spec-v3 §1.7 "Keeping crypto keys offline"): the identity key
+ * is written under `offline/` only, and the balancer's side gets a bundle
+ * made with `makeOfflineBundle`, which holds no identity secret (see
+ * `_key_custody.ts`).
  *
  * @module
  */
@@ -22,13 +32,19 @@ import type { Rng } from "../crypto/mod.ts";
 import {
   encodeHostnameFile,
   encodeOnionAddress,
-  encodePkcs8Pem,
   encodeTorPublicKeyFile,
   encodeTorSecretKeyFile,
   HsIdKeypair,
   onionAddressLabel,
   TOR_KEY_FILE_NAMES,
 } from "../keys/mod.ts";
+import {
+  bundleFile,
+  frontendKeyFile,
+  type KeyCustody,
+  makeBundles,
+  plannedBundle,
+} from "./_key_custody.ts";
 import { configYaml } from "./config_yaml.ts";
 import { DeployError } from "./errors.ts";
 import {
@@ -48,62 +64,11 @@ import {
   type PlannedBackend,
   type PlannedService,
 } from "./layout.ts";
+import { PlannedFile } from "./planned_file.ts";
 import { deploymentReadme } from "./readme.ts";
 import { backendTorrc, frontendTorrc, obConfig } from "./torrc.ts";
 
-const encoder = new TextEncoder();
-
-/** One file of the plan. Its content is hidden from inspection when it holds a secret. */
-export class PlannedFile {
-  readonly #data: Uint8Array;
-  /** Path relative to the output folder, `/`-separated. */
-  readonly path: string;
-  /** Whether it holds key material. */
-  readonly secret: boolean;
-  /** Its mode: always 0600 (the whole tree is private). */
-  readonly mode = 0o600;
-
-  /**
-   * @param path Path relative to the output folder.
-   * @param data The content (kept, not copied).
-   * @param secret Whether it holds key material.
-   */
-  constructor(path: string, data: Uint8Array | string, secret: boolean) {
-    this.path = path;
-    this.#data = typeof data === "string" ? encoder.encode(data) : data;
-    this.secret = secret;
-  }
-
-  /** A copy of the content. Handle a secret file's copy with care and wipe it after use. */
-  bytes(): Uint8Array {
-    return this.#data.slice();
-  }
-
-  /** The content as text (for the non-secret text files). */
-  text(): string {
-    return new TextDecoder().decode(this.#data);
-  }
-
-  /** Overwrites the content with zeros (call once the plan is written). */
-  wipe(): void {
-    this.#data.fill(0);
-  }
-
-  /** Never show a secret file's content. */
-  toJSON(): { path: string; secret: boolean } {
-    return { path: this.path, secret: this.secret };
-  }
-
-  /** Never show a secret file's content in `Deno.inspect` / `console.log`. */
-  [Symbol.for("Deno.customInspect")](): string {
-    return `PlannedFile(${this.path}${this.secret ? ", <secret>" : ""})`;
-  }
-
-  /** Never show a secret file's content in `node:util` `inspect`. */
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return `PlannedFile(${this.path}${this.secret ? ", <secret>" : ""})`;
-  }
-}
+export { PlannedFile } from "./planned_file.ts";
 
 /** A planned deployment: what `writeDeployment` creates below the output folder. */
 export interface DeploymentPlan {
@@ -164,17 +129,20 @@ function checkService(service: ServiceInputs, index: number): void {
   }
 }
 
-/** Draws the keys in a fixed order: per service, its frontend key (unless imported), then its backends'. */
+/**
+ * Draws the keys in a fixed order: per service, its frontend key (unless
+ * imported), then its backends'. Encrypted keys are always PEM.
+ */
 function drawKeys(
   services: readonly ServiceInputs[],
   rng: Rng,
-  keyFormat: KeyFormat,
+  options: { keyFormat: KeyFormat; encrypt: boolean },
 ): ServiceKeys[] {
   return services.map((service) => {
     const frontend = service.key?.keypair ?? HsIdKeypair.generate(rng);
     return {
       frontend,
-      format: service.key?.format ?? keyFormat,
+      format: options.encrypt ? "pem" : service.key?.format ?? options.keyFormat,
       imported: service.key !== undefined,
       backends: Array.from({ length: service.backends }, () => HsIdKeypair.generate(rng)),
     };
@@ -215,6 +183,7 @@ function planServices(
   services: readonly ServiceInputs[],
   keys: readonly ServiceKeys[],
   settings: BackendSettings,
+  custody: KeyCustody,
 ): PlannedService[] {
   const next = new Map<string, number>();
   const names = new Set<string>();
@@ -247,13 +216,19 @@ function planServices(
         kind: "adopted",
       });
     }
+    const label = onionAddressLabel(key.frontend.public);
+    const bundle = custody.offline?.bundles[i];
     return {
       index: i + 1,
       address: encodeOnionAddress(key.frontend.public),
-      keyFile: keyFileName(onionAddressLabel(key.frontend.public)),
+      keyFile: bundle === undefined
+        ? keyFileName(label)
+        : `${LAYOUT.offlineDir}/${keyFileName(label)}`,
       keyFormat: key.format,
+      encrypted: custody.encrypted,
       imported: key.imported,
       backends,
+      ...(bundle === undefined ? {} : { bundle: plannedBundle(label, bundle, custody) }),
     };
   });
 }
@@ -287,29 +262,19 @@ function backendFiles(
   ];
 }
 
-/** The frontend key file's content in its format. */
-function frontendKeyFile(service: PlannedService, key: ServiceKeys): PlannedFile {
-  if (key.format === "pem" && !key.frontend.hasSeed) {
-    throw bad(
-      `Cannot write the key of service ${service.index} as PEM: it is in tor's format, which holds no seed`,
-    );
-  }
-  const data = key.format === "pem"
-    ? encodePkcs8Pem(key.frontend)
-    : encodeTorSecretKeyFile(key.frontend);
-  return new PlannedFile(service.keyFile, data, true);
-}
-
 /**
  * Plans the whole tree.
  *
- * @param inputs The services and the backends' settings.
- * @param options The rng for new keys.
+ * @param inputs The services, the backends' settings, and the key custody choices
+ *   (`offline`, `passphrase`).
+ * @param options The rng for new keys and bundle secrets.
  * @returns The planned services, folders and files.
  * @throws {DeployError} `BadInput` for an unusable input: no service, a bad
  *   tag, port, target or folder, a service without any backend, a frontend key
- *   used twice, an adopted address that is a frontend or listed twice, or two
- *   backends with the same name.
+ *   used twice, an adopted address that is a frontend or listed twice, two
+ *   backends with the same name, an empty passphrase, a key in tor's format to
+ *   encrypt or write as PEM, or an offline span that is empty, too long, or
+ *   given both or neither as days and periods.
  *
  * @example
  * ```ts
@@ -328,13 +293,33 @@ export function planDeployment(inputs: DeploymentInputs, options: PlanOptions): 
     throw bad(`Cannot plan ${services.length} services: expected 1 to ${DEPLOY_LIMITS.services}`);
   }
   services.forEach((service, i) => checkService(service, i + 1));
-  const keys = drawKeys(services, options.rng, inputs.keyFormat ?? DEPLOY_DEFAULTS.keyFormat);
+  const { passphrase, offline } = inputs;
+  if (passphrase !== undefined && passphrase.length === 0) {
+    throw bad("Cannot encrypt the keys with an empty passphrase");
+  }
+  const keys = drawKeys(services, options.rng, {
+    keyFormat: inputs.keyFormat ?? DEPLOY_DEFAULTS.keyFormat,
+    encrypt: passphrase !== undefined,
+  });
   checkAddresses(services, keys);
-  const planned = planServices(services, keys, settings);
-  const dirs: string[] = [];
+  const custody: KeyCustody = { encrypted: passphrase !== undefined };
+  if (offline !== undefined) {
+    custody.offline = {
+      bundles: makeBundles(keys.map((k) => k.frontend), offline, options.rng),
+      request: offline.periods === undefined
+        ? { days: offline.days ?? 0 }
+        : { periods: offline.periods },
+    };
+  }
+  const planned = planServices(services, keys, settings, custody);
+  const dirs: string[] = offline === undefined ? [] : [LAYOUT.offlineDir];
   const files: PlannedFile[] = [];
   for (const [i, service] of planned.entries()) {
-    files.push(frontendKeyFile(service, keys[i]!));
+    files.push(frontendKeyFile(service, keys[i]!.frontend, passphrase));
+    const bundle = custody.offline?.bundles[i];
+    if (service.bundle !== undefined && bundle !== undefined) {
+      files.push(bundleFile(service.bundle.file, bundle, passphrase));
+    }
     const generated = service.backends.filter((b) => b.kind === "generated");
     for (const [j, backend] of generated.entries()) {
       dirs.push(backend.name, `${backend.name}/${LAYOUT.hiddenServiceDir}`);

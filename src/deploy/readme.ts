@@ -1,9 +1,13 @@
 /**
  * The `README.md` of a generated deployment: which service has which
- * backends, and which files go to which machine.
+ * backends, and which files go to which machine. In an offline deployment,
+ * also what goes to the isolated machine, what span each bundle covers and how
+ * to renew it; with encrypted keys, how the daemon gets the passphrase.
  *
  * Spec: tor `hs_ob.c` and the tor manual's `HiddenServiceOnionbalanceInstance`
- * (what a backend needs: that option and `ob_config` naming the frontend).
+ * (what a backend needs: that option and `ob_config` naming the frontend);
+ * rend-spec-v3 §1.7 (offline keys); systemd.exec(5) "Credentials"
+ * (`LoadCredentialEncrypted=`).
  *
  * Role: pure text building. It names addresses (public) and file names,
  * never key material.
@@ -11,7 +15,9 @@
  * @module
  */
 
-import { type BackendSettings, LAYOUT, type PlannedService } from "./layout.ts";
+import { DEFAULT_CREDENTIAL_NAME } from "../keys/mod.ts";
+import { DEPLOY_DEFAULTS } from "./inputs.ts";
+import { type BackendSettings, LAYOUT, type PlannedBundle, type PlannedService } from "./layout.ts";
 
 const FORMAT_NAMES = {
   tor: "tor's hs_ed25519_secret_key format",
@@ -20,11 +26,18 @@ const FORMAT_NAMES = {
 
 function serviceLines(service: PlannedService): string[] {
   const origin = service.imported ? "imported" : "new";
-  const lines = [
-    `### Service ${service.index}: ${service.address}`,
-    "",
-    `- key: \`${service.keyFile}\` (${origin}, ${FORMAT_NAMES[service.keyFormat]})`,
-  ];
+  const format = service.encrypted ? "PKCS#8 PEM, encrypted" : FORMAT_NAMES[service.keyFormat];
+  const lines = [`### Service ${service.index}: ${service.address}`, ""];
+  if (service.bundle === undefined) {
+    lines.push(`- key: \`${service.keyFile}\` (${origin}, ${format})`);
+  } else {
+    lines.push(
+      `- identity key: \`${service.keyFile}\` (${origin}, ${format}), for the isolated machine only`,
+      `- offline key bundle: \`${service.bundle.file}\`${
+        service.bundle.encrypted ? " (encrypted)" : ""
+      }, for the balancer; covers ${service.bundle.span}`,
+    );
+  }
   for (const b of service.backends) {
     lines.push(
       b.kind === "generated"
@@ -61,12 +74,22 @@ function adoptedLines(services: readonly PlannedService[]): string[] {
   return lines;
 }
 
-function layoutLines(generated: boolean): string[] {
+function layoutLines(generated: boolean, offline: boolean): string[] {
   const row = (name: string, what: string) => `${name.padEnd(28)}${what}`;
   const rows = [
     row(LAYOUT.readme, "this file"),
-    row(LAYOUT.config, "the balancer's configuration (OnionBalance 0.2.x format)"),
-    row("<frontend address>.key", "a frontend's secret key"),
+    offline
+      ? row(LAYOUT.config, "the balancer's configuration (offline-keys: the bundles)")
+      : row(LAYOUT.config, "the balancer's configuration (OnionBalance 0.2.x format)"),
+    ...(offline
+      ? [
+        row("<frontend address>.keys", "a frontend's offline key bundle (the balancer's)"),
+        row(
+          `${LAYOUT.offlineDir}/<frontend>.key`,
+          "a frontend's identity key (the isolated machine's)",
+        ),
+      ]
+      : [row("<frontend address>.key", "a frontend's secret key")]),
     row(LAYOUT.frontendTorrc, "the frontend tor's torrc"),
   ];
   if (generated) {
@@ -77,6 +100,98 @@ function layoutLines(generated: boolean): string[] {
     );
   }
   return ["## Files", "", "```", ...rows, "```"];
+}
+
+/**
+ * The `keys offline` command line that renews `bundle` from its end, with the
+ * same span and period length, run next to the identity key.
+ */
+function renewCommand(keyFile: string, bundle: PlannedBundle): string {
+  const span = "days" in bundle.request
+    ? `--days ${bundle.request.days}`
+    : `--periods ${bundle.request.periods}`;
+  const length = bundle.lengthMinutes === DEPLOY_DEFAULTS.periodLengthMinutes
+    ? ""
+    : ` --period-length ${bundle.lengthMinutes}`;
+  const encrypt = bundle.encrypted ? " --encrypt" : "";
+  const key = keyFile.slice(keyFile.lastIndexOf("/") + 1);
+  const from = new Date(bundle.endsAt * 1000).toISOString().slice(0, 19);
+  return `onionbalance keys offline --key ${key} --output ${bundle.file} ${span} ` +
+    `--from ${from}Z${length}${encrypt}`;
+}
+
+/** What goes to the isolated machine, what the balancer holds, and how to renew the bundles. */
+function offlineLines(services: readonly PlannedService[]): string[] {
+  const offline = services.filter((s) => s.bundle !== undefined);
+  if (offline.length === 0) return [];
+  const encrypted = offline.some((s) => s.encrypted);
+  return [
+    "## Offline identity keys (the isolated machine)",
+    "",
+    `The identity keys are in \`${LAYOUT.offlineDir}/\`: the balancer never needs them.`,
+    "",
+    `1. Move \`${LAYOUT.offlineDir}/\` to the isolated machine (e.g. on removable media), then delete`,
+    `   it here (\`rm -r ${LAYOUT.offlineDir}\`) before anything goes to the balancer. This deployment`,
+    "   should itself be generated on the isolated machine, or the key was on a networked one.",
+    `2. The balancer holds \`${LAYOUT.config}\`, the bundle(s) \`<frontend address>.keys\` and`,
+    `   \`${LAYOUT.frontendTorrc}\`. A bundle lets it publish the service's descriptors for the time`,
+    "   periods it covers, no later (rend-spec-v3 §1.7): per period a descriptor-signing key,",
+    "   certified by that period's blinded key. It holds no identity key.",
+    "",
+    "### Renewing a bundle",
+    "",
+    ...offline.map((s) => `- \`${s.bundle!.file}\` (service ${s.index}) covers ${s.bundle!.span}.`),
+    "",
+    "The balancer warns a week before a bundle runs out (`offline-keys-warning` in config.yaml)",
+    "and cannot publish once it has. Before then, on the isolated machine, in the folder that",
+    `holds the \`${LAYOUT.offlineDir}/\` files, make a new one:`,
+    "",
+    "```",
+    ...offline.map((s) => renewCommand(s.keyFile, s.bundle!)),
+    "```",
+    "",
+    "It starts where the bundle ends (if that is past, leave out `--from`). With the released",
+    "binaries, the command is `onionbalance-config keys offline …`.",
+    ...(encrypted
+      ? [
+        "It asks for the identity key's passphrase, then the new bundle's (or give",
+        "`--key-passphrase-file FILE` and `--passphrase-file FILE`).",
+      ]
+      : []),
+    `Copy the new bundle to the balancer over the old one, next to \`${LAYOUT.config}\` (mode`,
+    "0600), then run `systemctl reload onionbalance` (or send onionbalance SIGHUP). Renewals",
+    "keep the descriptors' revision counters increasing: every bundle made from one identity key",
+    "carries the same revision-counter key, so the counters stay monotonic across bundles.",
+    "",
+  ];
+}
+
+/** Where the encrypted files are, and where the daemon gets their passphrase. */
+function encryptedLines(services: readonly PlannedService[]): string[] {
+  if (!services.some((s) => s.encrypted)) return [];
+  const offline = services.some((s) => s.bundle !== undefined);
+  const what = offline ? "identity keys and the bundles" : "frontend keys";
+  const credential = DEFAULT_CREDENTIAL_NAME;
+  const store = `/etc/credstore.encrypted/${credential}`;
+  return [
+    "## Encrypted keys",
+    "",
+    `The ${what} are encrypted with your passphrase (PKCS#8`,
+    "`ENCRYPTED PRIVATE KEY`, PBES2; `openssl pkey` reads them). The backends' keys are not: tor",
+    "cannot read an encrypted key, so only their 0600 modes protect them. onionbalance takes the",
+    "passphrase from, in order:",
+    "",
+    "- `passphrase-file: /etc/onionbalance/passphrase` in the service's entry of config.yaml",
+    "  (a file only onionbalance's user can read, mode 0600);",
+    "- `onionbalance --passphrase-file <path>`;",
+    `- the systemd credential \`${credential}\`, e.g. in the unit`,
+    `  \`LoadCredentialEncrypted=${credential}:${store}\``,
+    `  (made with \`systemd-creds encrypt --name=${credential} - ${store}\`);`,
+    "- the terminal, when onionbalance is started from one.",
+    "",
+    "Each encryption draws a fresh salt and IV, so encrypted files differ from run to run.",
+    "",
+  ];
 }
 
 /**
@@ -91,6 +206,7 @@ export function deploymentReadme(
 ): string {
   const prefix = settings.backendDirPrefix === "/" ? "" : settings.backendDirPrefix;
   const generated = services.some((s) => s.backends.some((b) => b.kind === "generated"));
+  const offline = services.some((s) => s.bundle !== undefined);
   const lines = [
     "# OnionBalance deployment",
     "",
@@ -100,13 +216,18 @@ export function deploymentReadme(
     "## Services",
     "",
     ...services.flatMap(serviceLines),
+    ...offlineLines(services),
     "## The balancer machine (onionbalance and the frontend tor)",
     "",
-    `1. Copy \`${LAYOUT.config}\` and the \`.key\` file(s) together to one folder, e.g.`,
+    `1. Copy \`${LAYOUT.config}\` and the \`${
+      offline ? ".keys` bundle" : ".key` file"
+    }(s) together to one folder, e.g.`,
     "   `/etc/onionbalance/` (owned by the user onionbalance runs as; folder 0700, files 0600).",
-    "   config.yaml names the keys relative to its own folder.",
+    `   config.yaml names the ${offline ? "bundles" : "keys"} relative to its own folder.`,
     `2. Use \`${LAYOUT.frontendTorrc}\` as the frontend tor's torrc (e.g. \`/etc/tor/torrc\`) and`,
-    "   restart that tor. It runs no onion service: the frontend keys stay with onionbalance.",
+    offline
+      ? "   restart that tor. It runs no onion service: onionbalance publishes with the bundles."
+      : "   restart that tor. It runs no onion service: the frontend keys stay with onionbalance.",
     "3. Start the balancer: `onionbalance -c /etc/onionbalance/config.yaml`.",
     "",
   ];
@@ -125,6 +246,10 @@ export function deploymentReadme(
       "",
     );
   }
-  lines.push(...adoptedLines(services), ...layoutLines(generated));
+  lines.push(
+    ...encryptedLines(services),
+    ...adoptedLines(services),
+    ...layoutLines(generated, offline),
+  );
   return `${lines.join("\n").replace(/\n+$/, "")}\n`;
 }

@@ -8,12 +8,15 @@ import {
 } from "../../src/cli/config_command.ts";
 import { ExitCode, UsageError } from "../../src/cli/exit_codes.ts";
 import { linePrompter, type Prompter } from "../../src/cli/prompter.ts";
+import { loadServiceKeys } from "../../src/balancer/mod.ts";
 import { loadConfig } from "../../src/config/mod.ts";
 import { seededRng } from "../../src/crypto/mod.ts";
+import { describeSpan } from "../../src/custody/mod.ts";
 import {
   decodeHostnameFile,
   encodeOnionAddress,
   HsIdKeypair,
+  KeyError,
   loadIdentityKey,
   TOR_KEY_FILE_NAMES,
   writeIdentityKeyPem,
@@ -155,6 +158,8 @@ tmpTest("onionbalance config writes a whole deployment from flags", async (tmp) 
     assert.ok(torrc.includes("\nHiddenServiceOnionbalanceInstance 1\n"));
   }
   assert.match(await Deno.readTextFile(`${out}/config.yaml`), /health-check:\n {2}port: 8080\n/);
+  assert.equal(await exists(`${out}/offline`), false);
+  assert.doesNotMatch(await Deno.readTextFile(`${out}/README.md`), /offline|[Ee]ncrypted/);
 });
 
 tmpTest("onionbalance config -s 2 gives each service its own backends and master", async (tmp) => {
@@ -346,7 +351,7 @@ Deno.test("onionbalance config refuses v2, passwords and unknown values with exi
       [["--hs-version", "v4"], /Cannot use --hs-version "v4": only "v3" is supported/],
       [
         ["-p", "hunter2"],
-        /Cannot encrypt the frontend key \(-p\/--password\): v3 onion-service keys are never stored encrypted/,
+        /Cannot encrypt the frontend key \(-p\/--password\): a passphrase in the command line is visible to other users .* use --encrypt/,
       ],
       [["-v", "loud"], /Cannot use verbosity "loud"/],
       [["-s", "0"], /number of services \(-s\) "0"/],
@@ -381,6 +386,11 @@ Deno.test("argsForExecutable() runs `config` for a binary named onionbalance-con
   assert.deepEqual(argsForExecutable("C:\\bin\\onionbalance-config.exe", []), ["config"]);
   assert.deepEqual(argsForExecutable("/usr/local/bin/onionbalance", ["-c", "x"]), ["-c", "x"]);
   assert.deepEqual(argsForExecutable("/usr/bin/deno", ["config"]), ["config"]);
+  // `onionbalance-config keys …`: the key-custody commands, which write files.
+  assert.deepEqual(argsForExecutable("/usr/bin/onionbalance-config", ["keys", "offline"]), [
+    "keys",
+    "offline",
+  ]);
 });
 
 /** A prompter that answers from a list and records the questions. */
@@ -412,6 +422,8 @@ tmpTest("A bare onionbalance config on a terminal asks OnionBalance's questions"
     "1",
     "edge",
     "8443", // virtual port
+    "", // not offline
+    "", // not encrypted
     "pem", // format of new keys
     "", // target: follows the virtual port
     "/srv/tor", // HiddenServiceDir folder
@@ -455,10 +467,10 @@ tmpTest("A bare onionbalance config on a terminal asks OnionBalance's questions"
 });
 
 tmpTest("The interactive mode takes the default on each empty answer", async (tmp) => {
-  // The output folder, then an empty answer to each of the other nine questions.
+  // The output folder, then an empty answer to each of the other eleven questions.
   const r = await run(["config", "-v", "info"], {
     stdinIsTerminal: () => true,
-    terminalPrompter: () => scripted([`${tmp}/out`, ...Array(9).fill("")]),
+    terminalPrompter: () => scripted([`${tmp}/out`, ...Array(11).fill("")]),
   });
   assert.equal(r.code, 0, r.stderr);
   const [service] = await readDeployment(`${tmp}/out`);
@@ -491,7 +503,7 @@ Deno.test({
   fn: async () => {
     const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-config-stdin-" });
     try {
-      const answers = [`${tmp}/out`, "1", "", `${A} ${B}`, "1", "blue", "", "", "", ""];
+      const answers = [`${tmp}/out`, "1", "", `${A} ${B}`, "1", "blue", "", "", "", "", "", ""];
       const child = new Deno.Command("deno", {
         args: [
           "run",
@@ -574,4 +586,316 @@ Deno.test({
       await Deno.remove(tmp, { recursive: true });
     }
   },
+});
+
+const PASSPHRASE = "correct horse battery staple";
+const NO_ENV = { get: () => undefined };
+
+/** A passphrase file (0600) in `dir`, with a trailing newline as `echo` writes it. */
+async function passphraseFile(dir: string): Promise<string> {
+  const path = `${dir}/passphrase`;
+  await Deno.writeTextFile(path, `${PASSPHRASE}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** A secret prompt that gives each answer in turn (undefined: Ctrl-C); it records the questions. */
+function secrets(answers: (string | undefined)[]) {
+  const questions: string[] = [];
+  const readSecret = (question: string) => {
+    questions.push(question);
+    const answer = answers.shift();
+    return Promise.resolve(answer === undefined ? undefined : new TextEncoder().encode(answer));
+  };
+  return { readSecret, questions };
+}
+
+Deno.test({
+  name: "onionbalance config --offline writes a bundle the balancer loads (real process)",
+  permissions: { ...TMP, run: ["deno"] },
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-config-offline-" });
+    try {
+      const file = await passphraseFile(tmp);
+      const out = `${tmp}/out`;
+      const { code, stdout, stderr } = await new Deno.Command("deno", {
+        args: [
+          "run",
+          "--quiet",
+          "--no-prompt",
+          "--config",
+          DENO_JSON,
+          "--allow-read=/tmp",
+          "--allow-write=/tmp",
+          MAIN,
+          "config",
+          "--output",
+          out,
+          "--offline",
+          "--offline-periods",
+          "3",
+          "--period-length",
+          "4",
+          "--passphrase-file",
+          file,
+        ],
+        cwd: tmp,
+        stdin: "null",
+      }).output();
+      const text = new TextDecoder().decode(stdout);
+      assert.equal(code, 0, new TextDecoder().decode(stderr));
+      const { config, warnings } = await loadConfig(`${out}/config.yaml`);
+      assert.deepEqual(warnings, []);
+      const keys = await loadServiceKeys(config, { file, env: NO_ENV });
+      assert.equal(keys.length, 1);
+      const [loaded] = keys;
+      assert.ok(loaded?.kind === "offline");
+      const { bundle } = loaded;
+      const label = bundle.address;
+      assert.equal(loaded.path, `${out}/${label}.keys`);
+      assert.equal(bundle.certs.length, 3);
+      assert.equal(bundle.schedule.lengthMinutes, 4);
+      assert.ok(text.includes(`  service 1: ${label}.onion (key offline/${label}.key, new, `));
+      assert.ok(text.includes(`    offline key bundle ${label}.keys: ${describeSpan(bundle)}\n`));
+      assert.ok(text.includes(`Move ${out}/offline/ to the isolated machine and delete it here`));
+      // The identity key is only under offline/, encrypted; the balancer's folder has none.
+      assert.equal(await exists(`${out}/${label}.key`), false);
+      assert.equal(await mode(`${out}/offline`), 0o700);
+      assert.equal(await mode(`${out}/offline/${label}.key`), 0o600);
+      assert.equal(await mode(`${out}/${label}.keys`), 0o600);
+      const keyText = await Deno.readTextFile(`${out}/offline/${label}.key`);
+      assert.ok(keyText.startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"));
+      const identity = await loadIdentityKey(`${out}/offline/${label}.key`, {
+        passphrase: new TextEncoder().encode(PASSPHRASE),
+      });
+      assert.equal(encodeOnionAddress(identity.keypair.public), `${label}.onion`);
+      const readme = await Deno.readTextFile(`${out}/README.md`);
+      assert.ok(
+        readme.includes(
+          `onionbalance keys offline --key ${label}.key --output ${label}.keys --periods 3 --from `,
+        ),
+      );
+      assert.match(readme, / --period-length 4 --encrypt\n/);
+      assert.ok(!text.includes(PASSPHRASE) && !readme.includes(PASSPHRASE));
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+tmpTest(
+  "onionbalance config --encrypt --passphrase-file writes an encrypted PEM key",
+  async (tmp) => {
+    const file = await passphraseFile(tmp);
+    const r = await run([
+      "config",
+      "--output",
+      `${tmp}/out`,
+      "--encrypt",
+      "--passphrase-file",
+      file,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const { config } = await loadConfig(`${tmp}/out/config.yaml`);
+    const keyPath = config.services[0]!.keyPath;
+    assert.ok(
+      (await Deno.readTextFile(keyPath)).startsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n"),
+    );
+    await assert.rejects(
+      loadIdentityKey(keyPath),
+      (e: unknown) => e instanceof KeyError && e.kind === "PassphraseRequired",
+    );
+    const key = await loadIdentityKey(keyPath, {
+      passphrase: new TextEncoder().encode(PASSPHRASE),
+    });
+    assert.equal(key.format, "pem");
+    const [loaded] = await loadServiceKeys(config, { file, env: NO_ENV });
+    assert.ok(loaded?.kind === "key");
+    assert.ok(loaded.keypair.public.equals(key.keypair.public));
+    assert.match(r.stdout, /\(key \S+\.key, new, pem format, encrypted\)/);
+    // Backend keys stay in tor's format: tor cannot read an encrypted key.
+    assert.equal(
+      (await loadIdentityKey(`${tmp}/out/node1/hidden_service/${TOR_KEY_FILE_NAMES.secret}`))
+        .format,
+      "tor",
+    );
+    assert.match(await Deno.readTextFile(`${tmp}/out/README.md`), /## Encrypted keys/);
+    // --passphrase-file alone implies --encrypt.
+    const implied = await run(["config", "--output", `${tmp}/implied`, "--passphrase-file", file]);
+    assert.equal(implied.code, 0, implied.stderr);
+    assert.match(implied.stdout, /pem format, encrypted\)/);
+  },
+);
+
+tmpTest(
+  "onionbalance config --encrypt asks twice on a terminal, and never off one",
+  async (tmp) => {
+    const terminal = (answers: (string | undefined)[]) => {
+      const prompt = secrets(answers);
+      return { prompt, deps: { stdinIsTerminal: () => true, readSecret: prompt.readSecret } };
+    };
+    const args = (out: string) => ["config", "--output", `${tmp}/${out}`, "--encrypt", "-n", "1"];
+    const ok = terminal([PASSPHRASE, PASSPHRASE]);
+    const r = await run(args("ok"), ok.deps);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(ok.prompt.questions, [
+      "New passphrase for the frontend keys: ",
+      "The same passphrase again: ",
+    ]);
+    const { config } = await loadConfig(`${tmp}/ok/config.yaml`);
+    const passphrase = new TextEncoder().encode(PASSPHRASE);
+    await loadIdentityKey(config.services[0]!.keyPath, { passphrase });
+
+    const differ = await run(args("differ"), terminal([PASSPHRASE, "something else"]).deps);
+    assert.equal(differ.code, ExitCode.Usage);
+    assert.match(differ.stderr, /Cannot use the passphrase: the two entries differ/);
+    const empty = await run(args("empty"), terminal(["", ""]).deps);
+    assert.equal(empty.code, ExitCode.Usage);
+    assert.match(empty.stderr, /Cannot use an empty passphrase/);
+    const interrupted = await run(args("ctrl-c"), terminal([PASSPHRASE, undefined]).deps);
+    assert.equal(interrupted.code, ExitCode.Interrupted);
+    const piped = await run(args("piped"), {
+      readSecret: () => assert.fail("must not ask off a terminal"),
+    });
+    assert.equal(piped.code, ExitCode.Usage);
+    assert.match(
+      piped.stderr,
+      /Cannot get a passphrase for the frontend keys: standard input is not a terminal; give --passphrase-file FILE/,
+    );
+    for (const out of ["differ", "empty", "ctrl-c", "piped"]) {
+      assert.equal(await exists(`${tmp}/${out}`), false, out);
+    }
+    assert.ok(!differ.stderr.includes(PASSPHRASE));
+  },
+);
+
+tmpTest("onionbalance config refuses bad key custody flags", async (tmp) => {
+  const a = HsIdKeypair.generate(seededRng("cli-encrypt-tor"));
+  await Deno.mkdir(`${tmp}/hs`);
+  await writeTorKeyFiles(`${tmp}/hs`, a);
+  const file = await passphraseFile(tmp);
+  const loose = `${tmp}/loose`;
+  await Deno.writeTextFile(loose, "x\n");
+  await Deno.chmod(loose, 0o644);
+  for (
+    const [args, code, pattern] of [
+      [
+        ["--encrypt", "--key", `${tmp}/hs/${TOR_KEY_FILE_NAMES.secret}`],
+        ExitCode.Usage,
+        /Cannot encrypt the key of service 1: it is in tor's format, which holds no seed/,
+      ],
+      [
+        ["--offline-days", "3", "--offline-periods", "3"],
+        ExitCode.Usage,
+        /Cannot use both --offline-days and --offline-periods/,
+      ],
+      [["--offline-days", "0"], ExitCode.Usage, /number of days \(--offline-days\) "0"/],
+      [["--offline-periods", "2000"], ExitCode.Usage, /\(--offline-periods\) "2000"/],
+      [["--period-length", "0"], ExitCode.Usage, /\(--period-length\) "0"/],
+      [
+        ["--offline", "--period-length", "4"],
+        ExitCode.Usage,
+        /Cannot make a bundle of \d+ periods/,
+      ],
+      [["--passphrase-file", loose], ExitCode.Failure, /Cannot read passphrase file ".*\/loose"/],
+      [["--passphrase-file", `${tmp}/none`], ExitCode.Failure, /Cannot read passphrase file/],
+    ] as const
+  ) {
+    const r = await run(["config", "--output", `${tmp}/out`, ...args], {
+      stdinIsTerminal: () => true,
+      readSecret: () => assert.fail("must not ask"),
+    });
+    assert.equal(r.code, code, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+  assert.equal(await exists(`${tmp}/out`), false);
+  // --offline-days implies --offline.
+  const r = await run(["config", "--output", `${tmp}/days`, "--offline-days", "2"], {
+    now: () => Date.UTC(2026, 0, 15, 12),
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const { config } = await loadConfig(`${tmp}/days/config.yaml`);
+  const [loaded] = await loadServiceKeys(config, { file, env: NO_ENV });
+  assert.ok(loaded?.kind === "offline");
+  assert.ok(loaded.bundle.startsAt <= Date.UTC(2026, 0, 15, 12) / 1000);
+  assert.ok(loaded.bundle.endsAt >= Date.UTC(2026, 0, 17, 12) / 1000);
+});
+
+tmpTest(
+  "The interactive mode asks whether to keep the key offline and to encrypt it",
+  async (tmp) => {
+    const prompter = scripted([
+      `${tmp}/out`,
+      "", // 1 service
+      "", // new key
+      "", // no existing backend
+      "", // 2 backends
+      "", // tag
+      "", // virtual port
+      "maybe", // not yes or no: asked again
+      "yes", // offline
+      "y", // encrypt (so no question about the format: encrypted keys are PEM)
+      "", // target
+      "", // folder
+    ]);
+    const secret = secrets([PASSPHRASE, PASSPHRASE]);
+    const r = await run(["config"], {
+      stdinIsTerminal: () => true,
+      terminalPrompter: () => prompter,
+      readSecret: secret.readSecret,
+      cwd: () => tmp,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /Cannot use answer "maybe": expected "yes" or "no"/);
+    const offlineQuestion =
+      "Keep the frontend key offline (its identity key for an isolated machine, a key bundle to renew for the balancer)? [no]:";
+    assert.deepEqual(
+      prompter.questions.slice(7, 10),
+      [
+        offlineQuestion,
+        offlineQuestion,
+        "Encrypt the frontend key with a passphrase (asked next, not shown)? [no]:",
+      ],
+    );
+    assert.ok(!prompter.questions.some((q) => q.startsWith("Format of new frontend keys")));
+    assert.equal(secret.questions.length, 2);
+    const { config } = await loadConfig(`${tmp}/out/config.yaml`);
+    const file = await passphraseFile(tmp);
+    const [loaded] = await loadServiceKeys(config, { file, env: NO_ENV });
+    assert.ok(loaded?.kind === "offline");
+    assert.equal(loaded.bundle.schedule.lengthMinutes, 1440);
+    assert.ok(loaded.bundle.endsAt - loaded.bundle.startsAt >= 30 * 86400);
+    const label = loaded.bundle.address;
+    assert.ok(
+      (await Deno.readTextFile(`${tmp}/out/offline/${label}.key`)).startsWith(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\n",
+      ),
+    );
+  },
+);
+
+tmpTest("The interactive mode will not encrypt an imported key in tor's format", async (tmp) => {
+  await Deno.mkdir(`${tmp}/hs`);
+  await writeTorKeyFiles(`${tmp}/hs`, HsIdKeypair.generate(seededRng("interactive tor")));
+  const prompter = scripted([
+    `${tmp}/out`,
+    "",
+    `${tmp}/hs/${TOR_KEY_FILE_NAMES.secret}`,
+    "",
+    "1",
+    "",
+    "",
+    "", // not offline
+    "yes", // encrypt: refused, asked again
+    "no",
+    "", // target
+    "", // folder
+  ]);
+  const r = await run(["config"], {
+    stdinIsTerminal: () => true,
+    terminalPrompter: () => prompter,
+    readSecret: () => assert.fail("must not ask"),
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Cannot encrypt the key of service 1: it is in tor's format/);
+  assert.equal((await readDeployment(`${tmp}/out`))[0]!.format, "tor");
 });

@@ -20,8 +20,11 @@ import { seededRng } from "../../src/crypto/mod.ts";
 import { baseEnv, compileFlags, MAIN } from "./_compile_flags.ts";
 
 const PTY_RUN = new URL("./_pty_run.py", import.meta.url).pathname;
-/** The questions of a bare `config` with every default: 1 service, 2 generated backends. */
-const QUESTIONS = 10;
+/**
+ * The questions of a bare `config` with every default: 1 service, 2 generated backends, the
+ * frontend key neither offline nor encrypted.
+ */
+const QUESTIONS = 12;
 const ABORTED = "onionbalance: Aborted: nothing was written.";
 const TMP: Deno.PermissionOptionsObject = { read: ["/tmp"], write: ["/tmp"] };
 

@@ -44,6 +44,7 @@ Deno.test({
       address: MASTER,
       keyFile: "x.key",
       keyFormat: "tor",
+      encrypted: false,
       imported: false,
       backends: [],
     };

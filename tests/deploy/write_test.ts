@@ -8,6 +8,7 @@ import {
   writeDeployment,
   writeFileAtomic,
 } from "../../src/deploy/mod.ts";
+import { loadServiceKeys } from "../../src/balancer/mod.ts";
 import { decodeHostnameFile, encodeOnionAddress, loadIdentityKey } from "../../src/keys/mod.ts";
 
 // loadConfig's YAML parser reads LOG_TOKENS and LOG_STREAM from the environment.
@@ -88,6 +89,41 @@ tmpTest("A written deployment loads with src/config and src/keys", async (tmp) =
     );
   }
 });
+
+tmpTest(
+  "An offline deployment writes offline/ 0700, and the balancer loads its bundle",
+  async (tmp) => {
+    const now = Date.UTC(2026, 0, 15, 12) / 1000;
+    const passphrase = new TextEncoder().encode("write test passphrase");
+    const p = planDeployment({
+      services: [{ backends: 1, tag: "node" }],
+      offline: { days: 3, from: now, now, lengthMinutes: 1440 },
+      passphrase,
+    }, { rng: seededRng("offline write") });
+    await writeDeployment(tmp, p);
+    const [service] = p.services;
+    assert.ok(service?.bundle);
+    assert.equal(await mode(`${tmp}/offline`), 0o700);
+    assert.equal(await mode(`${tmp}/${service.keyFile}`), 0o600);
+    assert.equal(await mode(`${tmp}/${service.bundle.file}`), 0o600);
+    const expected = [...p.dirs.map((d) => `${d}/`), ...p.files.map((f) => f.path)].sort();
+    assert.deepEqual(await listTree(tmp), expected);
+    const { config, warnings } = await loadConfig(`${tmp}/config.yaml`);
+    assert.deepEqual(warnings, []);
+    await Deno.writeFile(`${tmp}/passphrase`, passphrase, { mode: 0o600 });
+    const keys = await loadServiceKeys(config, {
+      file: `${tmp}/passphrase`,
+      env: { get: () => undefined },
+    });
+    assert.equal(keys.length, 1);
+    const [loaded] = keys;
+    assert.ok(loaded?.kind === "offline");
+    assert.equal(loaded.path, `${tmp}/${service.bundle.file}`);
+    assert.equal(`${loaded.bundle.address}.onion`, service.address);
+    const identity = await loadIdentityKey(`${tmp}/${service.keyFile}`, { passphrase });
+    assert.equal(encodeOnionAddress(identity.keypair.public), service.address);
+  },
+);
 
 tmpTest(
   "writeDeployment() refuses to replace anything without force, and writes nothing",
