@@ -48,6 +48,8 @@ export interface StatusJson {
       {
         timePeriod: number;
         revisionCounter: string;
+        /** Why it was last published. */
+        reason: string;
         introPoints: number[];
         /** Auth keys of the intro points in the descriptors built for this slot. */
         introPointKeys: string[];
@@ -56,6 +58,15 @@ export interface StatusJson {
         hsDirs: { fingerprint: string; nickname: string; status: string; descriptor: number }[];
       } | null
     >;
+    /** Where the keys come from: `{kind: "key"}`, or an offline bundle and its span. */
+    keys: {
+      kind: "key" | "offline";
+      lastPeriod?: number;
+      secondsLeft?: number;
+      runningOut?: boolean;
+    };
+    /** Per slot, why its descriptor cannot be made (an offline bundle that does not cover it). */
+    unpublishable: Record<"first" | "second", { timePeriod: number; reason: string } | null>;
     instances: {
       onionAddress: string;
       state: string;
@@ -82,19 +93,21 @@ export async function writeConfig(shared: SharedNetwork, extra = ""): Promise<vo
 /**
  * Spawns the balancer for the shared network with the generated `config.yaml`; the status
  * socket comes from `ONIONBALANCE_STATUS_SOCKET_LOCATION`, as an operator may set it.
- * `main` runs another checkout's `main.ts` (the benchmarks compare against an earlier commit).
+ * `main` runs another checkout's `main.ts` (the benchmarks compare against an earlier commit);
+ * `configPath` another config file, and `readable` what the daemon may read (default: the
+ * network's whole folder).
  */
 export function startDaemon(
   shared: SharedNetwork,
-  options: { main?: string } = {},
+  options: { main?: string; configPath?: string; readable?: readonly string[] } = {},
 ): DaemonProcess {
-  const configPath = shared.configPath;
+  const configPath = options.configPath ?? shared.configPath;
   const { net } = shared;
   const statusPath = `${net.dir}/status.sock`;
   const child = new Deno.Command("deno", {
     args: [
       "run",
-      `--allow-read=${net.dir},${statusPath}`,
+      `--allow-read=${(options.readable ?? [net.dir]).join(",")},${statusPath}`,
       `--allow-write=${statusPath}`,
       `--allow-net=127.0.0.1,unix:${statusPath}`,
       "--allow-env",

@@ -40,11 +40,20 @@ import {
   periodStartsMs,
   racedAtBoundaries,
 } from "../../scripts/bench/client_trace.ts";
-import { connectControl } from "../../src/control/mod.ts";
+import { connectControl, type ControlClient, hsFetch } from "../../src/control/mod.ts";
 import { Logger } from "../../src/log/mod.ts";
+import { TimePeriod } from "../../src/time/mod.ts";
 import { fetchOnion, startExtraFrontends } from "../../scripts/testnet/mod.ts";
-import { startDaemon } from "./_daemon.ts";
-import { bootNetwork, within } from "./_network.ts";
+import { type DaemonProcess, startDaemon } from "./_daemon.ts";
+import { bootNetwork, type SharedNetwork, within } from "./_network.ts";
+import {
+  assertNoSecrets,
+  type OfflineManager,
+  offlineManager,
+  periodsAround,
+  renewBundle,
+  stemDecrypt,
+} from "./_offline.ts";
 
 const VOTING_INTERVAL_S = 10;
 /** 24 voting intervals: the time period, and the time between two rotations of a service. */
@@ -53,9 +62,12 @@ const PERIOD_MINUTES = RUN_MS / 60_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Periods in the renewed bundle: enough for the rest of the case. */
+const RENEWED_BUNDLE_PERIODS = 4;
+
 Deno.test({
   name:
-    "e2e: across two backend rotations every published intro point is open 10 s later, and every client request succeeds (tor's own period-boundary race aside)",
+    "e2e: from an offline key bundle (no identity secret readable), across two backend rotations every published intro point is open 10 s later, every client request succeeds (tor's own period-boundary race aside), and a bundle that runs out is said, then renewed",
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
@@ -69,7 +81,43 @@ Deno.test({
         started: 3,
       }),
     );
-    const daemon = startDaemon(shared);
+    // The bundle's first period is the one a service publishes first now; a half-period
+    // boundary (a TP start or an SRV) in the next 20 s could leave the consensus behind it.
+    const half = RUN_MS / 2;
+    const intoHalf = Date.now() % half;
+    if (intoHalf < 20_000) await sleep(20_000 - intoHalf);
+    // Two periods from now run out (the second descriptor) at the middle of the second, 0–4
+    // minutes from now; three when that is under 90 s, so that the warning comes first and
+    // the bundle runs out 1.5–5.5 minutes after start, within the rotations this case waits for.
+    const nowS = Math.floor(Date.now() / 1000);
+    const halfS = half / 1000;
+    const first = TimePeriod.containing(nowS - halfS, {
+      lengthMinutes: PERIOD_MINUTES,
+      rotationOffsetSeconds: halfS,
+    });
+    const twoEndAt = first.next().start() + halfS; // the middle of the second period
+    const manager = await offlineManager(shared, {
+      periods: twoEndAt - nowS >= 90 ? 2 : 3,
+      periodMinutes: PERIOD_MINUTES,
+      extra: "offline-keys-warning: 3600\n",
+    });
+    const scanned = await assertNoSecrets(
+      manager.dir,
+      manager.identity,
+      periodsAround(Date.now(), PERIOD_MINUTES, 8),
+    );
+    assert.equal(scanned, 2, "the manager's folder holds config.yaml and the bundle");
+    // The daemon may read the manager's folder and tor's cookie only: not the deployment with
+    // the key.
+    const daemon = startDaemon(shared, {
+      configPath: manager.configPath,
+      readable: [manager.dir, shared.net.frontend.cookieFile],
+    });
+    await within(
+      60_000,
+      "the warning that the bundle runs out",
+      daemon.waitForLine(/offline key bundle .* runs out in /, 60_000),
+    );
     const watches = await Promise.all(
       shared.backends.map((b) => BackendWatch.open(b.controlPort, b.onionAddress, PERIOD_MINUTES)),
     );
@@ -85,6 +133,8 @@ Deno.test({
     const trace = await ClientTrace.open(shared.net.clientControlPort);
     const stopProbes = new AbortController();
     let probing: Promise<Probe[]> | undefined;
+    const runOut = runOutAndRenew(daemon, manager, client, shared);
+    runOut.catch(() => {}); // awaited below; a failure there must not go unhandled meanwhile
     try {
       await within(90_000, "the first upload", daemon.waitForLine(/Uploaded /, 90_000));
       // Measured from the first request that gets through (an HSDir may not have the first
@@ -136,6 +186,14 @@ Deno.test({
             `daemon log:\n${daemon.lines.slice(-40).join("\n")}`,
         );
       }
+      const renewal = await within(10 * 60_000, "the bundle runs out and is renewed", runOut);
+      console.log(
+        `bundle ran out at ${new Date(renewal.ranOutAt).toISOString()} (second descriptor: ` +
+          `${renewal.reason}); renewed, every HSDir had the new descriptors ` +
+          `${renewal.republishedMs} ms after SIGHUP; revision ${renewal.before} -> ` +
+          `${renewal.after}; stem decrypted the republished descriptor`,
+      );
+      assert.ok(daemon.running(), "the daemon kept running");
       await sleep(10_000);
       stopProbes.abort();
       const probes = await probing;
@@ -185,6 +243,85 @@ Deno.test({
     }
   },
 });
+
+/** What {@link runOutAndRenew} saw. */
+interface Renewal {
+  ranOutAt: number;
+  reason: string;
+  republishedMs: number;
+  before: bigint;
+  after: bigint;
+}
+
+/**
+ * Waits until the bundle no longer covers the second descriptor: the daemon says so in its
+ * log and status and keeps publishing the first. Then renews the bundle and sends SIGHUP:
+ * within 60 s both descriptors are on every responsible HSDir again, with a higher revision
+ * counter (HSDirs refuse a lower one), and python3-stem decrypts the copy an HSDir serves.
+ */
+async function runOutAndRenew(
+  daemon: DaemonProcess,
+  manager: OfflineManager,
+  client: ControlClient,
+  shared: SharedNetwork,
+): Promise<Renewal> {
+  const line = await daemon.waitForLine(/Cannot publish the second descriptor/, 9 * 60_000);
+  const ranOutAt = Date.now();
+  assert.match(line, /offline key bundle covers periods \d+-\d+ only/);
+  assert.ok(daemon.running());
+  const [service] = (await daemon.status()).services;
+  assert.equal(service!.keys.kind, "offline");
+  assert.equal(service!.keys.runningOut, true);
+  assert.match(service!.unpublishable.second?.reason ?? "", /covers periods \d+-\d+ only/);
+  assert.equal(service!.unpublishable.first, null);
+  const first = service!.descriptors.first;
+  assert.ok(first !== null, "the first descriptor stays published");
+  assert.equal(first.timePeriod, service!.keys.lastPeriod);
+  const before = BigInt(first.revisionCounter);
+
+  await renewBundle(manager, RENEWED_BUNDLE_PERIODS, PERIOD_MINUTES);
+  const mark = daemon.lines.length;
+  daemon.kill("SIGHUP");
+  await daemon.waitForLine(/Reloaded/, 30_000, mark);
+  const reloadedAt = Date.now();
+  const deadline = reloadedAt + 60_000;
+  for (;;) {
+    const [s] = (await daemon.status()).services;
+    const slots = [s!.descriptors.first, s!.descriptors.second];
+    const done = s!.unpublishable.first === null && s!.unpublishable.second === null &&
+      slots.every((d) =>
+        d !== null && d.reason === "the offline key bundle changed" &&
+        d.hsDirs.every((h) => h.status === "uploaded")
+      );
+    if (done) {
+      const after = BigInt(s!.descriptors.first!.revisionCounter);
+      assert.ok(after > before, `revision ${after} after the renewal, ${before} before`);
+      const republishedMs = Date.now() - reloadedAt;
+      // The copy an HSDir serves for the current period, as a client gets it.
+      const d = s!.descriptors.first!; // the current period: the one HSFETCH asks for
+      const fetched = await hsFetch(client, shared.master.onionAddress.replace(/\.onion$/, ""), {
+        servers: [d.hsDirs[0]!.fingerprint],
+        timeoutMs: 30_000,
+      });
+      const outcome = fetched.outcomes.find((o) => o.ok);
+      assert.ok(outcome !== undefined && outcome.ok, "an HSDir serves the descriptor");
+      const stem = await stemDecrypt(
+        outcome.descriptor,
+        shared.master.onionAddress,
+        shared.net.dir,
+      );
+      assert.equal(stem.signingKeyCertType, 8);
+      assert.ok(stem.introPoints > 0);
+      assert.ok(BigInt(stem.revision) >= after);
+      return { ranOutAt, reason: line, republishedMs, before, after };
+    }
+    assert.ok(
+      Date.now() < deadline,
+      `not republished 60 s after the renewal: ${JSON.stringify(s)}`,
+    );
+    await sleep(1_000);
+  }
+}
 
 /** How long the busy case loads the service. */
 const BUSY_RUN_MS = 180_000;
