@@ -9,12 +9,12 @@
  */
 
 import { readSecretFile, SecretFileError } from "../keys/mod.ts";
+import type { OfflineKeyBundle } from "./bundle.ts";
 import {
   decodeOfflineBundle,
   type EncodeBundleOptions,
   encodeOfflineBundle,
-  type OfflineKeyBundle,
-} from "./bundle.ts";
+} from "./bundle_text.ts";
 import { BundleError } from "./errors.ts";
 
 /**

@@ -3,8 +3,9 @@
  * identity key can stay on an isolated machine while balancers publish its
  * descriptors.
  *
- * Role: `bundle.ts` is the pure codec and maker; `bundle_file.ts` reads and
- * writes bundle files (0600, refused when group or others may read them).
+ * Role: `bundle.ts` makes and holds bundles, `bundle_text.ts` is their pure
+ * codec, `bundle_file.ts` reads and writes bundle files (0600, refused when
+ * group or others may read them).
  *
  * @module
  */
@@ -15,13 +16,8 @@ export {
   BUNDLE_VERSION,
   type BundleSchedule,
   CERT_MARGIN_SECONDS,
-  type DecodeBundleOptions,
-  decodeOfflineBundle,
   describeSpan,
-  type EncodeBundleOptions,
-  encodeOfflineBundle,
   halfPeriodSeconds,
-  looksLikeOfflineBundle,
   type MakeBundleOptions,
   makeOfflineBundle,
   MAX_BUNDLE_PERIODS,
@@ -29,4 +25,11 @@ export {
   type PeriodSigner,
   scheduleFor,
 } from "./bundle.ts";
+export {
+  type DecodeBundleOptions,
+  decodeOfflineBundle,
+  type EncodeBundleOptions,
+  encodeOfflineBundle,
+  looksLikeOfflineBundle,
+} from "./bundle_text.ts";
 export { loadOfflineBundle, writeOfflineBundle } from "./bundle_file.ts";
