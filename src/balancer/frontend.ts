@@ -202,8 +202,8 @@ export class FrontendService {
   async maintain(view: NetworkView, nowMs: number, leftOut = NONE_LEFT_OUT): Promise<void> {
     if (this.#building) return;
     this.#building = true;
-    this.#warnIfKeysRunOut(nowMs);
     try {
+      this.#warnIfKeysRunOut(nowMs);
       const { usable } = this.usableBackends(nowMs, leftOut);
       const forced = this.#forcedReason;
       for (const slot of SLOTS) await this.#maintainSlot(slot, view, usable, nowMs, forced);
