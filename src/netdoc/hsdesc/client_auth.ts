@@ -22,14 +22,20 @@
  * @module
  */
 
-import { BytesError, fromBase32 } from "../../bytes/mod.ts";
+import { BytesError, fromBase32, toBase32 } from "../../bytes/mod.ts";
 import { aes256Ctr, constantTimeEqual, shake } from "../../crypto/mod.ts";
-import { type HsIdKey, KeyError, parseOnionAddress, type Subcredential } from "../../keys/mod.ts";
+import {
+  type HsIdKey,
+  KeyError,
+  onionAddressLabel,
+  parseOnionAddress,
+  type Subcredential,
+} from "../../keys/mod.ts";
 import {
   type DescAuthEphemeralKey,
   type DescAuthEphemeralKeypair,
   DescriptorCookie,
-  type HsClientDescEncKey,
+  HsClientDescEncKey,
   HsClientDescEncKeypair,
 } from "./keys.ts";
 import type { AuthClient } from "./middle.ts";
@@ -164,4 +170,64 @@ export function parseClientAuthKeyFile(text: string): ClientAuthKeyFile {
   const key = HsClientDescEncKeypair.fromSecret(bytes);
   bytes.fill(0);
   return { service, key };
+}
+
+/**
+ * Parses a service-side authorized client file (tor `hs_service.c: parse_authorized_client`,
+ * the files of `HiddenServiceDir/authorized_clients/<name>.auth`):
+ * `descriptor:x25519:<base32 public key>`, with whitespace around the fields allowed.
+ *
+ * @param text The file contents.
+ * @returns The client's `KP_hsc_desc_enc`.
+ * @throws {KeyError} `BadKeyFile` naming what is wrong.
+ */
+export function parseAuthorizedClientFile(text: string): HsClientDescEncKey {
+  const fields = text.split(":").map((f) => f.trim());
+  if (fields.length !== 3) {
+    throw new KeyError(
+      "BadKeyFile",
+      "Cannot read authorized client: expected descriptor:x25519:<base32 public key>",
+    );
+  }
+  const [authType, keyType, key] = fields as [string, string, string];
+  if (authType !== "descriptor" || keyType !== "x25519") {
+    throw new KeyError(
+      "BadKeyFile",
+      `Cannot read authorized client: type "${authType}:${keyType}", expected "descriptor:x25519"`,
+    );
+  }
+  // BASE32_NOPAD_LEN(CURVE25519_PUBKEY_LEN): 52 characters.
+  if (key.length !== 52) {
+    throw new KeyError(
+      "BadKeyFile",
+      `Cannot read authorized client: the key has ${key.length} characters, expected 52 (base32)`,
+    );
+  }
+  try {
+    return HsClientDescEncKey.fromBytes(fromBase32(key.toLowerCase()));
+  } catch (cause) {
+    if (!(cause instanceof BytesError)) throw cause;
+    throw new KeyError("BadKeyFile", "Cannot read authorized client: the key is not base32", {
+      cause,
+    });
+  }
+}
+
+/** The `.auth` file tor reads for one authorized client: `descriptor:x25519:<BASE32>\n`. */
+export function encodeAuthorizedClientFile(key: HsClientDescEncKey): string {
+  return `descriptor:x25519:${toBase32(key.toBytes()).toUpperCase()}\n`;
+}
+
+/**
+ * The client's `ClientOnionAuthDir/<name>.auth_private` file for `service`:
+ * `<56-char address>:descriptor:x25519:<BASE32 secret key>\n` (tor `hs_client.c:
+ * parse_auth_file_content`). The string holds the client's secret.
+ */
+export function encodeClientAuthKeyFile(service: HsIdKey, key: HsClientDescEncKeypair): string {
+  const secret = key.secret();
+  try {
+    return `${onionAddressLabel(service)}:descriptor:x25519:${toBase32(secret).toUpperCase()}\n`;
+  } finally {
+    secret.fill(0);
+  }
 }

@@ -183,6 +183,11 @@ abstract class X25519Keypair extends SecretKey {
     this.#secret = secret.slice();
   }
 
+  /** A copy of the secret. */
+  protected secretCopy(): Uint8Array {
+    return this.#secret.slice();
+  }
+
   /** The public key bytes. */
   protected publicBytes(): Uint8Array {
     return x25519PublicKey(this.#secret);
@@ -239,5 +244,13 @@ export class HsClientDescEncKeypair extends X25519Keypair {
   /** A new key from 32 bytes of `rng`. */
   static generate(rng: Rng): HsClientDescEncKeypair {
     return new HsClientDescEncKeypair(rng(32));
+  }
+
+  /**
+   * A copy of `KS_hsc_desc_enc`, to write the client's `.auth_private` file or hand it to
+   * tor (`ONION_CLIENT_AUTH_ADD`). Handle with care: it is the client's secret.
+   */
+  secret(): Uint8Array {
+    return this.secretCopy();
   }
 }

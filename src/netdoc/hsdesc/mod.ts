@@ -126,6 +126,9 @@ export {
   type ClientAuthKeyFile,
   type DecryptCookieOptions,
   decryptDescriptorCookie,
+  encodeAuthorizedClientFile,
+  encodeClientAuthKeyFile,
+  parseAuthorizedClientFile,
   parseClientAuthKeyFile,
 } from "./client_auth.ts";
 export { decodeHsDesc, type DecodeHsDescOptions, type HsDesc } from "./decode.ts";
@@ -141,3 +144,4 @@ export {
   type Shuffle,
   shuffleWithRng,
 } from "./build.ts";
+export { authClientLines, MAX_AUTHORIZED_CLIENTS } from "./client_limit.ts";

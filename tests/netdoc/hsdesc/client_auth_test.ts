@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fromHex, toBase32, toHex } from "../../../src/bytes/mod.ts";
 import { seededRng } from "../../../src/crypto/mod.ts";
-import { KeyError, Subcredential } from "../../../src/keys/mod.ts";
+import { HsIdKeypair, KeyError, Subcredential } from "../../../src/keys/mod.ts";
 import {
   buildAuthClient,
   buildHsDesc,
@@ -9,9 +9,12 @@ import {
   decryptDescriptorCookie,
   DescAuthEphemeralKeypair,
   DescriptorCookie,
+  encodeAuthorizedClientFile,
+  encodeClientAuthKeyFile,
   HsClientDescEncKey,
   HsClientDescEncKeypair,
   HsDescError,
+  parseAuthorizedClientFile,
   parseClientAuthKeyFile,
 } from "../../../src/netdoc/mod.ts";
 import { A12, makeIntroPoint } from "./_fixtures.ts";
@@ -160,4 +163,36 @@ Deno.test("client keys and cookies never print their secret", () => {
   );
   assert.doesNotMatch(Deno.inspect(key), /5a|90/);
   assert.equal(Deno.inspect(COOKIE), "DescriptorCookie(<secret>)");
+});
+
+Deno.test("tor's .auth and .auth_private files round-trip, in tor's letters, and bad ones are refused", () => {
+  const rng = seededRng("auth files");
+  const client = HsClientDescEncKeypair.generate(rng);
+  const service = HsIdKeypair.generate(rng).public;
+  const auth = encodeAuthorizedClientFile(client.public);
+  assert.match(auth, /^descriptor:x25519:[A-Z2-7]{52}\n$/);
+  assert.ok(parseAuthorizedClientFile(auth).equals(client.public));
+  // tor's parser skips spaces around the fields and reads either case.
+  assert.ok(
+    parseAuthorizedClientFile(` descriptor : x25519 : ${auth.slice(18).toLowerCase()}`).equals(
+      client.public,
+    ),
+  );
+  const secret = encodeClientAuthKeyFile(service, client);
+  assert.match(secret, /^[a-z2-7]{56}:descriptor:x25519:[A-Z2-7]{52}\n$/);
+  const parsed = parseClientAuthKeyFile(secret);
+  assert.ok(parsed.service.equals(service));
+  assert.ok(parsed.key.public.equals(client.public));
+  assert.throws(
+    () => parseAuthorizedClientFile("descriptor:ed25519:AAAA"),
+    /type "descriptor:ed25519"/,
+  );
+  assert.throws(
+    () => parseAuthorizedClientFile(`${auth.trim()}:extra`),
+    /expected descriptor:x25519/,
+  );
+  assert.throws(
+    () => parseAuthorizedClientFile(`descriptor:x25519:${"1".repeat(52)}`),
+    /not base32/,
+  );
 });
