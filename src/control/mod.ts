@@ -74,6 +74,7 @@ export {
   type Subscription,
 } from "./client.ts";
 export { type CommandOptions, setEvents, signal, type TorSignal } from "./commands.ts";
+export { onionClientAuthAdd, onionClientAuthRemove } from "./onion_client_auth.ts";
 export {
   connectControl,
   type ConnectControlOptions,
