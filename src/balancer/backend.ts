@@ -21,7 +21,7 @@
  */
 
 import type { HsIdKey } from "../keys/mod.ts";
-import type { HsDesc, HsDescIntroPoint } from "../netdoc/hsdesc/mod.ts";
+import type { HsClientDescEncKeypair, HsDesc, HsDescIntroPoint } from "../netdoc/hsdesc/mod.ts";
 import type { TimePeriod } from "../time/mod.ts";
 
 /** What happened to a fetched descriptor. */
@@ -82,6 +82,16 @@ export class Backend {
   fetchFailures = 0;
   /** The last fetch failure's reason. */
   lastFetchError?: string;
+  /**
+   * The key the balancer reads this backend with when it is restricted (client
+   * authorization, rend-spec-v3 [CLIENT-AUTH]), and the file it came from.
+   */
+  clientKey?: { key: HsClientDescEncKeypair; file: string };
+  /**
+   * Why the last fetch could not open the backend's descriptor for want of the right client
+   * key (a restricted backend), or undefined: reported instead of "unreachable".
+   */
+  clientAuthProblem?: string;
 
   /**
    * @param address 56 lowercase characters without `.onion`.
@@ -145,6 +155,7 @@ export class Backend {
     this.lastFetchOkAt = nowMs;
     this.fetchFailures = 0;
     this.lastFetchError = undefined;
+    this.clientAuthProblem = undefined;
     if (
       highest !== undefined && counter === highest &&
       this.#descriptor?.blindedKey.equals(descriptor.blindedKey) === true
@@ -179,10 +190,14 @@ export class Backend {
     return this.#introSeenAt.get(id);
   }
 
-  /** Records a failed fetch. */
-  fetchFailed(reason: string): void {
+  /**
+   * Records a failed fetch; `clientAuth` says when it failed because the descriptor could not
+   * be opened with the client key held (none, or a wrong one).
+   */
+  fetchFailed(reason: string, clientAuth?: string): void {
     this.fetchFailures++;
     this.lastFetchError = reason;
+    this.clientAuthProblem = clientAuth;
   }
 
   /**
@@ -191,10 +206,11 @@ export class Backend {
    * @param options `staleAfterMs` (config `instance-stale-after`).
    */
   unusableReason(nowMs: number, options: { staleAfterMs: number }): string | undefined {
-    if (this.#descriptor === undefined) return "no descriptor yet";
+    if (this.#descriptor === undefined) return this.clientAuthProblem ?? "no descriptor yet";
     if (this.introPoints.length === 0) return "its descriptor has no usable intro points";
     if (this.lastFetchOkAt !== undefined && nowMs - this.lastFetchOkAt > options.staleAfterMs) {
-      return `no descriptor fetched for ${Math.round((nowMs - this.lastFetchOkAt) / 1000)} s`;
+      return `no descriptor fetched for ${Math.round((nowMs - this.lastFetchOkAt) / 1000)} s` +
+        (this.clientAuthProblem === undefined ? "" : ` (${this.clientAuthProblem})`);
     }
     if (
       this.revisionAdvancedAt !== undefined &&

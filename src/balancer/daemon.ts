@@ -36,7 +36,13 @@
  */
 
 import type { HsClient } from "../control/mod.ts";
-import { getSocksListeners, isConsensusArrival, parseEvent } from "../control/mod.ts";
+import {
+  getSocksListeners,
+  isConsensusArrival,
+  onionClientAuthAdd,
+  onionClientAuthRemove,
+  parseEvent,
+} from "../control/mod.ts";
 import type { HealthCheckConfig } from "../config/mod.ts";
 import type { SocksProxy } from "../socks/mod.ts";
 import { errorMessage, type Logger } from "../log/mod.ts";
@@ -108,6 +114,10 @@ export class Balancer {
   #saidAt = 0;
   /** Whether the control connection is up (state events of the client). */
   #torConnected = true;
+  /** Whether tor holds the client keys of the restricted backends (false: give them). */
+  #clientAuthGiven = false;
+  /** The client keys given to tor (ONION_CLIENT_AUTH_ADD): backend address → public key. */
+  readonly #clientAuthHeld = new Map<string, string>();
   readonly #unsubscribe: (() => void)[] = [];
 
   constructor(config: BalancerConfig, deps: BalancerDeps) {
@@ -146,6 +156,12 @@ export class Balancer {
     this.services = config.services;
     this.timings = config.timings;
     this.health.reconfigure(config.health);
+    this.#clientAuthGiven = false;
+    // A restricted backend that could not be read may have got its key: try it again now.
+    const now = this.#deps.clock.now();
+    for (const b of this.backends()) {
+      if (b.clientAuthProblem !== undefined) this.#fetcher.fetchSoon(b, now);
+    }
     this.wake();
   }
 
@@ -198,6 +214,7 @@ export class Balancer {
    */
   async tick(now: number): Promise<void> {
     this.#startedAt ??= now;
+    if (!this.#clientAuthGiven && this.#torConnected) await this.#giveClientKeys();
     const view = await this.#views.live(now);
     if (view === undefined) return;
     this.#fetcher.startDue(view, now, this.backends());
@@ -218,11 +235,50 @@ export class Balancer {
     this.#unsubscribe.push(() => void sub.unsubscribe().catch(() => {}));
     this.#unsubscribe.push(client.onStateChange(({ state }) => {
       this.#torConnected = state === "connected";
-      if (state === "connected") this.resync("the connection to tor is back");
+      if (state === "connected") {
+        // A restarted tor has forgotten the client keys given to it.
+        this.#clientAuthGiven = false;
+        this.#clientAuthHeld.clear();
+        this.resync("the connection to tor is back");
+      }
       if (state === "disconnected") {
         log.warning("Lost the connection to tor; waiting for it to come back");
       }
     }));
+  }
+
+  /**
+   * Gives tor the client key of every restricted backend (ONION_CLIENT_AUTH_ADD), so that its
+   * health checks through tor's SOCKS port can reach them, and takes back the keys of backends
+   * no longer configured. A failure is logged and tried again at the next tick.
+   */
+  async #giveClientKeys(): Promise<void> {
+    const { client, log } = this.#deps;
+    const wanted = new Map<string, Backend>();
+    for (const b of this.backends()) if (b.clientKey !== undefined) wanted.set(b.address, b);
+    try {
+      for (const [address, backend] of wanted) {
+        const { file, key } = backend.clientKey!;
+        const id = key.public.toBytes().join(",");
+        if (this.#clientAuthHeld.get(address) === id) continue;
+        const secret = backend.clientKey!.key.secret();
+        try {
+          await onionClientAuthAdd(client, address, secret, { timeoutMs: 10_000 });
+        } finally {
+          secret.fill(0);
+        }
+        this.#clientAuthHeld.set(address, id);
+        log.info(`Gave tor the client key of restricted backend ${address}.onion (${file})`);
+      }
+      for (const address of [...this.#clientAuthHeld.keys()]) {
+        if (wanted.has(address)) continue;
+        await onionClientAuthRemove(client, address, { timeoutMs: 10_000 });
+        this.#clientAuthHeld.delete(address);
+      }
+      this.#clientAuthGiven = true;
+    } catch (error) {
+      log.error(`Cannot give tor the client keys of restricted backends: ${errorMessage(error)}`);
+    }
   }
 
   async #startHealthChecks(now: number): Promise<void> {

@@ -165,10 +165,10 @@ export class BackendFetcher {
         now: new Date(clock.now()),
         timeoutMs: this.#deps.timings().fetchTimeoutMs,
         avoid: s.failedHsDir,
-      }).catch((error) => ({ ok: false as const, reason: errorMessage(error), hsDir: undefined }));
+      }).catch((error): FetchOutcome => ({ ok: false, reason: errorMessage(error) }));
       s.failedHsDir = outcome.ok ? undefined : outcome.hsDir;
       if (outcome.ok) newIntroPoints = this.#fetched(backend, outcome, clock.now());
-      else this.#failed(backend, outcome.reason, clock.now());
+      else this.#failed(backend, outcome.reason, clock.now(), outcome.clientAuth);
     } finally {
       if (health.onFetchFinished(backend, { newIntroPoints }).fetchNow) {
         s.nextAt = Math.min(s.nextAt, clock.now());
@@ -210,9 +210,9 @@ export class BackendFetcher {
   }
 
   /** Records a failed fetch; the next one follows with backoff (sooner while a period is awaited). */
-  #failed(backend: Backend, reason: string, now: number): void {
+  #failed(backend: Backend, reason: string, now: number, clientAuth?: string): void {
     const s = this.#scheduleOf(backend);
-    backend.fetchFailed(reason);
+    backend.fetchFailed(reason, clientAuth);
     let delay = Math.min(
       this.#deps.timings().fetchIntervalMs,
       FETCH_RETRY_INITIAL_MS * 2 ** Math.min(10, backend.fetchFailures - 1),

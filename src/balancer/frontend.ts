@@ -36,6 +36,7 @@ import {
 import { randomUnit, type Rng } from "../crypto/mod.ts";
 import type { Clock, DescriptorSlot, DescriptorTimes, TimePeriod } from "../time/mod.ts";
 import { type Backend, type IntroPointId, introPointId } from "./backend.ts";
+import type { AuthorizedClient } from "./client_access.ts";
 import {
   type DescriptorSigner,
   type FrontendKeys,
@@ -139,6 +140,7 @@ export class FrontendService {
   #building = false;
   #forcedReason: string | undefined;
   #keysWarnedAt: number | undefined;
+  #clients: readonly AuthorizedClient[] = [];
 
   constructor(
     init: { address: string; keys: FrontendKeys; backends: Backend[]; options: FrontendOptions },
@@ -171,6 +173,27 @@ export class FrontendService {
     this.#keys = keys;
     this.#signers.clear();
     this.requestRepublish("the offline key bundle changed");
+  }
+
+  /**
+   * The clients every descriptor is encrypted to (client authorization); empty for a public
+   * service.
+   */
+  get authorizedClients(): readonly AuthorizedClient[] {
+    return this.#clients;
+  }
+
+  /** Replaces the authorized clients; a different set republishes both descriptors at once. */
+  set authorizedClients(clients: readonly AuthorizedClient[]) {
+    const ids = (list: readonly AuthorizedClient[]) =>
+      new Set(list.map((c) => c.key.toBytes().join(",")));
+    const before = ids(this.#clients);
+    const after = ids(clients);
+    this.#clients = clients;
+    if (before.size === after.size && [...after].every((id) => before.has(id))) return;
+    if (this.published.size > 0) {
+      this.requestRepublish(`the authorized clients changed (${clients.length} now)`);
+    }
   }
 
   /** Republishes both descriptors at the next {@link maintain}, e.g. after tor restarted. */
@@ -359,6 +382,7 @@ export class FrontendService {
             now: new Date(nowMs),
             introPoints: points,
             flowControl,
+            authorizedClients: this.#clients.map((c) => c.key),
             certCache: signer, // and its signing key
           },
           { rng: this.#deps.rng },

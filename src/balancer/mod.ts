@@ -78,6 +78,12 @@ export {
   type PassphraseSources,
 } from "./services.ts";
 export {
+  type AuthorizedClient,
+  type ClientAccess,
+  loadClientAccess,
+  NO_CLIENT_ACCESS,
+} from "./client_access.ts";
+export {
   type DescriptorSigner,
   type FrontendKeys,
   publicKeyOf,

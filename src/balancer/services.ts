@@ -19,6 +19,7 @@ import {
 import { Backend } from "./backend.ts";
 import { type FrontendDeps, type FrontendOptions, FrontendService } from "./frontend.ts";
 import { type FrontendKeys, publicKeyOf } from "./frontend_keys.ts";
+import { type AuthorizedClient, type ClientAccess, NO_CLIENT_ACCESS } from "./client_access.ts";
 
 /** Where the passphrase of an encrypted key or bundle may come from, besides the config. */
 export interface PassphraseSources {
@@ -170,6 +171,7 @@ export function buildServices(
   keys: readonly FrontendKeys[],
   deps: FrontendDeps,
   previous: readonly FrontendService[] = [],
+  access: ClientAccess = NO_CLIENT_ACCESS,
 ): FrontendService[] {
   const backends = new Map<string, Backend>();
   for (const old of previous) for (const b of old.backends) backends.set(b.address, b);
@@ -185,19 +187,24 @@ export function buildServices(
         backends.set(inst.address, backend);
       }
       if (inst.name !== undefined) backend.name = inst.name;
+      backend.clientKey = access.backendKeys.get(inst.address);
       return backend;
     });
+    const clients: readonly AuthorizedClient[] = access.clients[i] ?? [];
     const kept = previous.find((s) => s.address === address);
     if (kept !== undefined) {
       kept.backends = serviceBackends;
       kept.options = options;
       if (!sameKeys(kept.keys, serviceKeys)) kept.keys = serviceKeys;
+      kept.authorizedClients = clients;
       return kept;
     }
-    return new FrontendService(
+    const service = new FrontendService(
       { address, keys: serviceKeys, backends: serviceBackends, options },
       deps,
     );
+    service.authorizedClients = clients;
+    return service;
   });
 }
 

@@ -92,6 +92,8 @@ function serviceStatus(service: FrontendService, health: HealthMonitor, nowMs: n
       (["first", "second"] as const).map((slot) => [slot, slotStatus(service, slot)]),
     ),
     keys: keysStatus(service, nowMs),
+    // Client authorization: how many clients the descriptors are encrypted to (0: public).
+    authorizedClients: service.authorizedClients.length,
     unpublishable: Object.fromEntries(
       (["first", "second"] as const).map((slot) => {
         const why = service.unpublishable.get(slot);
@@ -113,6 +115,7 @@ function serviceStatus(service: FrontendService, health: HealthMonitor, nowMs: n
       base.state = skipped.has(backend.address) ? "unusable" : "usable";
       base.reason = skipped.get(backend.address) ?? null;
       base.lastFetch = statusTime(backend.lastFetchOkAt);
+      base.restricted = backend.clientKey !== undefined;
       base.fetchFailures = backend.fetchFailures;
       base.revisionCounter = backend.descriptor?.outer.revisionCounter.toString() ?? null;
       base.introPointKeys = backend.introPoints.map((p) => p.authKey.toString());

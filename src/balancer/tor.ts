@@ -21,7 +21,7 @@ import {
   type HsClient,
   hsFetch,
 } from "../control/mod.ts";
-import { decodeHsDesc, type HsDesc } from "../netdoc/hsdesc/mod.ts";
+import { decodeHsDesc, type HsDesc, HsDescError } from "../netdoc/hsdesc/mod.ts";
 import { type Rng, systemRng } from "../crypto/mod.ts";
 import { blindPublicKey, type HsBlindIdKey } from "../keys/mod.ts";
 import type { TimePeriod } from "../time/mod.ts";
@@ -97,6 +97,11 @@ export type FetchOutcome =
     reason: string;
     /** The HSDir asked (fingerprint), when the balancer named one. */
     hsDir?: string;
+    /**
+     * Set when the descriptor came but could not be opened for want of the right client key
+     * (a restricted backend): what is wrong, for the status.
+     */
+    clientAuth?: string;
   };
 
 /**
@@ -124,6 +129,7 @@ export async function fetchBackend(
     servers: server === undefined ? undefined : [server],
   });
   const reasons: string[] = [];
+  let clientAuth: string | undefined;
   for (const outcome of result.outcomes) {
     if (!outcome.ok) {
       reasons.push(`HSDir ${outcome.hsDir}: ${outcome.reason}`);
@@ -134,10 +140,31 @@ export async function fetchBackend(
       const checked = await checkFetchedDescriptor(backend, text, view, options.now);
       return { ok: true, ...checked, text, hsDir: outcome.hsDir };
     } catch (error) {
+      clientAuth ??= clientAuthProblem(backend, error);
       reasons.push(`HSDir ${outcome.hsDir}: ${error instanceof Error ? error.message : error}`);
     }
   }
-  return { ok: false, reason: reasons.join("; ") || "no HSDir answered", hsDir: server };
+  const reason = clientAuth ?? (reasons.join("; ") || "no HSDir answered");
+  return { ok: false, reason, hsDir: server, ...(clientAuth === undefined ? {} : { clientAuth }) };
+}
+
+/**
+ * What is wrong when a backend's descriptor arrived but its inner layer stayed shut: the
+ * backend is restricted (client authorization) and the balancer holds no key for it, or a
+ * key it does not accept. Undefined for any other error.
+ */
+function clientAuthProblem(backend: Backend, error: unknown): string | undefined {
+  if (!(error instanceof HsDescError)) return undefined;
+  if (error.kind === "NeedsClientAuth") {
+    return "restricted (client authorization) and no client-key is configured for it";
+  }
+  if (error.kind === "BadClientAuth") {
+    return `restricted (client authorization) and its client-key ${
+      backend.clientKey?.file ?? ""
+    } ` +
+      "is not one it accepts";
+  }
+  return undefined;
 }
 
 /** Each backend's blinded key for the last period asked (one blinding per backend and period). */
@@ -185,6 +212,11 @@ export async function checkFetchedDescriptor(
   const periods = [period, period.previous(), period.next()];
   const held = backend.heldDescriptorFor(text, now, periods);
   if (held !== undefined) return { descriptor: held, unchanged: true };
-  const descriptor = await decodeHsDesc(text, { identity: backend.identity, periods, now });
+  const descriptor = await decodeHsDesc(text, {
+    identity: backend.identity,
+    periods,
+    now,
+    clientKey: backend.clientKey?.key,
+  });
   return { descriptor, unchanged: false };
 }

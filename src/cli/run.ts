@@ -29,6 +29,7 @@ import {
   buildServices,
   DEFAULT_FETCH_TIMEOUT_MS,
   type FrontendDeps,
+  loadClientAccess,
   loadServiceKeys,
   type PassphraseSources,
   pythonJson,
@@ -147,7 +148,8 @@ type Loaded = Awaited<ReturnType<typeof loadAll>>;
 async function loadAll(path: string, sources: PassphraseSources) {
   const loaded = await loadConfig(path);
   const keys = await loadServiceKeys(loaded.config, sources);
-  return { ...loaded, keys };
+  const access = await loadClientAccess(loaded.config);
+  return { ...loaded, keys, access };
 }
 
 /**
@@ -191,6 +193,7 @@ async function reloadOrKeep(
   try {
     const next = await loadAll(path, sources);
     for (const w of next.warnings) log.warning(`${formatLocation(w.location)}: ${w.message}`);
+    for (const w of next.access.warnings) log.warning(w);
     return next;
   } catch (error) {
     log.error(`Keeping the running configuration: cannot reload ${path}: ${describe(error)}`);
@@ -212,6 +215,7 @@ export async function runDaemon(options: RunOptions, io: CliIo, env: Deno.Env): 
   let loaded = await loadAtStart(path, sources);
   const log = makeLogger(options, env, loaded.config.logFormat);
   for (const w of loaded.warnings) log.warning(`${formatLocation(w.location)}: ${w.message}`);
+  for (const w of loaded.access.warnings) log.warning(w);
   // Until tor answers, a reload only re-reads the file: the newest one is used once it does.
   signals.onReload(async () => {
     const next = await reloadOrKeep(path, sources, log);
@@ -256,7 +260,7 @@ async function serve(
     // Upload results wake the daemon's loop (the closure runs only after `balancer` exists).
     onChange: () => balancer.wake(),
   };
-  const services = buildServices(loaded.config, loaded.keys, deps);
+  const services = buildServices(loaded.config, loaded.keys, deps, [], loaded.access);
   const balancer = new Balancer({
     services,
     timings: timings(loaded.config),
@@ -276,7 +280,13 @@ async function serve(
     const next = await reloadOrKeep(path, sources, log);
     if (next === undefined) return;
     try {
-      const rebuilt = buildServices(next.config, next.keys, deps, balancer.services);
+      const rebuilt = buildServices(
+        next.config,
+        next.keys,
+        deps,
+        balancer.services,
+        next.access,
+      );
       balancer.reconfigure({
         services: rebuilt,
         timings: timings(next.config),

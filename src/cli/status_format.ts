@@ -176,6 +176,9 @@ function serviceLines(service: Obj): string[] {
       `second ${cell(service.publishAttemptSecondDescriptor)}`,
       `Last successful publish: ${cell(service.lastSuccessfulPublish)}`,
       ...keysLine(obj(service.keys)),
+      ...(typeof service.authorizedClients === "number" && service.authorizedClients > 0
+        ? [`Restricted discovery: descriptors encrypted to ${service.authorizedClients} clients`]
+        : []),
     ]),
   ];
   if (descriptors !== undefined) {

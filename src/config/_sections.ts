@@ -44,11 +44,12 @@ const SERVICE_KEYS = [
   "offline-keys",
   "passphrase-file",
   "passphrase-credential",
+  "authorized-clients-dir",
   "instances",
 ];
 /** The systemd credential a service's passphrase is read from by default. */
 export const DEFAULT_PASSPHRASE_CREDENTIAL = "onionbalance-key-passphrase";
-const INSTANCE_KEYS = ["address", "name"];
+const INSTANCE_KEYS = ["address", "name", "client-key"];
 const HEALTH_KEYS = ["enabled", "interval", "timeout", "failures", "port", "socks"];
 
 /**
@@ -113,6 +114,7 @@ function readService(r: Reader, node: YamlNode, index: number, baseDir: string):
   }
   const resolve = (path: string) =>
     path.startsWith("/") ? path : `${baseDir.replace(/\/$/, "")}/${path}`;
+  const clientsDir = r.string(map, "authorized-clients-dir", "a string (a folder's path)");
   const instancesNode = map.get("instances", true) as YamlNode | undefined;
   if (isEmpty(instancesNode)) {
     r.fail(
@@ -128,7 +130,7 @@ function readService(r: Reader, node: YamlNode, index: number, baseDir: string):
   }
   const instances: InstanceConfig[] = [];
   for (const [i, item] of instancesNode.items.entries()) {
-    const instance = readInstance(r, item as YamlNode, `instance ${i + 1} of ${what}`);
+    const instance = readInstance(r, item as YamlNode, `instance ${i + 1} of ${what}`, resolve);
     const previous = instances.find((other) => other.address === instance.address);
     if (previous !== undefined) {
       r.warnings.push({
@@ -145,12 +147,18 @@ function readService(r: Reader, node: YamlNode, index: number, baseDir: string):
     keyKind: offline === undefined ? "key" : "offline",
     ...(passphraseFile === undefined ? {} : { passphraseFile: resolve(passphraseFile) }),
     passphraseCredential: credential ?? DEFAULT_PASSPHRASE_CREDENTIAL,
+    ...(clientsDir === undefined ? {} : { authorizedClientsDir: resolve(clientsDir) }),
     instances,
     location: r.at(node),
   };
 }
 
-function readInstance(r: Reader, node: YamlNode, what: string): InstanceConfig {
+function readInstance(
+  r: Reader,
+  node: YamlNode,
+  what: string,
+  resolve: (path: string) => string,
+): InstanceConfig {
   const map = r.map(node, what[0]!.toUpperCase() + what.slice(1), " {address, name}");
   r.checkKeys(map, INSTANCE_KEYS, what);
   const addressNode = map.get("address", true) as YamlNode | undefined;
@@ -166,6 +174,8 @@ function readInstance(r: Reader, node: YamlNode, what: string): InstanceConfig {
     }
     const name = nameNode?.value;
     if (name !== undefined && name !== null) instance.name = String(name);
+    const clientKey = r.string(map, "client-key", "a string (a .auth_private file's path)");
+    if (clientKey !== undefined) instance.clientKeyPath = resolve(clientKey);
     return instance;
   } catch (cause) {
     if (!(cause instanceof KeyError)) throw cause;

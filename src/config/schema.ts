@@ -22,6 +22,11 @@ export interface InstanceConfig {
   address: string;
   /** The operator's name for it (informational, as in OnionBalance). */
   name?: string;
+  /**
+   * `client-key`, resolved: tor's `.auth_private` file with the x25519 key the balancer reads
+   * this restricted backend with (client authorization).
+   */
+  clientKeyPath?: string;
   /** Where it is in the file. */
   location: ConfigLocation;
 }
@@ -38,6 +43,11 @@ export interface ServiceConfig {
   passphraseFile?: string;
   /** `passphrase-credential`: the systemd credential holding the passphrase. */
   passphraseCredential: string;
+  /**
+   * `authorized-clients-dir`, resolved: a folder of tor's `<name>.auth` files; the frontend
+   * descriptors are then readable by those clients only (client authorization).
+   */
+  authorizedClientsDir?: string;
   /** The backends, in file order, without duplicates. */
   instances: InstanceConfig[];
   /** Where the service entry is in the file. */
