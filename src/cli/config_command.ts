@@ -35,6 +35,12 @@
  *   `--offline-days` (default 30) or `--offline-periods`, renewed with
  *   `onionbalance keys offline`. Without these flags, the output is
  *   OnionBalance's.
+ * - `--clients N` (rend-spec-v3 [CLIENT-AUTH], "restricted discovery") gives
+ *   each service N client keys: `<address>.authorized_clients/` for the
+ *   balancer, `clients/<client>/<address>.auth_private` for each person.
+ *   `--restrict-backends` restricts each generated backend to a balancer key
+ *   (`authorized_clients/balancer.auth` there, `backend-keys/` here); adopted
+ *   backends stay public. Without these flags, the output is OnionBalance's.
  * - Existing files are never replaced without `--force` (OnionBalance only
  *   refuses an existing `config.yaml`).
  * - `--interactive` asks even when standard input is not a terminal, reading
@@ -50,15 +56,16 @@ import type { Command } from "commander";
 import { bytesEqual } from "../bytes/mod.ts";
 import { type Rng, systemRng } from "../crypto/mod.ts";
 import {
-  DEPLOY_DEFAULTS,
+  checkEncryptable,
   DeployError,
   type DeploymentInputs,
   type DeploymentPlan,
+  deploymentSummary,
   LAYOUT,
+  offlineInputs,
   planDeployment,
   wipePlan,
   writeDeployment,
-  type WriteReport,
 } from "../deploy/mod.ts";
 import {
   KeyError,
@@ -69,11 +76,10 @@ import {
 } from "../keys/mod.ts";
 import { VERSION } from "../version.ts";
 import {
-  checkEncryptable,
+  addConfigOptions,
   type ConfigCommandOptions,
   type ConfigFlags,
   inputsFromFlags,
-  offlineInputs,
   parseConfigFlags,
   VERBOSITY_LEVELS,
   type VerbosityLevel,
@@ -137,10 +143,6 @@ export function argsForExecutable(execPath: string, args: readonly string[]): st
   return args[0] === "keys" ? [...args] : ["config", ...args];
 }
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /**
  * Adds `config` to the program.
  *
@@ -153,76 +155,13 @@ export function registerConfigCommand(
   io: CliIo,
   deps: ConfigCommandDeps = DEFAULT_CONFIG_DEPS,
 ): void {
-  const d = DEPLOY_DEFAULTS;
-  program.command("config")
+  const command = program.command("config")
     .description(
       "generate a deployment: frontend keys, config.yaml, the frontend torrc, and per backend its " +
         "keys, ob_config and torrc. With no option (or only -v) on a terminal, asks questions.",
     )
-    .version(`onionbalance ${VERSION}`, "--version", "print the version and exit")
-    .option("--hs-version <version>", "onion service version; only v3 exists", "v3")
-    .option(
-      "--key <path>",
-      "existing frontend key (tor's hs_ed25519_secret_key or PEM); repeat for each service",
-      collect,
-    )
-    .option(
-      "-p, --password <password>",
-      "refused: a passphrase in argv is visible to others; use --encrypt or --passphrase-file",
-    )
-    .option(
-      "-n <num>",
-      `number of backends to generate per service (default: ${d.backends}, or 0 with --instance)`,
-    )
-    .option("-s <num>", `number of frontend services (default: ${d.services})`)
-    .option("-t, --tag <tag>", "name prefix of the backends", d.tag)
-    .option("--output <dir>", "folder to write; created if missing", d.output)
-    .option("--interactive", "ask questions, even when standard input is not a terminal")
-    .option("--no-interactive", "never ask questions")
-    .option("-v <level>", "verbosity: debug, info, warning, error, critical", "info")
-    .option(
-      "--service-virtual-port <port>",
-      "HiddenServicePort virtual port of the backends",
-      String(d.virtualPort),
-    )
-    .option(
-      "--service-target <target>",
-      `HiddenServicePort target of the backends (default: ${d.target})`,
-    )
-    .option(
-      "--instance <address>",
-      "adopt an existing backend: [<service>:]<address>; repeatable",
-      collect,
-    )
-    .option("--key-format <format>", "format of new frontend keys: tor or pem", d.keyFormat)
-    .option(
-      "--backend-dir-prefix <dir>",
-      "folder of each backend's HiddenServiceDir on its machine",
-      d.backendDirPrefix,
-    )
-    .option("--force", "replace existing files and keys")
-    .option(
-      "--offline",
-      "keep the identity keys offline: offline/<address>.key for an isolated machine, and an " +
-        "offline key bundle <address>.keys for the balancer",
-    )
-    .option(
-      "--offline-days <n>",
-      `the bundles cover the time periods of the next N days (default: ${d.offlineDays}; ` +
-        "implies --offline)",
-    )
-    .option("--offline-periods <n>", "or: the bundles cover N time periods (implies --offline)")
-    .option(
-      "--period-length <minutes>",
-      `time-period length, for testing networks (default: ${d.periodLengthMinutes}; ` +
-        "implies --offline)",
-    )
-    .option(
-      "--encrypt",
-      "encrypt the frontend keys and bundles (PKCS#8 ENCRYPTED PRIVATE KEY); the passphrase is " +
-        "asked twice on the terminal",
-    )
-    .option("--passphrase-file <path>", "read the passphrase from this file (implies --encrypt)")
+    .version(`onionbalance ${VERSION}`, "--version", "print the version and exit");
+  addConfigOptions(command)
     .action(async (options: ConfigCommandOptions, command: Command) => {
       const given = command.options
         .map((o) => o.attributeName())
@@ -328,7 +267,7 @@ async function generate(
       log("warning", `The folder "${output}" is open to others (mode 0${mode}); its keys are 0600`);
     }
     for (const path of report.replaced) log("warning", `Replaced "${path}" (--force)`);
-    io.out(summary(output, plan, report));
+    io.out(deploymentSummary(output, plan, report));
   } finally {
     wipePlan(plan);
   }
@@ -402,37 +341,4 @@ async function ask(flags: ConfigFlags, output: string, io: CliIo, deps: ConfigCo
   } finally {
     await line?.close();
   }
-}
-
-function summary(output: string, plan: DeploymentPlan, report: WriteReport): string {
-  const dir = output.endsWith("/") ? output : `${output}/`;
-  const lines = [
-    `${
-      report.createdOutput ? "Created" : "Wrote"
-    } the deployment in ${dir} (see ${dir}${LAYOUT.readme}):`,
-  ];
-  for (const s of plan.services) {
-    const origin = s.imported ? "imported" : "new";
-    const encrypted = s.encrypted ? ", encrypted" : "";
-    lines.push(
-      `  service ${s.index}: ${s.address} (key ${s.keyFile}, ${origin}, ${s.keyFormat} format${encrypted})`,
-    );
-    if (s.bundle !== undefined) {
-      lines.push(`    offline key bundle ${s.bundle.file}: ${s.bundle.span}`);
-    }
-    for (const b of s.backends) {
-      lines.push(
-        b.kind === "generated"
-          ? `    ${b.name}: ${b.address} (folder ${b.name}/)`
-          : `    ${b.name}: ${b.address} (existing: its ob_config must name ${s.address})`,
-      );
-    }
-  }
-  if (plan.services.some((s) => s.bundle !== undefined)) {
-    lines.push(
-      `Move ${dir}${LAYOUT.offlineDir}/ to the isolated machine and delete it here; renew the ` +
-        "bundles before they run out (see README.md).",
-    );
-  }
-  return `${lines.join("\n")}\n`;
 }

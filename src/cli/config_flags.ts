@@ -9,13 +9,15 @@
  * loader. Every error is a {@link UsageError} or the generator's
  * `DeployError`; the command maps both to exit codes. The password of `-p` is
  * never repeated in a message. The key custody flags (`--offline…`,
- * `--period-length`, `--encrypt`, `--passphrase-file`) are ours; without them
- * the inputs are exactly OnionBalance's. A passphrase never comes from argv:
+ * `--period-length`, `--encrypt`, `--passphrase-file`) and the client
+ * authorization flags (`--clients`, `--restrict-backends`) are ours; without
+ * them the inputs are exactly OnionBalance's. A passphrase never comes from argv:
  * only its file's path does.
  *
  * @module
  */
 
+import type { Command } from "commander";
 import {
   checkBackendDirPrefix,
   checkServiceTarget,
@@ -24,7 +26,7 @@ import {
   DEPLOY_LIMITS,
   type DeploymentInputs,
   type KeyFormat,
-  type OfflineInputs,
+  type OfflineSpan,
   parseCount,
   parseVirtualPort,
   type ServiceInputs,
@@ -55,6 +57,8 @@ export interface ConfigCommandOptions {
   periodLength?: string;
   encrypt?: boolean;
   passphraseFile?: string;
+  clients?: string;
+  restrictBackends?: boolean;
 }
 
 /** Verbosity levels of `-v`, lowest first (OnionBalance's, from Python's logging). */
@@ -62,16 +66,6 @@ export const VERBOSITY_LEVELS = ["debug", "info", "warning", "error", "critical"
 
 /** One of {@link VERBOSITY_LEVELS}. */
 export type VerbosityLevel = typeof VERBOSITY_LEVELS[number];
-
-/** The span of the offline key bundles: days or periods, of periods of `lengthMinutes`. */
-export interface OfflineSpan {
-  /** `--offline-days` (default 30) unless `--offline-periods` is given. */
-  days?: number;
-  /** `--offline-periods`. */
-  periods?: number;
-  /** `--period-length` (default 1440). */
-  lengthMinutes: number;
-}
 
 /** The flags, checked. */
 export interface ConfigFlags {
@@ -99,6 +93,98 @@ export interface ConfigFlags {
   encrypt: boolean;
   /** `--passphrase-file`: where the passphrase is (never the passphrase itself). */
   passphraseFile?: string;
+  /** `--clients`: client keys per service (0: a public service). */
+  clients: number;
+  /** `--restrict-backends`. */
+  restrictBackends: boolean;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * Declares the command's flags (OnionBalance's, then ours) on `command`.
+ *
+ * @param command The `config` command.
+ * @returns The same command, for chaining.
+ */
+export function addConfigOptions(command: Command): Command {
+  const d = DEPLOY_DEFAULTS;
+  return command
+    .option("--hs-version <version>", "onion service version; only v3 exists", "v3")
+    .option(
+      "--key <path>",
+      "existing frontend key (tor's hs_ed25519_secret_key or PEM); repeat for each service",
+      collect,
+    )
+    .option(
+      "-p, --password <password>",
+      "refused: a passphrase in argv is visible to others; use --encrypt or --passphrase-file",
+    )
+    .option(
+      "-n <num>",
+      `number of backends to generate per service (default: ${d.backends}, or 0 with --instance)`,
+    )
+    .option("-s <num>", `number of frontend services (default: ${d.services})`)
+    .option("-t, --tag <tag>", "name prefix of the backends", d.tag)
+    .option("--output <dir>", "folder to write; created if missing", d.output)
+    .option("--interactive", "ask questions, even when standard input is not a terminal")
+    .option("--no-interactive", "never ask questions")
+    .option("-v <level>", "verbosity: debug, info, warning, error, critical", "info")
+    .option(
+      "--service-virtual-port <port>",
+      "HiddenServicePort virtual port of the backends",
+      String(d.virtualPort),
+    )
+    .option(
+      "--service-target <target>",
+      `HiddenServicePort target of the backends (default: ${d.target})`,
+    )
+    .option(
+      "--instance <address>",
+      "adopt an existing backend: [<service>:]<address>; repeatable",
+      collect,
+    )
+    .option("--key-format <format>", "format of new frontend keys: tor or pem", d.keyFormat)
+    .option(
+      "--backend-dir-prefix <dir>",
+      "folder of each backend's HiddenServiceDir on its machine",
+      d.backendDirPrefix,
+    )
+    .option("--force", "replace existing files and keys")
+    .option(
+      "--offline",
+      "keep the identity keys offline: offline/<address>.key for an isolated machine, and an " +
+        "offline key bundle <address>.keys for the balancer",
+    )
+    .option(
+      "--offline-days <n>",
+      `the bundles cover the time periods of the next N days (default: ${d.offlineDays}; ` +
+        "implies --offline)",
+    )
+    .option("--offline-periods <n>", "or: the bundles cover N time periods (implies --offline)")
+    .option(
+      "--period-length <minutes>",
+      `time-period length, for testing networks (default: ${d.periodLengthMinutes}; ` +
+        "implies --offline)",
+    )
+    .option(
+      "--encrypt",
+      "encrypt the frontend keys and bundles (PKCS#8 ENCRYPTED PRIVATE KEY); the passphrase is " +
+        "asked twice on the terminal",
+    )
+    .option("--passphrase-file <path>", "read the passphrase from this file (implies --encrypt)")
+    .option(
+      "--clients <n>",
+      "client keys per service (restricted discovery: only their holders can connect); 0 for a " +
+        `public service (default: ${d.clients}, at most ${DEPLOY_LIMITS.clients})`,
+    )
+    .option(
+      "--restrict-backends",
+      "restrict each generated backend to a balancer key, so that a leaked backend address " +
+        "gives nothing to connect to",
+    );
 }
 
 function usage(message: string, exitCode: ExitCode = ExitCode.Usage, cause?: unknown): UsageError {
@@ -212,8 +298,8 @@ function parseSpan(options: ConfigCommandOptions): OfflineSpan {
  * @throws {UsageError} For v2, `-p`, a bad `-v`, `--key-format` or
  *   `--instance`, more `--key` than services, both `--offline-days` and
  *   `--offline-periods`, or an empty `--passphrase-file` path.
- * @throws {DeployError} `BadInput` for a bad count, tag, port, target,
- *   folder, number of days or periods, or period length.
+ * @throws {DeployError} `BadInput` for a bad count (`-n`, `-s`, `--clients`), tag,
+ *   port, target, folder, number of days or periods, or period length.
  */
 export function parseConfigFlags(options: ConfigCommandOptions): ConfigFlags {
   checkVersionAndPassword(options);
@@ -241,6 +327,12 @@ export function parseConfigFlags(options: ConfigCommandOptions): ConfigFlags {
       options.offlinePeriods !== undefined || options.periodLength !== undefined,
     span: parseSpan(options),
     encrypt: options.encrypt === true || options.passphraseFile !== undefined,
+    clients: options.clients === undefined ? DEPLOY_DEFAULTS.clients : parseCount(options.clients, {
+      what: "number of client keys (--clients)",
+      min: 0,
+      max: DEPLOY_LIMITS.clients,
+    }),
+    restrictBackends: options.restrictBackends === true,
   };
   if (options.passphraseFile !== undefined) {
     if (options.passphraseFile === "") throw usage("Cannot use an empty --passphrase-file path");
@@ -287,41 +379,7 @@ export async function inputsFromFlags(
     virtualPort: flags.virtualPort,
     target: flags.target ?? DEPLOY_DEFAULTS.target,
     backendDirPrefix: flags.backendDirPrefix,
+    ...(flags.clients === 0 ? {} : { clients: flags.clients }),
+    ...(flags.restrictBackends ? { restrictBackends: true } : {}),
   };
-}
-
-/**
- * The generator's offline inputs: the bundles cover `span` from `now`.
- *
- * @param span The checked span flags.
- * @param now The current time (Unix seconds): the span's start and the bundles' date.
- * @returns The inputs for `DeploymentInputs.offline`.
- */
-export function offlineInputs(span: OfflineSpan, now: number): OfflineInputs {
-  return {
-    ...(span.periods === undefined ? { days: span.days ?? DEPLOY_DEFAULTS.offlineDays } : {
-      periods: span.periods,
-    }),
-    from: now,
-    now,
-    lengthMinutes: span.lengthMinutes,
-  };
-}
-
-/**
- * Refuses to encrypt a key imported in tor's format, before any passphrase is asked: only a
- * key with a seed can be written as PKCS#8.
- *
- * @param services The services, with their imported keys.
- * @throws {UsageError} When one of the imported keys is in tor's format (exit 2).
- */
-export function checkEncryptable(services: readonly ServiceInputs[]): void {
-  for (const [i, service] of services.entries()) {
-    if (service.key !== undefined && !service.key.keypair.hasSeed) {
-      throw usage(
-        `Cannot encrypt the key of service ${i + 1}: it is in tor's format, which holds no ` +
-          "seed, and only a PEM key can be encrypted",
-      );
-    }
-  }
 }

@@ -2,8 +2,9 @@
  * The questions of `onionbalance config` in interactive mode: OnionBalance's
  * (`config_generator.py`, same wording and order where they exist) plus those
  * for what OnionBalance 0.2.x does not generate (existing backends, the
- * backends' port, target and folder, the key format, and key custody: keep the
- * frontend key offline, encrypt it). Every question has a
+ * backends' port, target and folder, the key format, key custody: keep the
+ * frontend key offline, encrypt it; client authorization: client keys, and
+ * restricted backends when some are generated). Every question has a
  * default, shown in brackets; an empty answer takes it. Ctrl-C or the end of
  * the input at any question aborts with {@link InterruptedError}, before
  * anything is written.
@@ -20,6 +21,7 @@
 
 import {
   checkBackendDirPrefix,
+  checkEncryptable,
   checkServiceTarget,
   checkTag,
   DEPLOY_DEFAULTS,
@@ -31,12 +33,7 @@ import {
   type ServiceInputs,
 } from "../deploy/mod.ts";
 import { KeyError, type LoadedIdentityKey } from "../keys/mod.ts";
-import {
-  checkEncryptable,
-  type ConfigFlags,
-  parseBackendAddress,
-  parseKeyFormat,
-} from "./config_flags.ts";
+import { type ConfigFlags, parseBackendAddress, parseKeyFormat } from "./config_flags.ts";
 import { InterruptedError, UsageError } from "./exit_codes.ts";
 import type { Prompter } from "./prompter.ts";
 
@@ -215,6 +212,14 @@ export async function askQuestions(context: QuestionContext): Promise<Answers> {
       () => context.keyFormat,
     );
   }
+  const clients = await ask(
+    context,
+    `How many client keys (restricted discovery, 0 for a public service)? [${context.clients}]:`,
+    (text) =>
+      parseCount(text, { what: "number of client keys", min: 0, max: DEPLOY_LIMITS.clients }),
+    () => context.clients,
+  );
+  if (clients > 0) inputs.clients = clients;
   if (!generated) return { output, inputs, offline, encrypt };
   const target = context.target ?? `127.0.0.1:${virtualPort}`;
   inputs.target = await ask(
@@ -229,5 +234,12 @@ export async function askQuestions(context: QuestionContext): Promise<Answers> {
     checkBackendDirPrefix,
     () => context.backendDirPrefix,
   );
+  const restrict = await ask(
+    context,
+    `Restrict the backends to the balancer's key? [${yesNo(context.restrictBackends)}]:`,
+    parseYesNo,
+    () => context.restrictBackends,
+  );
+  if (restrict) inputs.restrictBackends = true;
   return { output, inputs, offline, encrypt };
 }

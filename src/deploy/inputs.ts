@@ -51,6 +51,16 @@ export interface OfflineInputs {
   lengthMinutes: number;
 }
 
+/** The span of offline key bundles as asked: days or periods, of periods of `lengthMinutes`. */
+export interface OfflineSpan {
+  /** A number of days (default 30) unless `periods` is given. */
+  days?: number;
+  /** A number of periods. */
+  periods?: number;
+  /** The time-period length in minutes (1440 on the real network). */
+  lengthMinutes: number;
+}
+
 /** Everything the generator needs, apart from randomness. */
 export interface DeploymentInputs {
   /** The frontend services, in order (at least one). */
@@ -71,6 +81,13 @@ export interface DeploymentInputs {
    * keys stay in tor's format: tor cannot read an encrypted key.
    */
   passphrase?: Uint8Array;
+  /**
+   * Client authorization (rend-spec-v3 [CLIENT-AUTH]): this many x25519 client
+   * keys per service, so only their holders can read its descriptors. Default 0 (public).
+   */
+  clients?: number;
+  /** Restrict each generated backend to a balancer key of its service. Default false. */
+  restrictBackends?: boolean;
 }
 
 /** Defaults of {@link DeploymentInputs} and of the command's flags (OnionBalance's where it has them). */
@@ -85,12 +102,15 @@ export const DEPLOY_DEFAULTS = {
   backendDirPrefix: "/var/lib/tor",
   offlineDays: 30,
   periodLengthMinutes: 1440,
+  clients: 0,
 } as const;
 
 /**
  * Sanity limits that catch typos such as `-n 200`. A time period lasts at most
  * 10 days (tor `hs_common.h`: `HS_TIME_PERIOD_LENGTH_MAX`); a bundle covers at
- * most {@link MAX_BUNDLE_PERIODS} periods, so at most that many days.
+ * most {@link MAX_BUNDLE_PERIODS} periods, so at most that many days. The
+ * clients' cap only catches typos: the daemon checks, when it loads them,
+ * that the descriptor still fits tor's size limit.
  */
 export const DEPLOY_LIMITS = {
   services: 20,
@@ -98,6 +118,7 @@ export const DEPLOY_LIMITS = {
   offlineDays: MAX_BUNDLE_PERIODS,
   offlinePeriods: MAX_BUNDLE_PERIODS,
   periodLengthMinutes: 14400,
+  clients: 500,
 } as const;
 
 function bad(message: string): DeployError {
@@ -202,4 +223,41 @@ export function checkBackendDirPrefix(text: string): string {
     );
   }
   return text.length > 1 ? text.replace(/\/+$/, "") || "/" : text;
+}
+
+/**
+ * The generator's offline inputs: the bundles cover `span` from `now`.
+ *
+ * @param span The checked span (`--offline-days` or `--offline-periods`, `--period-length`).
+ * @param now The current time (Unix seconds): the span's start and the bundles' date.
+ * @returns The inputs for `DeploymentInputs.offline`.
+ */
+export function offlineInputs(span: OfflineSpan, now: number): OfflineInputs {
+  return {
+    ...(span.periods === undefined ? { days: span.days ?? DEPLOY_DEFAULTS.offlineDays } : {
+      periods: span.periods,
+    }),
+    from: now,
+    now,
+    lengthMinutes: span.lengthMinutes,
+  };
+}
+
+/**
+ * Refuses to encrypt a key imported in tor's format, before any passphrase is
+ * asked: only a key with a seed can be written as PKCS#8 (the plan refuses it
+ * too, but only once the passphrase is known).
+ *
+ * @param services The services, with their imported keys.
+ * @throws {DeployError} `BadInput` when one of the imported keys is in tor's format.
+ */
+export function checkEncryptable(services: readonly ServiceInputs[]): void {
+  for (const [i, service] of services.entries()) {
+    if (service.key !== undefined && !service.key.keypair.hasSeed) {
+      throw bad(
+        `Cannot encrypt the key of service ${i + 1}: it is in tor's format, which holds no ` +
+          "seed, and only a PEM key can be encrypted",
+      );
+    }
+  }
 }

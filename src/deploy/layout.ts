@@ -33,6 +33,28 @@
  *   README.md  torrc-frontend  <tag><n>/…   as above
  * ```
  *
+ * Client authorization (`--clients N`, rend-spec-v3 [CLIENT-AUTH]) adds, per
+ * service, the clients' public keys for the balancer and a folder per client;
+ * restricted backends (`--restrict-backends`) add the balancer's key to each
+ * generated backend:
+ *
+ * ```
+ * <output>/
+ *   config.yaml                    0600  `authorized-clients-dir:`, `client-key:`
+ *   <frontend-address>.authorized_clients/   0700  the balancer's (public keys)
+ *     <client>.auth                0600  descriptor:x25519:<public key>
+ *   clients/                       0700  hand out, then delete here
+ *     <client>/                    0700  one person's: their tor's ClientOnionAuthDir
+ *       <frontend-address>.auth_private   0600  <address>:descriptor:x25519:<secret key>
+ *   backend-keys/                  0700  the balancer's (secret)
+ *     <backend-address>.auth_private      0600  its key to that restricted backend
+ *   <tag><n>/hidden_service/authorized_clients/   0700
+ *     balancer.auth                0600  the balancer's public key
+ * ```
+ *
+ * A client is `client<k>` with one service, `<tag>-client<n>` with several
+ * (numbered per tag across services, as the backends are).
+ *
  * Spec: OnionBalance `config_generator.py` (`<output>/config.yaml`,
  * `<output>/<address>.key`); tor `hs_service.c: load_service_keys,
  * write_address_to_file` (key files), `hs_ob.c` and the tor manual's
@@ -52,6 +74,10 @@ export const LAYOUT = {
   hiddenServiceDir: "hidden_service",
   obConfig: "ob_config",
   offlineDir: "offline",
+  clientsDir: "clients",
+  backendKeysDir: "backend-keys",
+  authorizedClientsDir: "authorized_clients",
+  balancerAuth: "balancer.auth",
 } as const;
 
 /**
@@ -70,6 +96,32 @@ export function keyFileName(label: string): string {
  */
 export function bundleFileName(label: string): string {
   return `${label}.keys`;
+}
+
+/**
+ * The balancer's folder of a service's authorized clients (next to `config.yaml`).
+ *
+ * @param label The frontend's 56-character address label, without `.onion`.
+ */
+export function authorizedClientsDirName(label: string): string {
+  return `${label}.authorized_clients`;
+}
+
+/**
+ * A client key file's name in tor's `ClientOnionAuthDir` (or in `backend-keys/`).
+ *
+ * @param label The 56-character address label of the service it unlocks, without `.onion`.
+ */
+export function clientKeyFileName(label: string): string {
+  return `${label}.auth_private`;
+}
+
+/** The client authorization planned for a service (`--clients`). */
+export interface PlannedClients {
+  /** The balancer's folder of `<name>.auth` files, relative to the output folder. */
+  readonly dir: string;
+  /** The clients' names: `<dir>/<name>.auth` and `clients/<name>/` hold their keys. */
+  readonly names: readonly string[];
 }
 
 /** The offline key bundle planned for a service (offline deployments). */
@@ -98,6 +150,11 @@ export interface PlannedBackend {
   readonly kind: "generated" | "adopted";
   /** The `HiddenServiceDir` its torrc names, on its machine (generated backends only). */
   readonly hiddenServiceDir?: string;
+  /**
+   * Restricted backends only: the balancer's key to it (`backend-keys/<address>.auth_private`,
+   * relative to the output folder), which config.yaml names with `client-key:`.
+   */
+  readonly clientKey?: string;
 }
 
 /** One planned frontend service. */
@@ -116,6 +173,8 @@ export interface PlannedService {
   readonly bundle?: PlannedBundle;
   /** Whether the key was imported (`--key`) rather than generated. */
   readonly imported: boolean;
+  /** Its authorized clients (`--clients`); absent for a public service. */
+  readonly clients?: PlannedClients;
   /** Its backends: generated ones first, then adopted ones. */
   readonly backends: readonly PlannedBackend[];
 }

@@ -27,6 +27,16 @@
  * and bundles are encrypted (PKCS#8 `ENCRYPTED PRIVATE KEY`); backend keys
  * never are (tor cannot read them).
  *
+ * With `clients` (rend-spec-v3 [CLIENT-AUTH], "restricted discovery"), each
+ * service gets that many x25519 client keys: their public keys in
+ * `<output>/<frontend>.authorized_clients/<client>.auth` for the balancer
+ * (`authorized-clients-dir:`), each secret in `<output>/clients/<client>/`
+ * for one person's `ClientOnionAuthDir`. With `restrictBackends`, each
+ * generated backend serves only a balancer key of its service
+ * (`<tag><n>/hidden_service/authorized_clients/balancer.auth`), which the
+ * balancer holds in `<output>/backend-keys/<backend>.auth_private`
+ * (`client-key:`). Neither is ever encrypted: tor reads them as they are.
+ *
  * @example
  * ```ts
  * import { planDeployment, wipePlan } from "./mod.ts";
@@ -46,6 +56,7 @@
 export { DeployError, type DeployErrorKind, type DeployErrorOptions } from "./errors.ts";
 export {
   checkBackendDirPrefix,
+  checkEncryptable,
   checkServiceTarget,
   checkTag,
   DEPLOY_DEFAULTS,
@@ -53,18 +64,23 @@ export {
   type DeploymentInputs,
   type KeyFormat,
   type OfflineInputs,
+  offlineInputs,
+  type OfflineSpan,
   parseCount,
   type ParseCountOptions,
   parseVirtualPort,
   type ServiceInputs,
 } from "./inputs.ts";
 export {
+  authorizedClientsDirName,
   type BackendSettings,
   bundleFileName,
+  clientKeyFileName,
   keyFileName,
   LAYOUT,
   type PlannedBackend,
   type PlannedBundle,
+  type PlannedClients,
   type PlannedService,
 } from "./layout.ts";
 export {
@@ -77,6 +93,7 @@ export {
 export { backendTorrc, type BackendTorrcOptions, frontendTorrc, obConfig } from "./torrc.ts";
 export { configYaml } from "./config_yaml.ts";
 export { deploymentReadme } from "./readme.ts";
+export { deploymentSummary } from "./summary.ts";
 export {
   writeDeployment,
   type WriteDeploymentOptions,

@@ -10,7 +10,8 @@
  * (house style §7.7), so a seeded rng gives the same tree. Keys are drawn in a
  * fixed order: per service, its frontend key (unless imported), then its new
  * backends; in an offline deployment, each service's bundle secret after all
- * keys (so the addresses do not depend on `offline`). One exception: with a
+ * keys (so the addresses do not depend on `offline`); then the client
+ * authorization keys (`_client_auth.ts`), last. One exception: with a
  * passphrase, the encrypted files (frontend keys, bundles) draw their PBES2
  * salt and IV from the system's randomness (`src/crypto/pkcs8.ts`), so they
  * differ from run to run; everything else still follows the seed. Each
@@ -29,6 +30,7 @@
  */
 
 import type { Rng } from "../crypto/mod.ts";
+import { accessFiles, drawAccessKeys, withAccess } from "./_client_auth.ts";
 import {
   encodeHostnameFile,
   encodeOnionAddress,
@@ -265,16 +267,17 @@ function backendFiles(
 /**
  * Plans the whole tree.
  *
- * @param inputs The services, the backends' settings, and the key custody choices
- *   (`offline`, `passphrase`).
- * @param options The rng for new keys and bundle secrets.
+ * @param inputs The services, the backends' settings, the key custody choices
+ *   (`offline`, `passphrase`), and client authorization (`clients`, `restrictBackends`).
+ * @param options The rng for new keys, bundle secrets and client keys.
  * @returns The planned services, folders and files.
  * @throws {DeployError} `BadInput` for an unusable input: no service, a bad
  *   tag, port, target or folder, a service without any backend, a frontend key
  *   used twice, an adopted address that is a frontend or listed twice, two
  *   backends with the same name, an empty passphrase, a key in tor's format to
- *   encrypt or write as PEM, or an offline span that is empty, too long, or
- *   given both or neither as days and periods.
+ *   encrypt or write as PEM, an offline span that is empty, too long, or
+ *   given both or neither as days and periods, a number of clients out of
+ *   range, or restricted backends when none is generated.
  *
  * @example
  * ```ts
@@ -311,7 +314,12 @@ export function planDeployment(inputs: DeploymentInputs, options: PlanOptions): 
         : { periods: offline.periods },
     };
   }
-  const planned = planServices(services, keys, settings, custody);
+  const access = drawAccessKeys(inputs, options.rng);
+  const planned = withAccess(
+    planServices(services, keys, settings, custody),
+    services.map((s) => s.tag),
+    access,
+  );
   const dirs: string[] = offline === undefined ? [] : [LAYOUT.offlineDir];
   const files: PlannedFile[] = [];
   for (const [i, service] of planned.entries()) {
@@ -326,6 +334,9 @@ export function planDeployment(inputs: DeploymentInputs, options: PlanOptions): 
       files.push(...backendFiles(service, backend, keys[i]!.backends[j]!, settings));
     }
   }
+  const clientAuth = accessFiles(planned, access);
+  dirs.push(...clientAuth.dirs);
+  files.push(...clientAuth.files);
   files.push(
     new PlannedFile(LAYOUT.frontendTorrc, frontendTorrc(planned), false),
     new PlannedFile(LAYOUT.readme, deploymentReadme(planned, settings), false),

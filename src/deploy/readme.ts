@@ -2,12 +2,14 @@
  * The `README.md` of a generated deployment: which service has which
  * backends, and which files go to which machine. In an offline deployment,
  * also what goes to the isolated machine, what span each bundle covers and how
- * to renew it; with encrypted keys, how the daemon gets the passphrase.
+ * to renew it; with encrypted keys, how the daemon gets the passphrase; with
+ * client authorization, who gets which key, and how to add or revoke a client.
  *
  * Spec: tor `hs_ob.c` and the tor manual's `HiddenServiceOnionbalanceInstance`
  * (what a backend needs: that option and `ob_config` naming the frontend);
  * rend-spec-v3 §1.7 (offline keys); systemd.exec(5) "Credentials"
- * (`LoadCredentialEncrypted=`).
+ * (`LoadCredentialEncrypted=`); rend-spec-v3 [CLIENT-AUTH] and the tor manual's
+ * "CLIENT AUTHORIZATION" (`authorized_clients/`, `ClientOnionAuthDir`).
  *
  * Role: pure text building. It names addresses (public) and file names,
  * never key material.
@@ -38,14 +40,35 @@ function serviceLines(service: PlannedService): string[] {
       }, for the balancer; covers ${service.bundle.span}`,
     );
   }
+  if (service.clients !== undefined) {
+    lines.push(
+      `- ${service.clients.names.length} authorized client(s): ${
+        clientRange(service.clients.names)
+      }; public keys in \`${service.clients.dir}/\``,
+    );
+  }
+  const restricted = service.backends.some((b) => b.clientKey !== undefined);
   for (const b of service.backends) {
+    const note = b.clientKey !== undefined
+      ? ", restricted to the balancer"
+      : restricted && b.kind === "adopted"
+      ? ", not restricted"
+      : "";
     lines.push(
       b.kind === "generated"
-        ? `- backend \`${b.name}\`: ${b.address}, folder \`${b.name}/\``
-        : `- backend \`${b.name}\`: ${b.address}, an existing backend (no folder; see below)`,
+        ? `- backend \`${b.name}\`: ${b.address}, folder \`${b.name}/\`${note}`
+        : `- backend \`${b.name}\`: ${b.address}, an existing backend (no folder; see below)${note}`,
     );
   }
   return [...lines, ""];
+}
+
+/** `clients/client1/` to `clients/client3/`: the folders of a service's clients, in order. */
+function clientRange(names: readonly string[]): string {
+  const folder = (name: string) => `\`${LAYOUT.clientsDir}/${name}/\``;
+  const first = names[0] ?? "";
+  const last = names[names.length - 1] ?? "";
+  return names.length === 1 ? folder(first) : `${folder(first)} to ${folder(last)}`;
 }
 
 function adoptedLines(services: readonly PlannedService[]): string[] {
@@ -74,12 +97,17 @@ function adoptedLines(services: readonly PlannedService[]): string[] {
   return lines;
 }
 
-function layoutLines(generated: boolean, offline: boolean): string[] {
-  const row = (name: string, what: string) => `${name.padEnd(28)}${what}`;
+function layoutLines(services: readonly PlannedService[], generated: boolean): string[] {
+  const offline = services.some((s) => s.bundle !== undefined);
+  const clients = services.some((s) => s.clients !== undefined);
+  const restricted = services.some((s) => s.backends.some((b) => b.clientKey !== undefined));
+  const row = (name: string, what: string) => `${name.padEnd(27)} ${what}`;
   const rows = [
     row(LAYOUT.readme, "this file"),
     offline
       ? row(LAYOUT.config, "the balancer's configuration (offline-keys: the bundles)")
+      : clients || restricted
+      ? row(LAYOUT.config, "the balancer's configuration (restricted: not for OnionBalance 0.2.x)")
       : row(LAYOUT.config, "the balancer's configuration (OnionBalance 0.2.x format)"),
     ...(offline
       ? [
@@ -91,6 +119,15 @@ function layoutLines(generated: boolean, offline: boolean): string[] {
       ]
       : [row("<frontend address>.key", "a frontend's secret key")]),
     row(LAYOUT.frontendTorrc, "the frontend tor's torrc"),
+    ...(clients
+      ? [
+        row("<frontend>.authorized_clients/", "a service's clients' public keys (the balancer's)"),
+        row(`${LAYOUT.clientsDir}/<client>/`, "one client's secret key: <frontend>.auth_private"),
+      ]
+      : []),
+    ...(restricted
+      ? [row(`${LAYOUT.backendKeysDir}/`, "the balancer's secret keys to the restricted backends")]
+      : []),
   ];
   if (generated) {
     rows.push(
@@ -98,6 +135,9 @@ function layoutLines(generated: boolean, offline: boolean): string[] {
       row(`<name>/${LAYOUT.hiddenServiceDir}/`, "its HiddenServiceDir: hs_ed25519_secret_key,"),
       row("", `hs_ed25519_public_key, hostname, ${LAYOUT.obConfig}`),
     );
+    if (restricted) {
+      rows.push(row("", `and ${LAYOUT.authorizedClientsDir}/${LAYOUT.balancerAuth} (restricted)`));
+    }
   }
   return ["## Files", "", "```", ...rows, "```"];
 }
@@ -166,6 +206,61 @@ function offlineLines(services: readonly PlannedService[]): string[] {
   ];
 }
 
+/** Who gets which client key, and how to add or revoke a client. */
+function clientLines(services: readonly PlannedService[]): string[] {
+  if (!services.some((s) => s.clients !== undefined)) return [];
+  return [
+    "## Client authorization (restricted discovery)",
+    "",
+    "Only a service's authorized clients (listed under Services) can read its descriptors, so only",
+    "they can connect (rend-spec-v3 [CLIENT-AUTH]).",
+    "",
+    "- `<frontend address>.authorized_clients/` stays with the balancer, next to `config.yaml`",
+    "  (`authorized-clients-dir:`): one `<client>.auth` per client, their public key (not secret).",
+    `- \`${LAYOUT.clientsDir}/<client>/\` goes to that one person, and no one else: its`,
+    "  `<frontend address>.auth_private` is their **secret** key. Hand it over privately, then",
+    "  delete it here. In their torrc: `ClientOnionAuthDir /path/to/that/folder`. In Tor Browser:",
+    "  at the onion service authentication prompt, paste the key (the text after the last `:`).",
+    "",
+    "To add a client, have them make their own x25519 key pair (see",
+    "https://community.torproject.org/onion-services/advanced/client-auth/), put the line",
+    "`descriptor:x25519:<their base32 public key>` in a new `<name>.auth` file in that folder (mode",
+    "0600), and run `systemctl reload onionbalance`. To revoke a client, delete their `.auth` file",
+    "and reload: a descriptor they fetched before stays usable until it expires (at most 3 hours).",
+    "",
+  ];
+}
+
+/** Why the backends are restricted, and what each side needs. */
+function restrictedLines(services: readonly PlannedService[]): string[] {
+  const backends = services.flatMap((s) => s.backends);
+  if (!backends.some((b) => b.clientKey !== undefined)) return [];
+  const adopted = services
+    .filter((s) => s.backends.some((b) => b.clientKey !== undefined))
+    .flatMap((s) => s.backends.filter((b) => b.kind === "adopted").map((b) => `\`${b.name}\``));
+  const dir = `${LAYOUT.hiddenServiceDir}/${LAYOUT.authorizedClientsDir}`;
+  return [
+    "## Restricted backends",
+    "",
+    "Each generated backend's tor encrypts its descriptor to the balancer's key alone (the public",
+    `key in \`<name>/${dir}/${LAYOUT.balancerAuth}\`, one per service), so a`,
+    "backend address that leaks from a backend machine gives an outsider nothing to connect to.",
+    "Clients still reach the backends through the frontend's descriptor.",
+    "",
+    `- The balancer needs \`${LAYOUT.backendKeysDir}/\` next to \`${LAYOUT.config}\`, which names each`,
+    "  file with `client-key:`: per backend, `<backend address>.auth_private`, the balancer's",
+    "  **secret** key to it (folder 0700, files 0600). It stays on the balancer.",
+    `- Each backend's tor must find \`${LAYOUT.authorizedClientsDir}/\` inside its HiddenServiceDir: it`,
+    `  comes with \`<name>/${LAYOUT.hiddenServiceDir}/\` (same owner and modes). Without it, the`,
+    "  backend is public again.",
+    ...(adopted.length === 0 ? [] : [
+      `- The existing backends (${adopted.join(", ")}) are not restricted: their folders are not`,
+      "  ours to write.",
+    ]),
+    "",
+  ];
+}
+
 /** Where the encrypted files are, and where the daemon gets their passphrase. */
 function encryptedLines(services: readonly PlannedService[]): string[] {
   if (!services.some((s) => s.encrypted)) return [];
@@ -207,6 +302,9 @@ export function deploymentReadme(
   const prefix = settings.backendDirPrefix === "/" ? "" : settings.backendDirPrefix;
   const generated = services.some((s) => s.backends.some((b) => b.kind === "generated"));
   const offline = services.some((s) => s.bundle !== undefined);
+  const clients = services.some((s) => s.clients !== undefined);
+  const restricted = services.some((s) => s.backends.some((b) => b.clientKey !== undefined));
+  const access = clients || restricted;
   const lines = [
     "# OnionBalance deployment",
     "",
@@ -224,6 +322,17 @@ export function deploymentReadme(
     }(s) together to one folder, e.g.`,
     "   `/etc/onionbalance/` (owned by the user onionbalance runs as; folder 0700, files 0600).",
     `   config.yaml names the ${offline ? "bundles" : "keys"} relative to its own folder.`,
+    ...(access
+      ? [
+        `   Copy along ${
+          [
+            ...(clients ? ["the `<frontend address>.authorized_clients/` folder(s)"] : []),
+            ...(restricted ? [`\`${LAYOUT.backendKeysDir}/\``] : []),
+          ].join(" and ")
+        },`,
+        "   which config.yaml names too (see below).",
+      ]
+      : []),
     `2. Use \`${LAYOUT.frontendTorrc}\` as the frontend tor's torrc (e.g. \`/etc/tor/torrc\`) and`,
     offline
       ? "   restart that tor. It runs no onion service: onionbalance publishes with the bundles."
@@ -248,8 +357,10 @@ export function deploymentReadme(
   }
   lines.push(
     ...encryptedLines(services),
+    ...clientLines(services),
+    ...restrictedLines(services),
     ...adoptedLines(services),
-    ...layoutLines(generated, offline),
+    ...layoutLines(services, generated),
   );
   return `${lines.join("\n").replace(/\n+$/, "")}\n`;
 }

@@ -71,6 +71,8 @@ export interface BackendTorrcOptions {
 /**
  * One backend's torrc: an ordinary onion service that is an OnionBalance
  * instance. Usable as the whole torrc of the backend's tor, or appended to one.
+ * A restricted backend's torrc says that its `authorized_clients/` folder
+ * (tor reads it from the HiddenServiceDir; no option names it) is what restricts it.
  *
  * @param service The frontend service the backend belongs to.
  * @param backend The backend (a generated one, with its `hiddenServiceDir`).
@@ -99,6 +101,11 @@ export function backendTorrc(
     `# ${dir}/${LAYOUT.obConfig}, which names the frontend:`,
     `#   MasterOnionAddress ${service.address}`,
     "HiddenServiceOnionbalanceInstance 1",
+    ...(backend.clientKey === undefined ? [] : [
+      "# Restricted: tor encrypts this backend's descriptor to the keys in",
+      `# ${dir}/${LAYOUT.authorizedClientsDir}/ (${LAYOUT.balancerAuth}: the balancer's key alone),`,
+      "# so its address is of no use to anyone else. Without that folder it is public.",
+    ]),
   ]);
 }
 

@@ -22,6 +22,7 @@ import {
   writeIdentityKeyPem,
   writeTorKeyFiles,
 } from "../../src/keys/mod.ts";
+import { parseAuthorizedClientFile, parseClientAuthKeyFile } from "../../src/netdoc/mod.ts";
 import { VERSION } from "../../src/version.ts";
 
 const A = "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid.onion";
@@ -425,8 +426,10 @@ tmpTest("A bare onionbalance config on a terminal asks OnionBalance's questions"
     "", // not offline
     "", // not encrypted
     "pem", // format of new keys
+    "", // no client keys
     "", // target: follows the virtual port
     "/srv/tor", // HiddenServiceDir folder
+    "", // backends not restricted
   ]);
   const r = await run(["config"], {
     stdinIsTerminal: () => true,
@@ -467,10 +470,10 @@ tmpTest("A bare onionbalance config on a terminal asks OnionBalance's questions"
 });
 
 tmpTest("The interactive mode takes the default on each empty answer", async (tmp) => {
-  // The output folder, then an empty answer to each of the other eleven questions.
+  // The output folder, then an empty answer to each of the other thirteen questions.
   const r = await run(["config", "-v", "info"], {
     stdinIsTerminal: () => true,
-    terminalPrompter: () => scripted([`${tmp}/out`, ...Array(11).fill("")]),
+    terminalPrompter: () => scripted([`${tmp}/out`, ...Array(13).fill("")]),
   });
   assert.equal(r.code, 0, r.stderr);
   const [service] = await readDeployment(`${tmp}/out`);
@@ -503,7 +506,15 @@ Deno.test({
   fn: async () => {
     const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-config-stdin-" });
     try {
-      const answers = [`${tmp}/out`, "1", "", `${A} ${B}`, "1", "blue", "", "", "", "", "", ""];
+      const answers = [
+        `${tmp}/out`,
+        "1",
+        "",
+        `${A} ${B}`,
+        "1",
+        "blue",
+        ...Array(8).fill(""), // port, offline, encrypt, format, clients, target, folder, restrict
+      ];
       const child = new Deno.Command("deno", {
         args: [
           "run",
@@ -834,8 +845,10 @@ tmpTest(
       "maybe", // not yes or no: asked again
       "yes", // offline
       "y", // encrypt (so no question about the format: encrypted keys are PEM)
+      "", // no client keys
       "", // target
       "", // folder
+      "", // backends not restricted
     ]);
     const secret = secrets([PASSPHRASE, PASSPHRASE]);
     const r = await run(["config"], {
@@ -887,8 +900,10 @@ tmpTest("The interactive mode will not encrypt an imported key in tor's format",
     "", // not offline
     "yes", // encrypt: refused, asked again
     "no",
+    "", // no client keys
     "", // target
     "", // folder
+    "", // backends not restricted
   ]);
   const r = await run(["config"], {
     stdinIsTerminal: () => true,
@@ -898,4 +913,169 @@ tmpTest("The interactive mode will not encrypt an imported key in tor's format",
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /Cannot encrypt the key of service 1: it is in tor's format/);
   assert.equal((await readDeployment(`${tmp}/out`))[0]!.format, "tor");
+});
+
+Deno.test({
+  name:
+    "onionbalance config --clients 3 --restrict-backends writes what config.yaml names (real process)",
+  permissions: { ...TMP, run: ["deno"] },
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ dir: "/tmp", prefix: "ob-config-clients-" });
+    try {
+      const out = `${tmp}/out`;
+      const { code, stdout, stderr } = await new Deno.Command("deno", {
+        args: [
+          "run",
+          "--quiet",
+          "--no-prompt",
+          "--config",
+          DENO_JSON,
+          "--allow-read=/tmp",
+          "--allow-write=/tmp",
+          MAIN,
+          "config",
+          "--output",
+          out,
+          "--clients",
+          "3",
+          "--restrict-backends",
+          "-n",
+          "2",
+          "--instance",
+          A,
+        ],
+        cwd: tmp,
+        stdin: "null",
+      }).output();
+      const text = new TextDecoder().decode(stdout);
+      const err = new TextDecoder().decode(stderr);
+      assert.equal(code, 0, err);
+      const { config, warnings } = await loadConfig(`${out}/config.yaml`);
+      assert.deepEqual(warnings, []);
+      const [service] = config.services;
+      assert.ok(service);
+      const frontend = encodeOnionAddress((await loadIdentityKey(service.keyPath)).keypair.public);
+      const label = frontend.slice(0, 56);
+      // The balancer's side: the clients' public keys, in the folder config.yaml names.
+      assert.equal(service.authorizedClientsDir, `${out}/${label}.authorized_clients`);
+      const dir = service.authorizedClientsDir!;
+      assert.equal(await mode(dir), 0o700);
+      const names = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+      assert.deepEqual(names, ["client1.auth", "client2.auth", "client3.auth"]);
+      const secrets: string[] = [];
+      for (const name of names) {
+        const client = name.slice(0, -".auth".length);
+        const pub = parseAuthorizedClientFile(await Deno.readTextFile(`${dir}/${name}`));
+        const privPath = `${out}/clients/${client}/${label}.auth_private`;
+        assert.deepEqual(
+          [
+            await mode(`${dir}/${name}`),
+            await mode(`${out}/clients/${client}`),
+            await mode(privPath),
+          ],
+          [0o600, 0o700, 0o600],
+        );
+        const priv = parseClientAuthKeyFile(await Deno.readTextFile(privPath));
+        assert.equal(encodeOnionAddress(priv.service), frontend);
+        assert.ok(priv.key.public.equals(pub), client);
+        secrets.push((await Deno.readTextFile(privPath)).trim().split(":")[3]!);
+      }
+      // The restricted backends: each backend's balancer.auth matches the key config.yaml names.
+      assert.deepEqual(service.instances.map((i) => i.name), ["node1", "node2", "node3"]);
+      for (const instance of service.instances.slice(0, 2)) {
+        const keyPath = instance.clientKeyPath;
+        assert.equal(keyPath, `${out}/backend-keys/${instance.address}.auth_private`);
+        assert.equal(await mode(`${out}/backend-keys`), 0o700);
+        assert.equal(await mode(keyPath!), 0o600);
+        const key = parseClientAuthKeyFile(await Deno.readTextFile(keyPath!));
+        assert.equal(encodeOnionAddress(key.service), `${instance.address}.onion`);
+        const authDir = `${out}/${instance.name}/hidden_service/authorized_clients`;
+        assert.equal(await mode(authDir), 0o700);
+        const balancer = parseAuthorizedClientFile(
+          await Deno.readTextFile(`${authDir}/balancer.auth`),
+        );
+        assert.ok(key.key.public.equals(balancer));
+        secrets.push((await Deno.readTextFile(keyPath!)).trim().split(":")[3]!);
+      }
+      // The adopted backend is not restricted, and the command says so.
+      assert.equal(service.instances[2]!.clientKeyPath, undefined);
+      assert.ok(
+        text.includes(
+          "Note: the existing backend(s) node3 are not restricted to the balancer's key",
+        ),
+      );
+      assert.ok(
+        text.includes("    3 client(s): clients/client1/ to clients/client3/ (public keys in "),
+      );
+      assert.ok(text.includes(`Give each ${out}/clients/<client>/ to its one person`));
+      // No secret in the output, the README or config.yaml.
+      const readme = await Deno.readTextFile(`${out}/README.md`);
+      const yaml = await Deno.readTextFile(`${out}/config.yaml`);
+      for (const secret of secrets) {
+        for (const where of [text, err, readme, yaml]) assert.ok(!where.includes(secret));
+      }
+      assert.match(readme, /## Client authorization \(restricted discovery\)/);
+      assert.match(readme, /## Restricted backends/);
+    } finally {
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
+
+tmpTest("onionbalance config refuses bad client authorization flags", async (tmp) => {
+  for (
+    const [args, pattern] of [
+      [["--clients", "501"], /number of client keys \(--clients\) "501": expected .* 0 to 500/],
+      [["--clients", "x"], /number of client keys \(--clients\) "x"/],
+      [["--restrict-backends", "--instance", A], /Cannot restrict the backends: none is generated/],
+    ] as const
+  ) {
+    const r = await run(["config", "--output", `${tmp}/out`, ...args]);
+    assert.equal(r.code, ExitCode.Usage, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, pattern);
+  }
+  assert.equal(await exists(`${tmp}/out`), false);
+  // --clients 0 is a public service: the same files as without the flag.
+  const zero = await run(["config", "--output", `${tmp}/zero`, "--clients", "0"]);
+  assert.equal(zero.code, 0, zero.stderr);
+  assert.equal(await exists(`${tmp}/zero/clients`), false);
+  assert.doesNotMatch(await Deno.readTextFile(`${tmp}/zero/config.yaml`), /authorized-clients-dir/);
+});
+
+tmpTest("The interactive mode asks for client keys and restricted backends", async (tmp) => {
+  const prompter = scripted([
+    `${tmp}/out`,
+    "", // 1 service
+    "", // new key
+    "", // no existing backend
+    "1", // 1 backend
+    "", // tag
+    "", // virtual port
+    "", // not offline
+    "", // not encrypted
+    "", // key format
+    "501", // too many client keys: asked again
+    "2",
+    "", // target
+    "", // folder
+    "yes", // restrict the backends
+  ]);
+  const r = await run(["config"], {
+    stdinIsTerminal: () => true,
+    terminalPrompter: () => prompter,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /Cannot use number of client keys "501"/);
+  const clientsQuestion =
+    "How many client keys (restricted discovery, 0 for a public service)? [0]:";
+  assert.deepEqual(prompter.questions.slice(10, 12), [clientsQuestion, clientsQuestion]);
+  assert.equal(prompter.questions.at(-1), "Restrict the backends to the balancer's key? [no]:");
+  const { config } = await loadConfig(`${tmp}/out/config.yaml`);
+  const dir = config.services[0]!.authorizedClientsDir!;
+  assert.deepEqual((await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort(), [
+    "client1.auth",
+    "client2.auth",
+  ]);
+  assert.ok(await exists(config.services[0]!.instances[0]!.clientKeyPath!));
+  assert.ok(await exists(`${tmp}/out/node1/hidden_service/authorized_clients/balancer.auth`));
 });

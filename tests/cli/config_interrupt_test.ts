@@ -22,9 +22,9 @@ import { baseEnv, compileFlags, MAIN } from "./_compile_flags.ts";
 const PTY_RUN = new URL("./_pty_run.py", import.meta.url).pathname;
 /**
  * The questions of a bare `config` with every default: 1 service, 2 generated backends, the
- * frontend key neither offline nor encrypted.
+ * frontend key neither offline nor encrypted, no client keys, the backends not restricted.
  */
-const QUESTIONS = 12;
+const QUESTIONS = 14;
 const ABORTED = "onionbalance: Aborted: nothing was written.";
 const TMP: Deno.PermissionOptionsObject = { read: ["/tmp"], write: ["/tmp"] };
 
