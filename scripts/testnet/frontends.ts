@@ -30,6 +30,7 @@ export interface FrontendTor {
 
 /**
  * Starts `n` extra frontend tors (`frontend1` …) and waits until each has bootstrapped.
+ * `torrcLines` go at the end of each one's torrc (a client's `ClientOnionAuthDir`, say).
  *
  * @throws {RangeError} When the port plan has no room for `n` more.
  * @throws {PortInUseError} When one of their ports is taken.
@@ -38,7 +39,7 @@ export interface FrontendTor {
 export async function startExtraFrontends(
   net: Network,
   n: number,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; torrcLines?: readonly string[] } = {},
 ): Promise<FrontendTor[]> {
   const state = await readState(net.dir);
   const first = state.nodes.filter((node) => /^frontend\d+$/.test(node.name)).length;
@@ -69,7 +70,7 @@ export async function startExtraFrontends(
         ownerPid: state.ownerPid,
         controlPort: plan.controlPort,
         socksPort: plan.socksPort,
-      }),
+      }) + (options.torrcLines ?? []).map((line) => `${line}\n`).join(""),
     );
     nodes.push(node);
   }

@@ -77,6 +77,8 @@ export interface StatusJson {
       introPointKeys: string[];
       /** Its intro points in the descriptors last published, or null when none are. */
       published: { introPoints: number } | null;
+      /** The last health check, or null before the first (or with checks off). */
+      health?: { ok: boolean; error: string | null } | null;
     }[];
   }[];
   consensus: { timePeriod: number } | null;
@@ -94,16 +96,22 @@ export async function writeConfig(shared: SharedNetwork, extra = ""): Promise<vo
  * Spawns the balancer for the shared network with the generated `config.yaml`; the status
  * socket comes from `ONIONBALANCE_STATUS_SOCKET_LOCATION`, as an operator may set it.
  * `main` runs another checkout's `main.ts` (the benchmarks compare against an earlier commit);
- * `configPath` another config file, and `readable` what the daemon may read (default: the
- * network's whole folder).
+ * `configPath` another config file, `readable` what the daemon may read (default: the
+ * network's whole folder), and `statusPath` another status socket (a second balancer beside the
+ * shared one).
  */
 export function startDaemon(
   shared: SharedNetwork,
-  options: { main?: string; configPath?: string; readable?: readonly string[] } = {},
+  options: {
+    main?: string;
+    configPath?: string;
+    readable?: readonly string[];
+    statusPath?: string;
+  } = {},
 ): DaemonProcess {
   const configPath = options.configPath ?? shared.configPath;
   const { net } = shared;
-  const statusPath = `${net.dir}/status.sock`;
+  const statusPath = options.statusPath ?? `${net.dir}/status.sock`;
   const child = new Deno.Command("deno", {
     args: [
       "run",
