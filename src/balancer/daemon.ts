@@ -89,6 +89,9 @@ export interface BalancerDeps {
   probe?: Probe;
 }
 
+/** How long after a failed ONION_CLIENT_AUTH_ADD the daemon tries again (ms). */
+const CLIENT_AUTH_RETRY_MS = 60_000;
+
 /** What a config gives the daemon: its frontends, its timings, its health checks. */
 export interface BalancerConfig {
   services: FrontendService[];
@@ -116,6 +119,8 @@ export class Balancer {
   #torConnected = true;
   /** Whether tor holds the client keys of the restricted backends (false: give them). */
   #clientAuthGiven = false;
+  /** After a failure to give them, not before this time (ms): one error a minute at most. */
+  #clientAuthRetryAt = 0;
   /** The client keys given to tor (ONION_CLIENT_AUTH_ADD): backend address → public key. */
   readonly #clientAuthHeld = new Map<string, string>();
   readonly #unsubscribe: (() => void)[] = [];
@@ -157,6 +162,7 @@ export class Balancer {
     this.timings = config.timings;
     this.health.reconfigure(config.health);
     this.#clientAuthGiven = false;
+    this.#clientAuthRetryAt = 0;
     // A restricted backend that could not be read may have got its key: try it again now.
     const now = this.#deps.clock.now();
     for (const b of this.backends()) {
@@ -214,7 +220,9 @@ export class Balancer {
    */
   async tick(now: number): Promise<void> {
     this.#startedAt ??= now;
-    if (!this.#clientAuthGiven && this.#torConnected) await this.#giveClientKeys();
+    if (!this.#clientAuthGiven && this.#torConnected && now >= this.#clientAuthRetryAt) {
+      await this.#giveClientKeys(now);
+    }
     const view = await this.#views.live(now);
     if (view === undefined) return;
     this.#fetcher.startDue(view, now, this.backends());
@@ -238,6 +246,7 @@ export class Balancer {
       if (state === "connected") {
         // A restarted tor has forgotten the client keys given to it.
         this.#clientAuthGiven = false;
+        this.#clientAuthRetryAt = 0;
         this.#clientAuthHeld.clear();
         this.resync("the connection to tor is back");
       }
@@ -252,7 +261,7 @@ export class Balancer {
    * health checks through tor's SOCKS port can reach them, and takes back the keys of backends
    * no longer configured. A failure is logged and tried again at the next tick.
    */
-  async #giveClientKeys(): Promise<void> {
+  async #giveClientKeys(now: number): Promise<void> {
     const { client, log } = this.#deps;
     const wanted = new Map<string, Backend>();
     for (const b of this.backends()) if (b.clientKey !== undefined) wanted.set(b.address, b);
@@ -277,7 +286,11 @@ export class Balancer {
       }
       this.#clientAuthGiven = true;
     } catch (error) {
-      log.error(`Cannot give tor the client keys of restricted backends: ${errorMessage(error)}`);
+      this.#clientAuthRetryAt = now + CLIENT_AUTH_RETRY_MS;
+      log.error(
+        `Cannot give tor the client keys of restricted backends (trying again in ` +
+          `${CLIENT_AUTH_RETRY_MS / 1000} s): ${errorMessage(error)}`,
+      );
     }
   }
 

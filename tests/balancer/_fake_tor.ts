@@ -103,6 +103,9 @@ export class FakeTor implements HsClient {
     return this.commands.filter((c) => c.startsWith("HSFETCH ")).map((c) => c.split(" ")[1]!);
   }
 
+  /** When true, ONION_CLIENT_AUTH_ADD/REMOVE are refused (512). */
+  clientAuthFails = false;
+
   request(command: string): Promise<Reply> {
     this.commands.push(command);
     const [verb, ...args] = command.split(" ");
@@ -117,6 +120,12 @@ export class FakeTor implements HsClient {
       case "GETINFO":
         return this.#getInfo(args[0] ?? "");
       case "SIGNAL":
+        return Promise.resolve(OK);
+      case "ONION_CLIENT_AUTH_ADD":
+      case "ONION_CLIENT_AUTH_REMOVE":
+        if (this.clientAuthFails) {
+          return Promise.reject(new ControlOperationFailed(512, "Failed", "refused"));
+        }
         return Promise.resolve(OK);
       case "HSFETCH": {
         const server = args.find((a) => a.startsWith("SERVER="))?.slice("SERVER=".length);

@@ -27,7 +27,7 @@ import {
 } from "../../src/netdoc/hsdesc/mod.ts";
 import { FakeClock } from "../../src/time/mod.ts";
 import { captureLog, FakePoster, FakeTor } from "./_fake_tor.ts";
-import { answer } from "./_daemon.ts";
+import { answer, daemon } from "./_daemon.ts";
 import {
   decodedBackendDescriptor,
   expiryAfter,
@@ -261,4 +261,51 @@ Deno.test("a restricted backend: read with its client key; without it or with a 
   assert.equal(right.descriptor.inner.introPoints.length, 3);
   assert.equal(b.backend.accept(right.descriptor, NOW, right.text), "new");
   assert.equal(b.backend.clientAuthProblem, undefined);
+});
+
+Deno.test("the daemon gives tor each restricted backend's key, again after a reload, retrying a refusal once a minute", async () => {
+  const d = daemon(2);
+  const key = HsClientDescEncKeypair.generate(rng);
+  const restricted = d.backends[0]!.backend;
+  restricted.clientKey = { key, file: "/etc/ob/a.auth_private" };
+  const adds = () => d.tor.commands.filter((c) => c.startsWith("ONION_CLIENT_AUTH_ADD "));
+  await d.at(NOW);
+  assert.equal(adds().length, 1);
+  assert.match(
+    adds()[0]!,
+    new RegExp(`^ONION_CLIENT_AUTH_ADD ${restricted.address} x25519:[A-Za-z0-9+/]{43}=$`),
+  );
+  await d.at(NOW + 1000);
+  assert.equal(adds().length, 1, "given once");
+  // A reload without the key: tor is told to forget it.
+  restricted.clientKey = undefined;
+  d.balancer.reconfigure({
+    services: d.balancer.services,
+    timings: d.balancer.timings,
+    health: { ...d.balancer.health.config },
+  });
+  await d.at(NOW + 2000);
+  assert.deepEqual(
+    d.tor.commands.filter((c) => c.startsWith("ONION_CLIENT_AUTH_REMOVE ")),
+    [`ONION_CLIENT_AUTH_REMOVE ${restricted.address}`],
+  );
+  // Refused: one error, then again only after 60 s.
+  restricted.clientKey = { key, file: "/etc/ob/a.auth_private" };
+  d.tor.clientAuthFails = true;
+  d.balancer.reconfigure({
+    services: d.balancer.services,
+    timings: d.balancer.timings,
+    health: { ...d.balancer.health.config },
+  });
+  await d.at(NOW + 3000);
+  await d.at(NOW + 4000);
+  const errors = () =>
+    d.log.records.filter((r) => /Cannot give tor the client keys/.test(r.message));
+  assert.equal(errors().length, 1);
+  d.tor.clientAuthFails = false;
+  await d.at(NOW + 62_000);
+  assert.equal(adds().length, 2, "not again within the minute after the refusal");
+  await d.at(NOW + 63_000);
+  assert.equal(errors().length, 1);
+  assert.equal(adds().length, 3, "given once the minute is over");
 });
