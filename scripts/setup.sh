@@ -28,6 +28,7 @@ command -v tor-gencert >/dev/null 2>&1 || missing+=(tor)
 [ -x /usr/bin/kill ] || [ -x /bin/kill ] || missing+=(procps)
 command -v groff >/dev/null 2>&1 || missing+=(groff-base)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl) # encrypted PKCS#8 interop tests
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus) # metrics end-to-end test (also promtool)
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]} from Debian"
   export DEBIAN_FRONTEND=noninteractive

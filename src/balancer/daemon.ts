@@ -52,6 +52,7 @@ import { BackendFetcher } from "./fetcher.ts";
 import type { FrontendService, LeftOut } from "./frontend.ts";
 import { HealthMonitor } from "./health.ts";
 import type { Probe } from "./health_check.ts";
+import type { MetricsSink } from "./metrics_sink.ts";
 import type { NetworkView } from "./network.ts";
 import { ViewLoader } from "./view_loader.ts";
 
@@ -87,6 +88,11 @@ export interface BalancerDeps {
   isTestnet?: boolean;
   /** How a health check is made. Default: a SOCKS connect through tor. */
   probe?: Probe;
+  /**
+   * Where events go for the metrics (health checks, fetches, the control connection). The
+   * frontends get theirs in their own deps. Default: nowhere.
+   */
+  metrics?: MetricsSink;
 }
 
 /** How long after a failed ONION_CLIENT_AUTH_ADD the daemon tries again (ms). */
@@ -135,6 +141,7 @@ export class Balancer {
       log,
       socksListeners: () => getSocksListeners(client),
       probe: deps.probe,
+      metrics: deps.metrics,
     });
     this.#fetcher = new BackendFetcher({
       client,
@@ -143,6 +150,7 @@ export class Balancer {
       health: this.health,
       timings: () => this.timings,
       onDone: () => this.wake(),
+      metrics: deps.metrics,
     });
     this.#views = new ViewLoader({
       client,
@@ -243,6 +251,7 @@ export class Balancer {
     this.#unsubscribe.push(() => void sub.unsubscribe().catch(() => {}));
     this.#unsubscribe.push(client.onStateChange(({ state }) => {
       this.#torConnected = state === "connected";
+      this.#deps.metrics?.torConnection(state);
       if (state === "connected") {
         // A restarted tor has forgotten the client keys given to it.
         this.#clientAuthGiven = false;

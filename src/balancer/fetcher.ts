@@ -23,6 +23,7 @@ import {
   stillAwaiting,
 } from "./follow.ts";
 import type { HealthMonitor } from "./health.ts";
+import type { MetricsSink } from "./metrics_sink.ts";
 import type { NetworkView } from "./network.ts";
 import { fetchBackend, type FetchOutcome } from "./tor.ts";
 
@@ -46,6 +47,8 @@ export interface FetcherDeps {
   };
   /** Called when a fetch ended (the daemon's loop wakes up). */
   onDone: () => void;
+  /** Where each fetch's result goes. Default: nowhere. */
+  metrics?: MetricsSink;
 }
 
 /** The backends' fetch schedules, and the fetches under way. */
@@ -186,6 +189,7 @@ export class BackendFetcher {
     const s = this.#scheduleOf(backend);
     const d = outcome.descriptor;
     const result = backend.accept(d, now, outcome.text);
+    this.#deps.metrics?.descriptorFetch(backend, result);
     if (result === "rollback") {
       log.warning(
         `Refused a descriptor of backend ${backend.address}.onion from HSDir ${outcome.hsDir}: ` +
@@ -213,6 +217,7 @@ export class BackendFetcher {
   #failed(backend: Backend, reason: string, now: number, clientAuth?: string): void {
     const s = this.#scheduleOf(backend);
     backend.fetchFailed(reason, clientAuth);
+    this.#deps.metrics?.descriptorFetch(backend, "failed");
     let delay = Math.min(
       this.#deps.timings().fetchIntervalMs,
       FETCH_RETRY_INITIAL_MS * 2 ** Math.min(10, backend.fetchFailures - 1),

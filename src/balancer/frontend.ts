@@ -44,6 +44,7 @@ import {
   revisionKeyOf,
   signerFor,
 } from "./frontend_keys.ts";
+import type { MetricsSink } from "./metrics_sink.ts";
 import type { NetworkView, Relay } from "./network.ts";
 import {
   type IntroPointOrigin,
@@ -100,6 +101,8 @@ export interface FrontendDeps {
   clock: Clock;
   /** Called when an upload result arrives (the daemon refreshes status). */
   onChange?: () => void;
+  /** Where publishes and upload results go. Default: nowhere. */
+  metrics?: MetricsSink;
 }
 
 const SLOTS: readonly DescriptorSlot[] = ["first", "second"];
@@ -315,6 +318,7 @@ export class FrontendService {
     };
     this.published.set(slot, slotState);
     this.lastAttemptAt.set(slot, nowMs);
+    this.#deps.metrics?.publish(this.address, slot, reason);
     const sameRelay = slotState.sameRelay.reduce((a, b) => a + b, 0);
     this.#deps.log.info(
       `Publishing the ${slot} descriptor of ${this.address}.onion (${times.period}, revision ${counter}) ` +
@@ -510,6 +514,7 @@ export class FrontendService {
     const descriptor = slot.descriptors[upload.group] ?? slot.descriptors[0]!;
     const hsDir = upload.relay.fingerprint;
     upload.status = "pending";
+    if (upload.attempts > 0) this.#deps.metrics?.upload(this.address, "retried");
     upload.attempts++;
     upload.lastAttemptAt = nowMs;
     upload.nextRetryAt = undefined;
@@ -519,6 +524,7 @@ export class FrontendService {
         .catch((error) => ({ status: "failed" as const, reason: errorMessage(error) }));
       const at = this.#deps.clock.now();
       recordUploadResult(upload, outcome, at, randomUnit(this.#deps.rng));
+      this.#deps.metrics?.upload(this.address, outcome.status === "failed" ? "failed" : "accepted");
       const where = `${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname}`;
       if (outcome.status === "failed") {
         const inS = Math.round((upload.nextRetryAt! - at) / 1000);

@@ -44,6 +44,7 @@ import { errorMessage, type Logger } from "../log/mod.ts";
 import type { SocksProxy } from "../socks/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
+import type { MetricsSink } from "./metrics_sink.ts";
 import { CHECK_REFETCH_MS } from "./follow.ts";
 import {
   checkDeadlineMs,
@@ -90,6 +91,8 @@ export interface HealthDeps {
   socksListeners: () => Promise<string[]>;
   /** Runs one check. Default: a SOCKS connect ({@link socksProbe}). */
   probe?: Probe;
+  /** Where each counted check's result and duration go. Default: nowhere. */
+  metrics?: MetricsSink;
 }
 
 /** Next check after tor's SOCKS port refused the connection (at most). */
@@ -251,6 +254,7 @@ export class HealthMonitor {
     }
     const before = entry.state;
     entry.lastCheck = { at, ok: result.ok, error: result.error };
+    this.#deps.metrics?.healthCheck(backend, result.ok, result.durationMs);
     entry.confirmAfterFetch = "no";
     let fetchNow = false;
     if (result.ok) {

@@ -15,7 +15,9 @@
  * - `tor.ts`: the control-port conversations;
  * - `services.ts`: config → services, reload keeping state;
  * - `follow.ts`: when to fetch backends (period changes, rotations, busy backends);
- * - `status.ts`: the status JSON and its Unix socket.
+ * - `status.ts`: the status JSON and its Unix socket;
+ * - `metrics_sink.ts`: the events the metrics count, and their bounded label values;
+ * - `metrics.ts`: the Prometheus metrics (prom-client); `metrics_server.ts`: their HTTP listener.
  *
  * @module
  */
@@ -99,4 +101,18 @@ export {
   isTestingNetwork,
   loadNetworkView,
 } from "./tor.ts";
+export {
+  type FetchResultLabel,
+  LEFT_OUT_REASONS,
+  type LeftOutReasonLabel,
+  leftOutReasonLabel,
+  type MetricsSink,
+  NO_METRICS,
+  PUBLISH_REASONS,
+  type PublishReasonLabel,
+  publishReasonLabel,
+  type UploadResultLabel,
+} from "./metrics_sink.ts";
+export { BalancerMetrics, type BalancerMetricsOptions, METRIC_PREFIX } from "./metrics.ts";
+export { MetricsServer, type MetricsSource } from "./metrics_server.ts";
 export { type HsDirUpload, PerKeyQueue, recordUploadResult, retryDelayMs } from "./uploads.ts";

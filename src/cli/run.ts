@@ -23,14 +23,16 @@ import { type Command, Option } from "commander";
 import { type BalancerConfig, ConfigError, formatLocation, loadConfig } from "../config/mod.ts";
 import { type ControlClient, hsPost } from "../control/mod.ts";
 import { systemRng } from "../crypto/mod.ts";
-import { Logger, type LogLevel, parseLogLevel } from "../log/mod.ts";
+import { Logger, type LogLevel, parseLogLevel, redactOnionAddresses } from "../log/mod.ts";
 import {
   Balancer,
+  BalancerMetrics,
   buildServices,
   DEFAULT_FETCH_TIMEOUT_MS,
   type FrontendDeps,
   loadClientAccess,
   loadServiceKeys,
+  MetricsServer,
   type PassphraseSources,
   pythonJson,
   STARTUP_GRACE_MS,
@@ -42,7 +44,13 @@ import { ExitCode, UsageError } from "./exit_codes.ts";
 import type { CliIo } from "./program.ts";
 import { DaemonSignals } from "./daemon_signals.ts";
 import { readSecretLine } from "./secret_prompt.ts";
-import { requireGranted, scopeErrorOf } from "./scope.ts";
+import {
+  METRICS_SCOPE_ADVICE,
+  requireGranted,
+  ScopeError,
+  scopeErrorOf,
+  scopeMessage,
+} from "./scope.ts";
 import {
   authAdvice,
   connectTor,
@@ -252,6 +260,12 @@ async function serve(
   },
 ): Promise<number> {
   const { log, signals, options, env, sources } = ctx;
+  // Metrics only when asked for (the process metrics run a timer of their own).
+  const metrics = loaded.config.metrics === undefined ? undefined : new BalancerMetrics({
+    addressLabel: (address) =>
+      options.unsafeLogging === true ? address : redactOnionAddresses(address),
+    now: () => systemClock.now(),
+  });
   const deps: FrontendDeps = {
     rng: systemRng,
     log,
@@ -259,6 +273,7 @@ async function serve(
     post: (descriptor, target) => hsPost(client, descriptor, { ...target, awaitUpload: true }),
     // Upload results wake the daemon's loop (the closure runs only after `balancer` exists).
     onChange: () => balancer.wake(),
+    metrics,
   };
   const services = buildServices(loaded.config, loaded.keys, deps, [], loaded.access);
   const balancer = new Balancer({
@@ -270,11 +285,14 @@ async function serve(
     clock: systemClock,
     log,
     isTestnet: options.isTestnet === true,
+    metrics,
   });
+  metrics?.watch(balancer);
   for (const s of services) {
     log.info(`Loaded frontend ${s.address}.onion with ${s.backends.length} backends`);
   }
   const status = await listenStatus(balancer, loaded.config, env, log);
+  const metricsServer = metrics && await listenMetrics(metrics, loaded.config, log);
   const path = configPath(options);
   signals.onReload(async () => {
     const next = await reloadOrKeep(path, sources, log);
@@ -293,6 +311,9 @@ async function serve(
         health: next.config.healthCheck,
       });
       log.warning(`Reloaded ${path}: ${rebuilt.length} frontend service(s)`);
+      if (!sameMetrics(loaded.config, next.config)) {
+        log.warning("A changed metrics-listen takes effect when the daemon restarts");
+      }
     } catch (error) {
       log.error(`Keeping the running configuration: cannot reload ${path}: ${describe(error)}`);
     }
@@ -303,6 +324,7 @@ async function serve(
     signals.onReload(() => Promise.resolve(log.warning("Ignoring SIGHUP: the daemon is stopping")));
     await signals.settled();
     await status?.close();
+    await metricsServer?.close();
     await client.close();
     log.warning("Stopped");
   }
@@ -330,6 +352,38 @@ async function listenStatus(
     log.error(`Cannot serve status on ${statusPath}: ${describe(scopeErrorOf(error) ?? error)}`);
     return undefined;
   }
+}
+
+/**
+ * Serves the metrics on `metrics-listen`; a failure (port taken, address outside the binary's
+ * scope) is logged, not fatal.
+ */
+async function listenMetrics(
+  metrics: BalancerMetrics,
+  config: BalancerConfig,
+  log: Logger,
+): Promise<MetricsServer | undefined> {
+  const where = config.metrics;
+  if (where === undefined) return undefined;
+  const host = where.hostname.includes(":") ? `[${where.hostname}]` : where.hostname;
+  try {
+    const { state } = await Deno.permissions.query({ name: "net", host: `${host}:${where.port}` });
+    if (state !== "granted") {
+      throw new ScopeError(scopeMessage("net", `${host}:${where.port}`, METRICS_SCOPE_ADVICE));
+    }
+    const server = MetricsServer.listen(where, metrics);
+    log.info(`Serving metrics on http://${host}:${server.port}/metrics`);
+    return server;
+  } catch (error) {
+    log.error(
+      `Cannot serve metrics on ${host}:${where.port}: ${describe(scopeErrorOf(error) ?? error)}`,
+    );
+    return undefined;
+  }
+}
+
+function sameMetrics(a: BalancerConfig, b: BalancerConfig): boolean {
+  return a.metrics?.hostname === b.metrics?.hostname && a.metrics?.port === b.metrics?.port;
 }
 
 /**

@@ -67,15 +67,20 @@ function alternative(kind: string, target: string): string {
   return 'the README\'s "Permissions" section says how to run it with other permissions';
 }
 
+/** What to do about a `metrics-listen` address outside the scope. */
+export const METRICS_SCOPE_ADVICE = "the released binary serves metrics only on a loopback " +
+  "address; for another one (metrics-allow-remote), run from source with --allow-net for it";
+
 /**
  * One line for an access Deno refused, naming what was asked, the scope and the alternative.
  *
  * @param kind `net`, `read`, `write`, `env`, …
  * @param target The host, `unix:` path, file or variable.
+ * @param instead What to do instead, when the caller knows better than the kind of access.
  */
-export function scopeMessage(kind: string, target: string): string {
+export function scopeMessage(kind: string, target: string, instead?: string): string {
   return `Cannot use ${JSON.stringify(target)} (${kind}): outside this binary's permissions ` +
-    `(${SCOPE_SUMMARY}); ${alternative(kind, target)}`;
+    `(${SCOPE_SUMMARY}); ${instead ?? alternative(kind, target)}`;
 }
 
 /**

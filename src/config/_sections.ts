@@ -20,6 +20,7 @@ import {
   DEFAULT_TUNING,
   type HealthCheckConfig,
   type InstanceConfig,
+  type MetricsConfig,
   type ServiceConfig,
   type TuningConfig,
 } from "./schema.ts";
@@ -38,6 +39,8 @@ export const TOP_KEYS = [
   "distinct-descriptors",
   "offline-keys-warning",
   "health-check",
+  "metrics-listen",
+  "metrics-allow-remote",
 ];
 const SERVICE_KEYS = [
   "key",
@@ -248,4 +251,40 @@ export function readHealthCheck(r: Reader, top: YAMLMap): HealthCheckConfig {
     port: r.integer(map, "port", [1, 65535], d.port),
     socks,
   };
+}
+
+/** Whether `hostname` is a loopback address: 127.0.0.0/8, `::1` or `localhost`. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === "localhost" || host === "::1" || host === "0:0:0:0:0:0:0:1") return true;
+  const v4 = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  return v4 !== null && v4.slice(1).every((octet) => Number(octet) <= 255);
+}
+
+/**
+ * `metrics-listen` (`host:port`, `[v6]:port`) and `metrics-allow-remote`: absent means no
+ * metrics. A host that is not loopback is refused unless `metrics-allow-remote` is true.
+ */
+export function readMetrics(r: Reader, top: YAMLMap): MetricsConfig | undefined {
+  const allowRemote = r.boolean(top, "metrics-allow-remote", false);
+  const text = r.string(top, "metrics-listen", "a string (host:port)");
+  if (text === undefined) return undefined;
+  const node = top.get("metrics-listen", true) as YamlNode;
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(text.trim());
+  const port = Number(match?.[3]);
+  if (match === null || !(port >= 1 && port <= 65535)) {
+    return r.fail(
+      node,
+      `"metrics-listen" must be host:port (e.g. 127.0.0.1:9811 or [::1]:9811), found "${text}"`,
+    );
+  }
+  const hostname = match[1] ?? match[2]!;
+  if (!allowRemote && !isLoopbackHost(hostname)) {
+    return r.fail(
+      node,
+      `"metrics-listen" is not a loopback address ("${hostname}"): metrics would be served to ` +
+        `other hosts. Set "metrics-allow-remote: true" to mean it`,
+    );
+  }
+  return { hostname, port, allowRemote };
 }

@@ -23,7 +23,14 @@
 
 import { LineCounter, parseDocument } from "yaml";
 import { Reader } from "./_reader.ts";
-import { readHealthCheck, readLogFormat, readServices, readTuning, TOP_KEYS } from "./_sections.ts";
+import {
+  readHealthCheck,
+  readLogFormat,
+  readMetrics,
+  readServices,
+  readTuning,
+  TOP_KEYS,
+} from "./_sections.ts";
 import { ConfigError, type ConfigWarning } from "./errors.ts";
 import type { BalancerConfig } from "./schema.ts";
 
@@ -77,6 +84,8 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
     tuning: readTuning(r, top),
     healthCheck: readHealthCheck(r, top),
   };
+  const metrics = readMetrics(r, top);
+  if (metrics !== undefined) config.metrics = metrics;
   const statusSocket = r.string(top, "status-socket-location", "a string (a Unix socket path)");
   if (statusSocket !== undefined) config.statusSocketLocation = statusSocket;
   const warnings = r.warnings.sort((a, b) =>

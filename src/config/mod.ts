@@ -23,6 +23,7 @@ export {
   DEFAULT_TUNING,
   type HealthCheckConfig,
   type InstanceConfig,
+  type MetricsConfig,
   type ServiceConfig,
   type TuningConfig,
 } from "./schema.ts";

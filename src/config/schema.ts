@@ -98,6 +98,16 @@ export interface TuningConfig {
   offlineKeysWarningSeconds: number;
 }
 
+/** Where the Prometheus metrics are served (`metrics-listen`, `metrics-allow-remote`). */
+export interface MetricsConfig {
+  /** The address to listen on: an IP address or `localhost` (IPv6 without brackets). */
+  hostname: string;
+  /** The TCP port. */
+  port: number;
+  /** Whether a non-loopback `hostname` was allowed explicitly (`metrics-allow-remote: true`). */
+  allowRemote: boolean;
+}
+
 /** A loaded, validated configuration. */
 export interface BalancerConfig {
   /** The config file path as given. */
@@ -112,6 +122,8 @@ export interface BalancerConfig {
   tuning: TuningConfig;
   /** Active health checks. */
   healthCheck: HealthCheckConfig;
+  /** The metrics listener; absent: no metrics are served. */
+  metrics?: MetricsConfig;
 }
 
 /** Defaults for the optional keys, and why. */

@@ -10,6 +10,7 @@ import {
   Balancer,
   type BalancerTimings,
   FrontendService,
+  type MetricsSink,
   type Probe,
   STARTUP_GRACE_MS,
 } from "../../src/balancer/mod.ts";
@@ -97,11 +98,12 @@ export async function answer(
 /**
  * A daemon with `count` backends on the fixture network (`consensus` null: tor has none yet).
  * Health checks are off unless `options.health` turns them on; `options.probe` makes them.
+ * `options.metrics` receives the balancer's and the frontend's events.
  */
 export function daemon(
   count: number,
   consensus: string | null = DOCS.consensus,
-  options: { health?: Partial<HealthCheckConfig>; probe?: Probe } = {},
+  options: { health?: Partial<HealthCheckConfig>; probe?: Probe; metrics?: MetricsSink } = {},
 ): Daemon {
   const tor = new FakeTor();
   tor.consensus = consensus ?? undefined;
@@ -130,7 +132,13 @@ export function daemon(
         staleAfterMs: 3600_000,
       },
     },
-    { post: poster.post, rng: seededRng("daemon test"), log: log.log, clock },
+    {
+      post: poster.post,
+      rng: seededRng("daemon test"),
+      log: log.log,
+      clock,
+      metrics: options.metrics,
+    },
   );
   const balancer = new Balancer(
     {
@@ -138,7 +146,7 @@ export function daemon(
       timings: TIMINGS,
       health: { ...DEFAULT_HEALTH_CHECK, enabled: false, ...options.health },
     },
-    { client: tor, clock, log: log.log, probe: options.probe },
+    { client: tor, clock, log: log.log, probe: options.probe, metrics: options.metrics },
   );
   return {
     tor,

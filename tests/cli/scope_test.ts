@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { baseEnv, compileFlags, type CompileTask } from "./_compile_flags.ts";
 import {
+  METRICS_SCOPE_ADVICE,
   SCOPED_ENV,
   SCOPED_NET,
   SCOPED_UNIX_SOCKETS,
@@ -162,4 +163,17 @@ Deno.test("scopeErrorOf() turns Deno's advice into one line naming the scope and
   assert.doesNotMatch(denied.message, /--allow|run again/);
   assert.equal(denied.message.includes("\n"), false);
   assert.equal(scopeErrorOf(new Error("other")), undefined);
+});
+
+Deno.test("scopeMessage() for a metrics-listen address outside the scope says to run from source", async () => {
+  const [remote, loopback] = await query("compile:onionbalance", [
+    { name: "net", host: "0.0.0.0:9811" },
+    { name: "net", host: "127.0.0.1:9811" },
+  ]);
+  assert.notEqual(remote, "granted");
+  assert.equal(loopback, "granted");
+  const message = scopeMessage("net", "0.0.0.0:9811", METRICS_SCOPE_ADVICE);
+  assert.match(message, /^Cannot use "0\.0\.0\.0:9811" \(net\): outside this binary's permissions/);
+  assert.match(message, /serves metrics only on a loopback address; .* run from source/);
+  assert.equal(message.includes("\n"), false);
 });

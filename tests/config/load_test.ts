@@ -315,3 +315,34 @@ Deno.test("parseConfig() refuses a service with both key and offline-keys, or ne
     /"passphrase-credential" must be a credential name/,
   );
 });
+
+Deno.test("parseConfig() reads metrics-listen, loopback only unless metrics-allow-remote", () => {
+  const base = `services:\n- key: a.key\n  instances:\n  - address: ${A}\n`;
+  assert.equal(parseConfig(base, OPTIONS).config.metrics, undefined, "off by default");
+  for (
+    const [listen, hostname] of [
+      ["127.0.0.1:9811", "127.0.0.1"],
+      ["127.3.2.1:9811", "127.3.2.1"],
+      ["localhost:9811", "localhost"],
+      ["[::1]:9811", "::1"],
+    ]
+  ) {
+    const { config } = parseConfig(`${base}metrics-listen: "${listen}"\n`, OPTIONS);
+    assert.deepEqual(config.metrics, { hostname, port: 9811, allowRemote: false }, listen);
+  }
+  for (const listen of ["0.0.0.0:9811", "192.0.2.1:9811", "[::]:9811", "example.org:9811"]) {
+    const error = configError(() => parseConfig(`${base}metrics-listen: "${listen}"\n`, OPTIONS));
+    assert.match(error.message, /not a loopback address/, listen);
+    assert.match(error.message, /metrics-allow-remote: true/);
+    assert.equal(error.location.line, 5);
+    const { config } = parseConfig(
+      `${base}metrics-listen: "${listen}"\nmetrics-allow-remote: true\n`,
+      OPTIONS,
+    );
+    assert.equal(config.metrics?.allowRemote, true, listen);
+  }
+  for (const bad of ["9811", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:70000", "::1:9811"]) {
+    const error = configError(() => parseConfig(`${base}metrics-listen: "${bad}"\n`, OPTIONS));
+    assert.match(error.message, /must be host:port/, bad);
+  }
+});
