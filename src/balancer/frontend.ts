@@ -24,37 +24,30 @@ import type { HsBlindIdKey, HsIdKey } from "../keys/mod.ts";
 import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
 import { errorMessage, type Logger } from "../log/mod.ts";
 import {
-  buildHsDesc,
   CertCache,
-  commonFlowControl,
   type HsDescIntroPoint,
   HsDescSigningKeypair,
-  HsDescTooLargeError,
   MAX_INTRO_POINTS,
-  shuffleWithRng,
 } from "../netdoc/hsdesc/mod.ts";
 import { randomUnit, type Rng } from "../crypto/mod.ts";
 import type { Clock, DescriptorSlot, DescriptorTimes, TimePeriod } from "../time/mod.ts";
 import { type Backend, type IntroPointId, introPointId } from "./backend.ts";
 import type { AuthorizedClient } from "./client_access.ts";
+import { buildGroups } from "./frontend_build.ts";
 import {
+  type BundleStatus,
+  bundleStatus,
   type DescriptorSigner,
   type FrontendKeys,
   publicKeyOf,
   revisionKeyOf,
+  runOutWarning,
   signerFor,
 } from "./frontend_keys.ts";
 import type { MetricsSink } from "./metrics_sink.ts";
 import type { NetworkView, Relay } from "./network.ts";
-import {
-  type IntroPointOrigin,
-  planUploads,
-  type PublishedSlot,
-  publishReason,
-  relayOf,
-  sourcesOf,
-} from "./publish.ts";
-import { chooseIntroPoints, onePerRelay, planDescriptors } from "./selection.ts";
+import { planUploads, type PublishedSlot, publishReason, sourcesOf } from "./publish.ts";
+import { chooseIntroPoints, planDescriptors } from "./selection.ts";
 import { type HsDirUpload, PerKeyQueue, recordUploadResult } from "./uploads.ts";
 
 /** Uploads one descriptor to one HSDir and waits for tor's verdict. */
@@ -299,7 +292,17 @@ export class FrontendService {
     const { times, hsDirs, reason } = plan;
     const counter = await this.#nextRevisionCounter(times, nowMs);
     const sources = sourcesOf(usable, nowMs);
-    const built = await this.#buildGroups(plan, counter, usable, sources, nowMs);
+    const signer = this.#signerFor(plan.times, plan.signer);
+    const built = await buildGroups(plan, {
+      counter,
+      usable,
+      sources,
+      nowMs,
+      signer,
+      authorizedClients: this.#clients.map((c) => c.key),
+      rng: this.#deps.rng,
+      log: this.#deps.log,
+    });
     const published = new Set(built.flatMap((b) => b.introPoints.map(introPointId)));
     for (const id of [...sources.keys()]) if (!published.has(id)) sources.delete(id);
     const slotState: PublishedSlot = {
@@ -327,80 +330,6 @@ export class FrontendService {
         (sameRelay > 0 ? ` (${sameRelay} left out: their relay carries another one)` : ""),
     );
     for (const upload of slotState.uploads) this.#upload(slotState, upload, nowMs);
-  }
-
-  /** Builds one descriptor per group, all under the period's one signing key. */
-  async #buildGroups(
-    plan: {
-      times: DescriptorTimes;
-      groups: HsDescIntroPoint[][];
-      signer: DescriptorSigner & { ok: true };
-    },
-    counter: bigint,
-    usable: Backend[],
-    sources: ReadonlyMap<IntroPointId, IntroPointOrigin>,
-    nowMs: number,
-  ): Promise<{ text: string; introPoints: HsDescIntroPoint[]; sameRelay: number }[]> {
-    const flowControl = commonFlowControl(usable.map((b) => b.descriptor?.inner.flowControl));
-    const signer = this.#signerFor(plan.times, plan.signer);
-    signer.nextRound();
-    const built = [];
-    for (const group of plan.groups) {
-      // Shuffled like OnionBalance does, then one intro point per relay (onePerRelay: a tor
-      // client introduces with the first one on the relay it reached), each backend keeping
-      // one where it can.
-      const { kept, sameRelay } = onePerRelay(shuffleWithRng(group, this.#deps.rng), {
-        backendOf: (p) => sources.get(introPointId(p))?.backend ?? "",
-        relayOf,
-      });
-      const one = await this.#build(
-        { times: plan.times, identity: plan.signer.identity, counter, flowControl, signer },
-        kept,
-        nowMs,
-      );
-      built.push({ ...one, sameRelay: sameRelay.length });
-    }
-    return built;
-  }
-
-  async #build(
-    how: {
-      times: DescriptorTimes;
-      identity: (DescriptorSigner & { ok: true })["identity"];
-      counter: bigint;
-      flowControl: ReturnType<typeof commonFlowControl>;
-      signer: CertCache;
-    },
-    group: HsDescIntroPoint[],
-    nowMs: number,
-  ): Promise<{ text: string; introPoints: HsDescIntroPoint[] }> {
-    const { times, counter, flowControl, signer } = how;
-    let points = group;
-    while (true) {
-      try {
-        const built = await buildHsDesc(
-          {
-            identity: how.identity,
-            period: times.period,
-            revisionCounter: counter,
-            now: new Date(nowMs),
-            introPoints: points,
-            flowControl,
-            authorizedClients: this.#clients.map((c) => c.key),
-            certCache: signer, // and its signing key
-          },
-          { rng: this.#deps.rng },
-        );
-        return { text: built.text, introPoints: points };
-      } catch (error) {
-        if (!(error instanceof HsDescTooLargeError) || points.length <= 1) throw error;
-        this.#deps.log.warning(
-          `A descriptor with ${points.length} intro points is ${error.size} bytes, over the ` +
-            `${error.limit}-byte limit: publishing one intro point fewer`,
-        );
-        points = points.slice(0, -1);
-      }
-    }
   }
 
   /**
@@ -439,30 +368,11 @@ export class FrontendService {
   }
 
   /**
-   * The offline bundle's span and what is left of it at `nowMs`, or undefined for a key.
-   * `runningOut` is true within `keysWarningMs` of its end.
+   * The offline bundle's span and what is left of it at `nowMs`, or undefined for a key
+   * (`bundleStatus`).
    */
-  keysStatus(nowMs: number):
-    | {
-      file: string;
-      firstPeriod: number;
-      lastPeriod: number;
-      endsAt: number;
-      leftMs: number;
-      runningOut: boolean;
-    }
-    | undefined {
-    if (this.#keys.kind !== "offline") return undefined;
-    const bundle = this.#keys.bundle;
-    const leftMs = bundle.endsAt * 1000 - nowMs;
-    return {
-      file: this.#keys.path,
-      firstPeriod: bundle.firstPeriod,
-      lastPeriod: bundle.last.number,
-      endsAt: bundle.endsAt * 1000,
-      leftMs,
-      runningOut: leftMs < (this.options.keysWarningMs ?? DEFAULT_KEYS_WARNING_MS),
-    };
+  keysStatus(nowMs: number): BundleStatus | undefined {
+    return bundleStatus(this.#keys, nowMs, this.options.keysWarningMs ?? DEFAULT_KEYS_WARNING_MS);
   }
 
   /** Warns (and repeats every 6 h) when the offline bundle runs out within the warning time. */
@@ -476,15 +386,7 @@ export class FrontendService {
       return;
     }
     this.#keysWarnedAt = nowMs;
-    const when = new Date(keys.endsAt).toISOString().slice(0, 16).replace("T", " ");
-    const left = keys.leftMs <= 0
-      ? "has run out"
-      : `runs out in ${formatDuration(keys.leftMs)}, at ${when} UTC`;
-    this.#deps.log.warning(
-      `The offline key bundle of ${this.address}.onion (${keys.file}) ${left}: its last period ` +
-        `is ${keys.lastPeriod}. Make a new one on the machine that holds the identity key ` +
-        `(onionbalance keys offline) and reload.`,
-    );
+    this.#deps.log.warning(runOutWarning(this.address, keys));
   }
 
   /**
@@ -563,15 +465,4 @@ export class FrontendService {
     }
     return due;
   }
-}
-
-/** `3 d 4 h`, `5 h 10 min`, `7 min`: a duration for a log line. */
-function formatDuration(ms: number): string {
-  const minutes = Math.max(0, Math.floor(ms / 60_000));
-  const d = Math.floor(minutes / 1440);
-  const h = Math.floor((minutes % 1440) / 60);
-  const m = minutes % 60;
-  if (d > 0) return `${d} d ${h} h`;
-  if (h > 0) return `${h} h ${m} min`;
-  return `${m} min`;
 }

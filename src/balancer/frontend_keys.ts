@@ -51,3 +51,56 @@ export function signerFor(keys: FrontendKeys, period: TimePeriod, now: Date): De
 export function secondsLeft(keys: FrontendKeys, nowS: number): number | undefined {
   return keys.kind === "offline" ? keys.bundle.endsAt - nowS : undefined;
 }
+
+/** An offline bundle's span and what is left of it. */
+export interface BundleStatus {
+  file: string;
+  firstPeriod: number;
+  lastPeriod: number;
+  /** Until when both descriptors can be made (ms). */
+  endsAt: number;
+  leftMs: number;
+  /** Whether it ends within the warning time. */
+  runningOut: boolean;
+}
+
+/** The bundle's status at `nowMs`, or undefined for a key. */
+export function bundleStatus(
+  keys: FrontendKeys,
+  nowMs: number,
+  warningMs: number,
+): BundleStatus | undefined {
+  if (keys.kind !== "offline") return undefined;
+  const bundle = keys.bundle;
+  const leftMs = bundle.endsAt * 1000 - nowMs;
+  return {
+    file: keys.path,
+    firstPeriod: bundle.firstPeriod,
+    lastPeriod: bundle.last.number,
+    endsAt: bundle.endsAt * 1000,
+    leftMs,
+    runningOut: leftMs < warningMs,
+  };
+}
+
+/** The log line that a frontend's bundle runs out (or has). */
+export function runOutWarning(address: string, status: BundleStatus): string {
+  const when = new Date(status.endsAt).toISOString().slice(0, 16).replace("T", " ");
+  const left = status.leftMs <= 0
+    ? "has run out"
+    : `runs out in ${formatDuration(status.leftMs)}, at ${when} UTC`;
+  return `The offline key bundle of ${address}.onion (${status.file}) ${left}: its last period ` +
+    `is ${status.lastPeriod}. Make a new one on the machine that holds the identity key ` +
+    `(onionbalance keys offline) and reload.`;
+}
+
+/** `3 d 4 h`, `5 h 10 min`, `7 min`: a duration for a log line. */
+function formatDuration(ms: number): string {
+  const minutes = Math.max(0, Math.floor(ms / 60_000));
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  if (d > 0) return `${d} d ${h} h`;
+  if (h > 0) return `${h} h ${m} min`;
+  return `${m} min`;
+}

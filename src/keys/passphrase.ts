@@ -126,57 +126,21 @@ export async function credentialPassphrase(
 /** A credential file's bytes, undefined when absent; refuses modes other than 0400/0440. */
 async function readCredentialFile(path: string): Promise<Uint8Array | undefined> {
   const what = `systemd credential "${path}"`;
-  const unreadable = (cause: unknown) =>
-    new PassphraseError(
-      "Unreadable",
-      `Cannot read ${what}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause, file: path },
+  try {
+    return await readSecretFile(path, { groupMayRead: true });
+  } catch (cause) {
+    if (!(cause instanceof SecretFileError)) throw cause;
+    if (cause.kind === "Unreadable" && cause.cause instanceof Deno.errors.NotFound) {
+      return undefined;
+    }
+    throw new PassphraseError(
+      cause.kind,
+      `Cannot read ${what}: ${cause.kind === "Insecure" ? "it " : ""}${cause.message}`,
+      {
+        cause: cause.kind === "Insecure" ? undefined : cause.cause,
+        file: path,
+      },
     );
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (cause) {
-    if (cause instanceof Deno.errors.NotFound) return undefined;
-    throw unreadable(cause);
-  }
-  try {
-    const info = await file.stat();
-    if (!info.isFile) throw unreadable(new Error("not a regular file"));
-    if (info.mode !== null && (info.mode & 0o037) !== 0) {
-      const mode = (info.mode & 0o7777).toString(8).padStart(4, "0");
-      throw new PassphraseError(
-        "Insecure",
-        `Cannot read ${what}: it is accessible by others or writable by group (mode ${mode})`,
-        { file: path },
-      );
-    }
-    return await readAll(file);
-  } catch (cause) {
-    if (cause instanceof PassphraseError) throw cause;
-    throw unreadable(cause);
-  } finally {
-    file.close();
-  }
-}
-
-/** Reads the rest of `file`, zeroing every buffer it outgrows. */
-async function readAll(file: Deno.FsFile): Promise<Uint8Array> {
-  let buffer = new Uint8Array(1024);
-  let length = 0;
-  try {
-    for (;;) {
-      if (length === buffer.length) {
-        const bigger = new Uint8Array(buffer.length * 2);
-        bigger.set(buffer);
-        buffer.fill(0);
-        buffer = bigger;
-      }
-      const n = await file.read(buffer.subarray(length));
-      if (n === null) return buffer.slice(0, length);
-      length += n;
-    }
-  } finally {
-    buffer.fill(0);
   }
 }
 

@@ -34,10 +34,15 @@ export class SecretFileError extends Error {
  * bits 0o077).
  *
  * @param path The file.
+ * @param options `groupMayRead`: accept the group read bit (a systemd credential, which
+ *   `stat` shows as 0440 when systemd grants the service user an ACL).
  * @returns Its bytes (the caller zeroes them when done).
  * @throws {SecretFileError} `Insecure` (unread) or `Unreadable`.
  */
-export async function readSecretFile(path: string): Promise<Uint8Array> {
+export async function readSecretFile(
+  path: string,
+  options: { groupMayRead?: boolean } = {},
+): Promise<Uint8Array> {
   let file: Deno.FsFile;
   try {
     file = await Deno.open(path, { read: true });
@@ -51,9 +56,10 @@ export async function readSecretFile(path: string): Promise<Uint8Array> {
     } catch (cause) {
       throw unreadable(cause);
     }
-    const problem = permissionProblem(info);
+    const problem = permissionProblem(info, options.groupMayRead === true);
     if (problem !== undefined) {
-      throw new SecretFileError("Insecure", `is ${problem}; run: chmod 600 ${shellWord(path)}`);
+      const hint = options.groupMayRead === true ? "" : `; run: chmod 600 ${shellWord(path)}`;
+      throw new SecretFileError("Insecure", `is ${problem}${hint}`);
     }
     try {
       return await readAll(file);
@@ -75,10 +81,13 @@ function unreadable(cause: unknown): SecretFileError {
  * (mode 0644)`), or undefined when only its owner may access it, when the
  * platform has no modes, or for a directory (reading it fails with its own error).
  */
-function permissionProblem(info: Deno.FileInfo): string | undefined {
-  if (info.mode === null || info.isDirectory || (info.mode & 0o077) === 0) return undefined;
+function permissionProblem(info: Deno.FileInfo, groupMayRead: boolean): string | undefined {
+  const mask = groupMayRead ? 0o037 : 0o077;
+  if (info.mode === null || info.isDirectory || (info.mode & mask) === 0) return undefined;
+  const mode = (info.mode & 0o7777).toString(8).padStart(4, "0");
+  if (groupMayRead) return `accessible by others or writable by group (mode ${mode})`;
   const access = (info.mode & 0o044) !== 0 ? "readable" : "accessible";
-  return `${access} by group or others (mode ${(info.mode & 0o7777).toString(8).padStart(4, "0")})`;
+  return `${access} by group or others (mode ${mode})`;
 }
 
 /** `path` as one shell word, for a command the user can paste. */
