@@ -22,18 +22,19 @@
 
 import type { HsBlindIdKey, HsIdKey } from "../keys/mod.ts";
 import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
-import { errorMessage, type Logger } from "../log/mod.ts";
+import { errorMessage } from "../log/mod.ts";
 import {
   CertCache,
   type HsDescIntroPoint,
   HsDescSigningKeypair,
   MAX_INTRO_POINTS,
 } from "../netdoc/hsdesc/mod.ts";
-import { randomUnit, type Rng } from "../crypto/mod.ts";
-import type { Clock, DescriptorSlot, DescriptorTimes, TimePeriod } from "../time/mod.ts";
+import { randomUnit } from "../crypto/mod.ts";
+import type { DescriptorSlot, DescriptorTimes, TimePeriod } from "../time/mod.ts";
 import { type Backend, type IntroPointId, introPointId } from "./backend.ts";
 import type { AuthorizedClient } from "./client_access.ts";
 import { buildGroups } from "./frontend_build.ts";
+import type { FrontendDeps, FrontendOptions, LeftOut } from "./frontend_deps.ts";
 import {
   type BundleStatus,
   bundleStatus,
@@ -44,59 +45,18 @@ import {
   runOutWarning,
   signerFor,
 } from "./frontend_keys.ts";
-import type { MetricsSink } from "./metrics_sink.ts";
 import type { NetworkView, Relay } from "./network.ts";
 import { planUploads, type PublishedSlot, publishReason, sourcesOf } from "./publish.ts";
 import { chooseIntroPoints, planDescriptors } from "./selection.ts";
 import { type HsDirUpload, PerKeyQueue, recordUploadResult } from "./uploads.ts";
 
-/** Uploads one descriptor to one HSDir and waits for tor's verdict. */
-export type Poster = (
-  descriptor: string,
-  target: { address: string; hsDir: string },
-) => Promise<{ status: "uploaded" | "accepted" } | { status: "failed"; reason: string }>;
-
-/** Settings of a frontend service. */
-export interface FrontendOptions {
-  /** Intro points per backend. */
-  perBackend: number;
-  /** Whether distinct descriptors may be used. */
-  distinct: boolean;
-  /** Republish at least this often (ms). */
-  republishIntervalMs: number;
-  /** Leave out backends whose state is older than this (ms). */
-  staleAfterMs: number;
-  /** Warn this long before an offline key bundle runs out (ms; default 7 days). */
-  keysWarningMs?: number;
-}
+export type { FrontendDeps, FrontendOptions, LeftOut, Poster } from "./frontend_deps.ts";
 
 const DEFAULT_KEYS_WARNING_MS = 7 * 86_400_000;
 /** How often the warning that a bundle runs out is repeated (ms). */
 const KEYS_WARNING_REPEAT_MS = 6 * 3_600_000;
 
-/**
- * Why something other than its descriptor keeps a backend out of the
- * descriptors (the health checks: `HealthMonitor.leftOutReason`), or undefined.
- */
-export type LeftOut = (backend: Backend) => string | undefined;
-
 const NONE_LEFT_OUT: LeftOut = () => undefined;
-
-/** Everything a frontend service needs from outside. */
-export interface FrontendDeps {
-  /** Uploads descriptors. */
-  post: Poster;
-  /** Randomness for keys, salts and jitter. */
-  rng: Rng;
-  /** Logger. */
-  log: Logger;
-  /** The clock upload results are timed with. */
-  clock: Clock;
-  /** Called when an upload result arrives (the daemon refreshes status). */
-  onChange?: () => void;
-  /** Where publishes and upload results go. Default: nowhere. */
-  metrics?: MetricsSink;
-}
 
 const SLOTS: readonly DescriptorSlot[] = ["first", "second"];
 
