@@ -19,9 +19,9 @@
  *                  [--busy [N]] [--trace-info] [--v8-flags FLAGS]
  *
  * `--busy` makes the backends busy services: the authorities vote hs_intro_min_introduce2=20 and
- * hs_intro_max_introduce2=40 (`--busy N`: N and 2N), so the probes' introductions retire intro
- * points every few minutes, and an HSDir copy may hold one a live backend retired in the last
- * 60 s. `--short` is for runs of a few minutes: backend faults every 2 minutes instead of 4, and
+ * hs_intro_max_introduce2=40 (`--busy N`: N and 2N), and the first backend's own address is
+ * requested as often as each frontend is probed, so introductions retire intro points every few
+ * minutes, and an HSDir copy may hold one a live backend retired in the last 60 s. `--short` is for runs of a few minutes: backend faults every 2 minutes instead of 4, and
  * memory judged from a third of the run instead of 10 minutes. `--trace-info` keeps tor's
  * info-level logs (see the option's help); `--v8-flags` runs this build with V8 flags, beside
  * `--before` at the defaults, to compare memory.
@@ -34,7 +34,7 @@
 
 import { Command } from "commander";
 import type { ControlClient } from "../../src/control/mod.ts";
-import { writeAll } from "../../src/socks/mod.ts";
+import { type SocksProxy, writeAll } from "../../src/socks/mod.ts";
 import {
   makeOnionKey,
   restartNode,
@@ -165,6 +165,7 @@ async function main(o: Options): Promise<void> {
         rec.probes.push(...probes.map((p) => ({ balancer: b.spec.label, ...p })));
       }),
       observeLoop({ balancers, backends, observer, periodMinutes, rec, log }, stop.signal),
+      ...(busy ? [busyLoad(backends[0]!.onionAddress, net.socks, stop.signal, o, say, log)] : []),
     ];
     const faults = o.faults
       ? faultSchedule({
@@ -220,6 +221,31 @@ async function main(o: Options): Promise<void> {
  * plus a fetch and an upload, the bound the README states.
  */
 const RETIRED_GRACE_MS = 60_000;
+
+/**
+ * The busy load besides the probes: the first backend's own address is requested as often as a
+ * frontend is probed. Its intro points are the ones the frontend descriptor lists for it, so they
+ * take about three times the introductions of the others and retire within a few minutes, even
+ * though backend restarts and period rotations replace intro points before the probes alone would
+ * wear them out (a CI soak with `--busy 20` and only the probes once retired none). These requests
+ * are load, not probes: they are counted apart and judged by no target.
+ */
+async function busyLoad(
+  address: string,
+  socks: SocksProxy,
+  stop: AbortSignal,
+  o: Options,
+  say: (line: string) => void,
+  log: (kind: string, value: unknown) => void,
+): Promise<void> {
+  const requests = await probeSchedule(`http://${address}/`, socks, stop, {
+    everyMs: Number(o.probeEvery) * 1000,
+    timeoutMs: Number(o.probeTimeout) * 1000,
+  });
+  const ok = requests.filter((r) => r.ok).length;
+  log("busy-load", { address, requests: requests.length, ok });
+  say(`busy load on backend0's own address: ${requests.length} requests, ${ok} answered`);
+}
 
 /**
  * The consensus parameters of `--busy`: an intro point retires after 20–40 introductions
