@@ -16,8 +16,10 @@ import { describe, type Reader } from "./_reader.ts";
 import { ConfigError } from "./errors.ts";
 import {
   type BalancerConfig,
+  DEFAULT_FRONTEND_PROBE,
   DEFAULT_HEALTH_CHECK,
   DEFAULT_TUNING,
+  type FrontendProbeConfig,
   type HealthCheckConfig,
   type InstanceConfig,
   type MetricsConfig,
@@ -39,11 +41,14 @@ export const TOP_KEYS = [
   "distinct-descriptors",
   "offline-keys-warning",
   "health-check",
+  "audit-interval",
+  "frontend-probe",
   "metrics-listen",
   "metrics-allow-remote",
 ];
 const SERVICE_KEYS = [
   "key",
+  "name",
   "offline-keys",
   "passphrase-file",
   "passphrase-credential",
@@ -54,6 +59,7 @@ const SERVICE_KEYS = [
 export const DEFAULT_PASSPHRASE_CREDENTIAL = "onionbalance-key-passphrase";
 const INSTANCE_KEYS = ["address", "name", "client-key"];
 const HEALTH_KEYS = ["enabled", "interval", "timeout", "failures", "port", "socks"];
+const PROBE_KEYS = ["enabled", "interval", "timeout", "port"];
 
 /**
  * The `services` list: at least one `{key, instances}`.
@@ -118,6 +124,7 @@ function readService(r: Reader, node: YamlNode, index: number, baseDir: string):
   const resolve = (path: string) =>
     path.startsWith("/") ? path : `${baseDir.replace(/\/$/, "")}/${path}`;
   const clientsDir = r.string(map, "authorized-clients-dir", "a string (a folder's path)");
+  const name = r.string(map, "name", "a string (the service's name in metrics and status)");
   const instancesNode = map.get("instances", true) as YamlNode | undefined;
   if (isEmpty(instancesNode)) {
     r.fail(
@@ -151,6 +158,7 @@ function readService(r: Reader, node: YamlNode, index: number, baseDir: string):
     ...(passphraseFile === undefined ? {} : { passphraseFile: resolve(passphraseFile) }),
     passphraseCredential: credential ?? DEFAULT_PASSPHRASE_CREDENTIAL,
     ...(clientsDir === undefined ? {} : { authorizedClientsDir: resolve(clientsDir) }),
+    ...(name === undefined ? {} : { name }),
     instances,
     location: r.at(node),
   };
@@ -229,7 +237,20 @@ export function readTuning(r: Reader, top: YAMLMap): TuningConfig {
       [0, 365 * day],
       d.offlineKeysWarningSeconds,
     ),
+    auditIntervalSeconds: readAuditInterval(r, top, d.auditIntervalSeconds),
   };
+}
+
+/** `audit-interval`: 0 (no audits), or 30 s to a day. */
+function readAuditInterval(r: Reader, top: YAMLMap, fallback: number): number {
+  const seconds = r.number(top, "audit-interval", [0, 86400], fallback);
+  if (seconds > 0 && seconds < 30) {
+    r.fail(
+      top.get("audit-interval", true) as YamlNode,
+      `"audit-interval" must be 0 (no audits) or at least 30 seconds, found ${seconds}`,
+    );
+  }
+  return seconds;
 }
 
 /** `health-check`: absent means the defaults. */
@@ -250,6 +271,35 @@ export function readHealthCheck(r: Reader, top: YAMLMap): HealthCheckConfig {
     failures: r.integer(map, "failures", [1, 100], d.failures),
     port: r.integer(map, "port", [1, 65535], d.port),
     socks,
+  };
+}
+
+/** `frontend-probe`: absent means the defaults (off). */
+export function readFrontendProbe(r: Reader, top: YAMLMap): FrontendProbeConfig {
+  const node = top.get("frontend-probe", true) as YamlNode | undefined;
+  if (node === undefined) return { ...DEFAULT_FRONTEND_PROBE };
+  const map = r.map(node, `"frontend-probe"`, ` {${PROBE_KEYS.join(", ")}}`);
+  r.checkKeys(map, PROBE_KEYS, `"frontend-probe"`);
+  const d = DEFAULT_FRONTEND_PROBE;
+  const intervalSeconds = r.number(map, "interval", [5, 86400], d.intervalSeconds);
+  const timeoutSeconds = r.number(
+    map,
+    "timeout",
+    [1, 600],
+    Math.min(d.timeoutSeconds, intervalSeconds),
+  );
+  if (timeoutSeconds > intervalSeconds) {
+    r.fail(
+      map.get("timeout", true) as YamlNode,
+      `"frontend-probe.timeout" (${timeoutSeconds} s) must not be longer than its interval ` +
+        `(${intervalSeconds} s)`,
+    );
+  }
+  return {
+    enabled: r.boolean(map, "enabled", true),
+    intervalSeconds,
+    timeoutSeconds,
+    port: r.integer(map, "port", [1, 65535], d.port),
   };
 }
 

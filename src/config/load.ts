@@ -24,6 +24,7 @@
 import { LineCounter, parseDocument } from "yaml";
 import { Reader } from "./_reader.ts";
 import {
+  readFrontendProbe,
   readHealthCheck,
   readLogFormat,
   readMetrics,
@@ -83,6 +84,7 @@ export function parseConfig(text: string, options: ParseConfigOptions): LoadedCo
     logFormat,
     tuning: readTuning(r, top),
     healthCheck: readHealthCheck(r, top),
+    frontendProbe: readFrontendProbe(r, top),
   };
   const metrics = readMetrics(r, top);
   if (metrics !== undefined) config.metrics = metrics;

@@ -19,8 +19,10 @@
 export { ConfigError, type ConfigLocation, type ConfigWarning, formatLocation } from "./errors.ts";
 export {
   type BalancerConfig,
+  DEFAULT_FRONTEND_PROBE,
   DEFAULT_HEALTH_CHECK,
   DEFAULT_TUNING,
+  type FrontendProbeConfig,
   type HealthCheckConfig,
   type InstanceConfig,
   type MetricsConfig,

@@ -48,6 +48,8 @@ export interface ServiceConfig {
    * descriptors are then readable by those clients only (client authorization).
    */
   authorizedClientsDir?: string;
+  /** `name`: the operator's name for the service, the `service` label of its metrics. */
+  name?: string;
   /** The backends, in file order, without duplicates. */
   instances: InstanceConfig[];
   /** Where the service entry is in the file. */
@@ -96,6 +98,26 @@ export interface TuningConfig {
   distinctDescriptors: boolean;
   /** Warn this long (seconds) before an offline key bundle runs out. */
   offlineKeysWarningSeconds: number;
+  /**
+   * Seconds between two audits of a frontend's copies on its HSDirs (`audit-interval`); each
+   * publish is also audited a little later. 0: no audits.
+   */
+  auditIntervalSeconds: number;
+}
+
+/**
+ * The end-to-end probe (`frontend-probe`, our extension): a SOCKS connect to each frontend's own
+ * address, as a client's would be.
+ */
+export interface FrontendProbeConfig {
+  /** Whether the probe runs (off by default: it costs a rendezvous per frontend and interval). */
+  enabled: boolean;
+  /** Seconds between two probes of one frontend. */
+  intervalSeconds: number;
+  /** Upper bound of one probe (seconds); at most the interval. */
+  timeoutSeconds: number;
+  /** The frontends' virtual port to connect to. */
+  port: number;
 }
 
 /** Where the Prometheus metrics are served (`metrics-listen`, `metrics-allow-remote`). */
@@ -122,6 +144,8 @@ export interface BalancerConfig {
   tuning: TuningConfig;
   /** Active health checks. */
   healthCheck: HealthCheckConfig;
+  /** The end-to-end probe of the frontends (through `healthCheck.socks`). */
+  frontendProbe: FrontendProbeConfig;
   /** The metrics listener; absent: no metrics are served. */
   metrics?: MetricsConfig;
 }
@@ -150,6 +174,10 @@ export const DEFAULT_TUNING: Readonly<TuningConfig> = {
   distinctDescriptors: true,
   // A week: time to reach the isolated machine, make a bundle and carry it over.
   offlineKeysWarningSeconds: 7 * 86400,
+  // Each audit asks every HSDir holding the current descriptor (8 on the Tor network) for its
+  // copy: every 15 minutes finds a lost copy (an HSDir restarted) well within the hour a
+  // republish would take, for 32 anonymous directory fetches per frontend and hour.
+  auditIntervalSeconds: 900,
 };
 
 /** Defaults for health checks. */
@@ -160,4 +188,12 @@ export const DEFAULT_HEALTH_CHECK: Readonly<HealthCheckConfig> = {
   failures: 3,
   port: 80,
   socks: "auto",
+};
+
+/** Defaults for the end-to-end probe. */
+export const DEFAULT_FRONTEND_PROBE: Readonly<FrontendProbeConfig> = {
+  enabled: false,
+  intervalSeconds: 60,
+  timeoutSeconds: 30,
+  port: 80,
 };
