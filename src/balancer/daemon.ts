@@ -43,13 +43,19 @@ import {
   onionClientAuthRemove,
   parseEvent,
 } from "../control/mod.ts";
-import type { HealthCheckConfig } from "../config/mod.ts";
+import {
+  DEFAULT_FRONTEND_PROBE,
+  type FrontendProbeConfig,
+  type HealthCheckConfig,
+} from "../config/mod.ts";
 import type { SocksProxy } from "../socks/mod.ts";
 import { errorMessage, type Logger } from "../log/mod.ts";
 import type { Clock } from "../time/mod.ts";
+import { PublishAuditor } from "./audit.ts";
 import type { Backend } from "./backend.ts";
 import { BackendFetcher } from "./fetcher.ts";
 import type { FrontendService, LeftOut } from "./frontend.ts";
+import { FrontendProber } from "./frontend_probe.ts";
 import { HealthMonitor } from "./health.ts";
 import type { Probe } from "./health_check.ts";
 import type { MetricsSink } from "./metrics_sink.ts";
@@ -68,6 +74,8 @@ export interface BalancerTimings {
   fetchTimeoutMs: number;
   /** Longest wait for every backend's first fetch before the first publish (ms). */
   startupGraceMs: number;
+  /** Between two audits of a frontend's HSDir copies (ms, `audit-interval`); 0 or absent: none. */
+  auditIntervalMs?: number;
 }
 
 /** Default timings other than those from the config. */
@@ -88,6 +96,8 @@ export interface BalancerDeps {
   isTestnet?: boolean;
   /** How a health check is made. Default: a SOCKS connect through tor. */
   probe?: Probe;
+  /** How an end-to-end probe of a frontend is made. Default: a SOCKS connect through tor. */
+  frontendProbe?: Probe;
   /**
    * Where events go for the metrics (health checks, fetches, the control connection). The
    * frontends get theirs in their own deps. Default: nowhere.
@@ -104,6 +114,8 @@ export interface BalancerConfig {
   timings: BalancerTimings;
   /** Active health checks (config `health-check`); off when `enabled` is false. */
   health: HealthCheckConfig;
+  /** The end-to-end probe of the frontends (config `frontend-probe`); default off. */
+  frontendProbe?: FrontendProbeConfig;
 }
 
 /** The daemon (see the module comment). */
@@ -112,6 +124,10 @@ export class Balancer {
   timings: BalancerTimings;
   /** The backends' health: checks, their results, who is left out. */
   readonly health: HealthMonitor;
+  /** The audits of the frontends' HSDir copies. */
+  readonly audit: PublishAuditor;
+  /** The end-to-end probes of the frontends. */
+  readonly probes: FrontendProber;
   readonly #deps: BalancerDeps;
   readonly #views: ViewLoader;
   readonly #fetcher: BackendFetcher;
@@ -130,6 +146,11 @@ export class Balancer {
   /** The client keys given to tor (ONION_CLIENT_AUTH_ADD): backend address → public key. */
   readonly #clientAuthHeld = new Map<string, string>();
   readonly #unsubscribe: (() => void)[] = [];
+  /**
+   * Whether the last tick got as far as the audits and probes (a view, the start-up settled, tor
+   * connected): their due times wake the loop only then.
+   */
+  #checking = false;
 
   constructor(config: BalancerConfig, deps: BalancerDeps) {
     const { client, clock, log } = deps;
@@ -152,6 +173,22 @@ export class Balancer {
       onDone: () => this.wake(),
       metrics: deps.metrics,
     });
+    this.audit = new PublishAuditor({
+      client,
+      clock,
+      log,
+      intervalMs: () => this.timings.auditIntervalMs ?? 0,
+      onDone: () => this.wake(),
+      metrics: deps.metrics,
+    });
+    this.probes = new FrontendProber(config.frontendProbe ?? DEFAULT_FRONTEND_PROBE, {
+      clock,
+      log,
+      proxy: () => this.health.socksProxy(),
+      onDone: () => this.wake(),
+      probe: deps.frontendProbe,
+      metrics: deps.metrics,
+    });
     this.#views = new ViewLoader({
       client,
       log,
@@ -169,6 +206,7 @@ export class Balancer {
     this.services = config.services;
     this.timings = config.timings;
     this.health.reconfigure(config.health);
+    this.probes.reconfigure(config.frontendProbe ?? DEFAULT_FRONTEND_PROBE);
     this.#clientAuthGiven = false;
     this.#clientAuthRetryAt = 0;
     // A restricted backend that could not be read may have got its key: try it again now.
@@ -232,10 +270,18 @@ export class Balancer {
       await this.#giveClientKeys(now);
     }
     const view = await this.#views.live(now);
-    if (view === undefined) return;
+    if (view === undefined) {
+      this.#checking = false;
+      return;
+    }
     this.#fetcher.startDue(view, now, this.backends());
     await this.#startHealthChecks(now);
+    this.#checking = this.#startupSettled(now) && this.#torConnected;
     if (this.#startupSettled(now)) await this.#publish(view, now);
+    if (this.#checking) {
+      this.audit.startDue(view, now, this.services);
+      await this.probes.startDue(now, this.services);
+    }
   }
 
   /** Consensus arrivals and the control connection's ups and downs. */
@@ -251,6 +297,7 @@ export class Balancer {
     this.#unsubscribe.push(() => void sub.unsubscribe().catch(() => {}));
     this.#unsubscribe.push(client.onStateChange(({ state }) => {
       this.#torConnected = state === "connected";
+      if (!this.#torConnected) this.#checking = false;
       this.#deps.metrics?.torConnection(state);
       if (state === "connected") {
         // A restarted tor has forgotten the client keys given to it.
@@ -353,6 +400,9 @@ export class Balancer {
       this.#fetcher.nextDueAt(backends),
       this.health.nextDueAt(backends),
       ...this.services.map((s) => s.nextDueAt()),
+      ...(this.#checking
+        ? [this.audit.nextDueAt(this.view, this.services), this.probes.nextDueAt(this.services)]
+        : []),
     ];
     for (const at of sources) if (at !== undefined) due = Math.min(due, at);
     if (!this.#startupSettled(now)) {

@@ -69,6 +69,8 @@ export class FrontendService {
   readonly address: string;
   /** `KP_hs_id`. */
   readonly identity: HsIdKey;
+  /** The operator's name for it (config `name`), the `service` label of its metrics. */
+  name: string | undefined;
   /** Its backends (shared objects: one backend may serve several frontends). */
   backends: Backend[];
   /** Settings. */
@@ -398,6 +400,20 @@ export class FrontendService {
       }
       this.#deps.onChange?.();
     });
+  }
+
+  /**
+   * Uploads the slot's descriptor to `hsDir` again now (the audit found its copy there missing
+   * or stale). False when the slot has no upload there, or one is under way.
+   */
+  reupload(slot: DescriptorSlot, hsDir: string): boolean {
+    const published = this.published.get(slot);
+    const upload = published?.uploads.find((u) => u.relay.fingerprint === hsDir);
+    if (published === undefined || upload === undefined || upload.status === "pending") {
+      return false;
+    }
+    this.#upload(published, upload, this.#deps.clock.now());
+    return true;
   }
 
   #isSuperseded(slot: PublishedSlot): boolean {

@@ -189,6 +189,14 @@ export class HealthMonitor {
    */
   async proxy(): Promise<SocksProxy | undefined> {
     if (!this.#config.enabled) return undefined;
+    return await this.socksProxy();
+  }
+
+  /**
+   * The SOCKS port of `health-check.socks` (or tor's own), whether health checks run or not:
+   * the frontend probe connects through it too.
+   */
+  async socksProxy(): Promise<SocksProxy | undefined> {
     if (this.#proxy === undefined) this.#proxy = await this.#findProxy();
     return this.#proxy ?? undefined;
   }
@@ -364,23 +372,29 @@ export class HealthMonitor {
     const socks = this.#config.socks;
     if (socks !== "auto") {
       const proxy = parseSocksAddress(socks);
-      if (proxy === undefined) log.error(`Health checks are off: bad SOCKS address "${socks}"`);
+      if (proxy === undefined) {
+        log.error(`Health checks and probes are off: bad SOCKS address "${socks}"`);
+      }
       return proxy ?? null;
     }
     try {
       const proxy = (await this.#deps.socksListeners()).map(parseSocksAddress)
         .find((p) => p !== undefined);
       if (proxy !== undefined) {
-        log.info(`Health checks through tor's SOCKS port ${proxy.hostname}:${proxy.port}`);
+        log.info(
+          `Health checks and probes through tor's SOCKS port ${proxy.hostname}:${proxy.port}`,
+        );
         return proxy;
       }
       log.warning(
-        "Health checks are off: tor has no SocksPort (add `SocksPort 127.0.0.1:9050` to the " +
+        "Health checks and probes are off: tor has no SocksPort (add `SocksPort 127.0.0.1:9050` to the " +
           "frontend torrc, or set health-check.socks)",
       );
       return null;
     } catch (error) {
-      log.warning(`Cannot ask tor for its SOCKS port (${errorMessage(error)}); health checks wait`);
+      log.warning(
+        `Cannot ask tor for its SOCKS port (${errorMessage(error)}); health checks and probes wait`,
+      );
       return undefined;
     }
   }

@@ -7,11 +7,12 @@
  * and naming conventions (https://prometheus.io/docs/practices/naming/): `onionbalance_` prefix,
  * base units (seconds, bytes), `_total` counters, timestamps as `_timestamp_seconds`.
  *
- * Role: the only module importing prom-client. `src/cli/run.ts` makes one {@link BalancerMetrics},
+ * Role: with `metrics_reach.ts` (the audit's and the probe's metrics, in the same registry), the
+ * only module importing prom-client. `src/cli/run.ts` makes one {@link BalancerMetrics},
  * passes it to the balancer and the frontends as their sink, and serves {@link BalancerMetrics.text}
- * with `metrics_server.ts`. Label values are bounded: a service is its onion address in the form
- * the logs print (redacted unless `--unsafe-logging`), a backend its config `name` or its address
- * in that form; reasons and results come from the fixed sets of `metrics_sink.ts`; never an error
+ * with `metrics_server.ts`. Label values are bounded: a service is its config `name` or its onion
+ * address in the form the logs print (redacted unless `--unsafe-logging`), a backend its config
+ * `name` or its address in that form; reasons and results come from the fixed sets of `metrics_sink.ts`; never an error
  * text or an HSDir fingerprint. The redacted form (`???xyd.onion`) carries only 7 bits of the
  * key (the last character is always `d`, the one before it holds 2 checksum bits), so two of a
  * deployment's addresses often share it: those get `#N` appended, N their place among the
@@ -23,8 +24,10 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { DescriptorSlot } from "../time/mod.ts";
+import type { CopyState } from "./audit_copy.ts";
 import type { Backend } from "./backend.ts";
 import type { Balancer } from "./daemon.ts";
+import { ReachMetrics } from "./metrics_reach.ts";
 import {
   type FetchResultLabel,
   leftOutReasonLabel,
@@ -83,6 +86,7 @@ export class BalancerMetrics implements MetricsSink {
   readonly #uploads: Counter<"service" | "result">;
   readonly #connected: Gauge;
   readonly #reconnects: Counter;
+  readonly #reach: ReachMetrics;
 
   constructor(options: BalancerMetricsOptions) {
     this.#options = options;
@@ -130,6 +134,7 @@ export class BalancerMetrics implements MetricsSink {
       registers,
     });
     this.#stateGauges();
+    this.#reach = new ReachMetrics(this.registry, p, (a) => this.#service(a), () => this.#balancer);
     if (options.processMetrics ?? true) this.#processMetrics();
   }
 
@@ -176,6 +181,14 @@ export class BalancerMetrics implements MetricsSink {
     if (state === "connected") this.#reconnects.inc();
   }
 
+  audit(service: string, copies: readonly { state: CopyState; reuploaded: boolean }[]): void {
+    this.#reach.audit(this.#service(service), copies);
+  }
+
+  frontendProbe(service: string, ok: boolean, durationMs: number): void {
+    this.#reach.frontendProbe(this.#service(service), ok, durationMs);
+  }
+
   #service(address: string): string {
     return this.#labelMaps().services.get(address) ??
       this.#options.addressLabel(`${address}.onion`);
@@ -196,7 +209,10 @@ export class BalancerMetrics implements MetricsSink {
     const backends = [...new Set(services.flatMap((s) => s.backends))];
     this.#labels = {
       of: services,
-      services: distinctLabels(services, (s) => this.#options.addressLabel(`${s.address}.onion`)),
+      services: distinctLabels(
+        services,
+        (s) => s.name ?? this.#options.addressLabel(`${s.address}.onion`),
+      ),
       backends: distinctLabels(backends, (b) => this.#plainLabel(b)),
     };
     return this.#labels;

@@ -12,6 +12,7 @@
  */
 
 import type { DescriptorSlot } from "../time/mod.ts";
+import type { CopyState } from "./audit_copy.ts";
 import type { Backend } from "./backend.ts";
 
 /** Why a descriptor was published, as a label value. */
@@ -56,6 +57,10 @@ export interface MetricsSink {
   upload(service: string, result: UploadResultLabel): void;
   /** The control connection went up or down. */
   torConnection(state: "connected" | "disconnected" | "closed"): void;
+  /** An audit of a frontend's HSDir copies ended (`audit.ts`). */
+  audit(service: string, copies: readonly { state: CopyState; reuploaded: boolean }[]): void;
+  /** An end-to-end probe of a frontend ended (`frontend_probe.ts`). */
+  frontendProbe(service: string, ok: boolean, durationMs: number): void;
 }
 
 /** The sink that drops everything (the default). */
@@ -65,6 +70,8 @@ export const NO_METRICS: MetricsSink = {
   publish: () => {},
   upload: () => {},
   torConnection: () => {},
+  audit: () => {},
+  frontendProbe: () => {},
 };
 
 /** Every {@link PublishReasonLabel}, for documentation and tests. */

@@ -18,10 +18,22 @@
  * - `status.ts`: the status JSON and its Unix socket;
  * - `metrics_sink.ts`: the events the metrics count, and their bounded label values;
  * - `metrics.ts`: the Prometheus metrics (prom-client); `metrics_server.ts`: their HTTP listener.
+ * - `audit.ts` (with `audit_copy.ts`): the publish audit of the HSDirs' copies;
+ *   `frontend_probe.ts`: the end-to-end probe of each frontend's own address.
  *
  * @module
  */
 
+export {
+  type AuditedCopy,
+  type AuditReport,
+  clientSlot,
+  COPY_STATES,
+  type CopyState,
+  PublishAuditor,
+} from "./audit.ts";
+export { type CopyVerdict, type ExpectedCopy, judgeCopy } from "./audit_copy.ts";
+export { FrontendProber, type ProbeState } from "./frontend_probe.ts";
 export { Backend, type IntroPointId, introPointId, REVISION_ADVANCE_LIMIT_MS } from "./backend.ts";
 export {
   Balancer,

@@ -197,6 +197,7 @@ export function buildServices(
       kept.options = options;
       if (!sameKeys(kept.keys, serviceKeys)) kept.keys = serviceKeys;
       kept.authorizedClients = clients;
+      kept.name = serviceConfig.name;
       return kept;
     }
     const service = new FrontendService(
@@ -204,6 +205,7 @@ export function buildServices(
       deps,
     );
     service.authorizedClients = clients;
+    service.name = serviceConfig.name;
     return service;
   });
 }

@@ -15,10 +15,11 @@
  */
 
 import type { DescriptorSlot } from "../time/mod.ts";
+import { type AuditReport, COPY_STATES } from "./audit.ts";
 import type { Backend, IntroPointId } from "./backend.ts";
 import type { Balancer } from "./daemon.ts";
 import type { FrontendService } from "./frontend.ts";
-import type { HealthMonitor } from "./health.ts";
+import type { ProbeState } from "./frontend_probe.ts";
 
 /** A JSON value. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -66,7 +67,7 @@ function compareCodePoints(a: string, b: string): number {
 export function statusReport(balancer: Balancer, nowMs: number): Json {
   const view = balancer.view;
   return {
-    services: balancer.services.map((service) => serviceStatus(service, balancer.health, nowMs)),
+    services: balancer.services.map((service) => serviceStatus(service, balancer, nowMs)),
     consensus: view === undefined ? null : {
       validAfter: statusTime(view.consensus.validAfter * 1000),
       timePeriod: view.timeline.currentPeriod.number,
@@ -76,7 +77,8 @@ export function statusReport(balancer: Balancer, nowMs: number): Json {
   };
 }
 
-function serviceStatus(service: FrontendService, health: HealthMonitor, nowMs: number): Json {
+function serviceStatus(service: FrontendService, balancer: Balancer, nowMs: number): Json {
+  const health = balancer.health;
   const { skipped } = service.usableBackends(nowMs, (b) => health.leftOutReason(b));
   const attempt = (slot: DescriptorSlot) => statusTime(service.lastAttemptAt.get(slot));
   const uploadedAt = [...service.published.values()]
@@ -92,6 +94,9 @@ function serviceStatus(service: FrontendService, health: HealthMonitor, nowMs: n
       (["first", "second"] as const).map((slot) => [slot, slotStatus(service, slot)]),
     ),
     keys: keysStatus(service, nowMs),
+    audit: auditStatus(balancer.audit.report(service.address)),
+    reachability: probeStatus(balancer.probes.state(service.address)),
+    name: service.name ?? null,
     // Client authorization: how many clients the descriptors are encrypted to (0: public).
     authorizedClients: service.authorizedClients.length,
     unpublishable: Object.fromEntries(
@@ -153,6 +158,43 @@ function publishedFor(service: FrontendService, backend: Backend, nowMs: number)
     oldestSeen: statusTime(oldest),
     ageSeconds: Math.max(0, Math.round((nowMs - oldest) / 1000)),
     inNewestDescriptor: open.length,
+  };
+}
+
+/** The last publish audit: what each HSDir holds of the descriptor clients fetch now. */
+function auditStatus(report: AuditReport | undefined): Json {
+  if (report === undefined) return null;
+  const counts: { [state: string]: Json } = {};
+  for (const state of COPY_STATES) {
+    counts[state] = report.copies.filter((c) => c.state === state).length;
+  }
+  return {
+    at: statusTime(report.at),
+    descriptor: report.slot,
+    timePeriod: report.period.number,
+    revisionCounter: report.revision.toString(),
+    counts,
+    hsDirs: report.copies.map((c) => ({
+      fingerprint: c.hsDir,
+      nickname: c.nickname,
+      state: c.state,
+      revisionCounter: c.revision?.toString() ?? null,
+      detail: c.detail ?? null,
+      reuploaded: c.reuploaded,
+    })),
+  };
+}
+
+/** The end-to-end probe: whether the last one connected, and when one last did. */
+function probeStatus(state: ProbeState | undefined): Json {
+  if (state === undefined) return null;
+  return {
+    reachable: state.reachable,
+    lastProbe: statusTime(state.at),
+    durationMs: Math.round(state.durationMs),
+    lastReachable: statusTime(state.lastOkAt),
+    consecutiveFailures: state.failures,
+    error: state.error ?? null,
   };
 }
 

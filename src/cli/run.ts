@@ -271,6 +271,7 @@ async function serve(
     services,
     timings: timings(loaded.config),
     health: loaded.config.healthCheck,
+    frontendProbe: loaded.config.frontendProbe,
   }, {
     client,
     clock: systemClock,
@@ -300,6 +301,7 @@ async function serve(
         services: rebuilt,
         timings: timings(next.config),
         health: next.config.healthCheck,
+        frontendProbe: next.config.frontendProbe,
       });
       log.warning(`Reloaded ${path}: ${rebuilt.length} frontend service(s)`);
       if (!sameMetrics(loaded.config, next.config)) {
@@ -337,5 +339,6 @@ function timings(config: BalancerConfig) {
     publishCheckIntervalMs: config.tuning.publishCheckIntervalSeconds * 1000,
     fetchTimeoutMs: DEFAULT_FETCH_TIMEOUT_MS,
     startupGraceMs: STARTUP_GRACE_MS,
+    auditIntervalMs: config.tuning.auditIntervalSeconds * 1000,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Formats the status-socket JSON as readable tables: per frontend service the
- * last publish attempts and the last successful publish; per descriptor
+ * last publish attempts, the last successful publish, whether the end-to-end
+ * probe connected and what the last publish audit found; per descriptor
  * (first/second) its time period, revision, intro points and each HSDir's
  * upload; per backend its state, intro points, last fetch and health.
  *
@@ -167,14 +168,56 @@ function keysLine(keys: Obj | undefined): string[] {
   ];
 }
 
+/**
+ * `Reachable: yes (probe T, 1.2 s)`, or `Reachable: NO (probe T, 3 failed in a row; last
+ * reachable T): error`; nothing when the daemon does not probe.
+ */
+function reachLine(probe: Obj | undefined): string[] {
+  if (probe === undefined) return [];
+  const took = `${(Number(probe.durationMs) / 1000).toFixed(1)} s`;
+  if (probe.reachable === true) return [`Reachable: yes (probe ${cell(probe.lastProbe)}, ${took})`];
+  return [
+    `Reachable: NO (probe ${cell(probe.lastProbe)}, ${cell(probe.consecutiveFailures)} failed ` +
+    `in a row; last reachable ${cell(probe.lastReachable)}): ${cell(probe.error)}`,
+  ];
+}
+
+/** The last publish audit: a summary line, and a table of the copies that are not current. */
+function auditLines(audit: Obj | undefined): string[] {
+  if (audit === undefined) return [];
+  const counts = obj(audit.counts) ?? {};
+  const summary = Object.entries(counts).filter(([, n]) => Number(n) > 0)
+    .map(([state, n]) => `${cell(n)} ${state}`).join(", ");
+  const copies = list(audit.hsDirs).map(obj).filter((c) => c !== undefined);
+  const reuploaded = copies.filter((c) => c.reuploaded === true).length;
+  const odd = copies.filter((c) => c.state !== "current").map((c) => [
+    cell(c.fingerprint),
+    cell(c.nickname),
+    cell(c.state) + (c.reuploaded === true ? " (uploaded again)" : ""),
+    cell(c.revisionCounter),
+    cell(c.detail),
+  ]);
+  return [
+    "",
+    `HSDir copies of the ${cell(audit.descriptor)} descriptor (audit ${cell(audit.at)}, ` +
+    `revision ${cell(audit.revisionCounter)}): ${summary || "none"}` +
+    (reuploaded > 0 ? `; uploaded again to ${reuploaded}` : ""),
+    ...(odd.length === 0
+      ? []
+      : indent(formatTable(["HSDIR", "NICKNAME", "STATE", "REVISION", "DETAIL"], odd))),
+  ];
+}
+
 function serviceLines(service: Obj): string[] {
   const descriptors = obj(service.descriptors);
   const lines = [
-    `Service ${cell(service.onionAddress)}`,
+    `Service ${cell(service.onionAddress)}` +
+    (typeof service.name === "string" ? ` (${service.name})` : ""),
     ...indent([
       `Last publish attempt: first ${cell(service.publishAttemptFirstDescriptor)}, ` +
       `second ${cell(service.publishAttemptSecondDescriptor)}`,
       `Last successful publish: ${cell(service.lastSuccessfulPublish)}`,
+      ...reachLine(obj(service.reachability)),
       ...keysLine(obj(service.keys)),
       ...(typeof service.authorizedClients === "number" && service.authorizedClients > 0
         ? [`Restricted discovery: descriptors encrypted to ${service.authorizedClients} clients`]
@@ -194,6 +237,7 @@ function serviceLines(service: Obj): string[] {
       if (d !== undefined) lines.push(...indent(uploadLines(slot, d)));
     }
   }
+  lines.push(...indent(auditLines(obj(service.audit))));
   const instances = list(service.instances);
   lines.push(
     "",

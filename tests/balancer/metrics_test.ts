@@ -1,8 +1,10 @@
 // deno-lint-ignore-file no-console -- the cardinality case prints what it measured
 import assert from "node:assert/strict";
 import {
+  type AuditReport,
   Balancer,
   BalancerMetrics,
+  COPY_STATES,
   FrontendService,
   type HealthResult,
   LEFT_OUT_REASONS,
@@ -16,7 +18,7 @@ import { DEFAULT_HEALTH_CHECK } from "../../src/config/mod.ts";
 import { seededRng } from "../../src/crypto/mod.ts";
 import { onionAddressLabel } from "../../src/keys/mod.ts";
 import { redactOnionAddresses } from "../../src/log/mod.ts";
-import { FakeClock } from "../../src/time/mod.ts";
+import { FakeClock, TimePeriod } from "../../src/time/mod.ts";
 import { answer, daemon, fetchesDone, NOW, TIMINGS } from "./_daemon.ts";
 import { captureLog, FakePoster, FakeTor } from "./_fake_tor.ts";
 import { fixtureBackend, frontendKey } from "./_fixtures.ts";
@@ -254,6 +256,20 @@ Deno.test("BalancerMetrics: the process metrics work under the daemon binary's p
   assert.equal(series(text, "onionbalance_process_open_fds").length, 0, "left out: reads 0");
 });
 
+/** An audit of 8 HSDir copies, every state among them. */
+const AUDITED: AuditReport = {
+  at: NOW,
+  slot: "first",
+  period: TimePeriod.containing(Math.floor(NOW / 1000)),
+  revision: 1n,
+  copies: Array.from({ length: 8 }, (_, i) => ({
+    hsDir: i.toString(16).padStart(40, "0"),
+    nickname: `hsdir${i}`,
+    state: COPY_STATES[i % COPY_STATES.length]!,
+    reuploaded: i === 1,
+  })),
+};
+
 Deno.test("BalancerMetrics: 1,000 frontends of 3 backends each keep the series count linear and bounded", async () => {
   const clock = new FakeClock(NOW);
   const metrics = metricsFor(clock);
@@ -307,7 +323,13 @@ Deno.test("BalancerMetrics: 1,000 frontends of 3 backends each keep the series c
         metrics.descriptorFetch(b, r);
       }
     }
+    metrics.audit(s.address, AUDITED.copies);
+    metrics.frontendProbe(s.address, true, 1_500);
+    metrics.frontendProbe(s.address, false, 30_000);
   }
+  // Every service audited (8 copies, every state) and probed, as the daemon would hold them.
+  balancer.audit.report = () => AUDITED;
+  balancer.probes.state = () => ({ reachable: true, at: NOW, durationMs: 1_500, failures: 0 });
   const heapBefore = Deno.memoryUsage().heapUsed;
   const started = performance.now();
   const text = await metrics.text();
@@ -321,9 +343,11 @@ Deno.test("BalancerMetrics: 1,000 frontends of 3 backends each keep the series c
       `heap +${((Deno.memoryUsage().heapUsed - heapBefore) / 1e6).toFixed(1)} MB during it`,
   );
   // Per service: 3 usable + 3 left out + 2 slots × (2 sizes + 2 counts + 1 last publish) +
-  // 2 slots × 3 reasons + 3 upload results = 25; per backend: 2 check results + 5 fetch results.
-  // Plus the histogram (2 results × 13) and the two connection series.
-  assert.equal(samples.length, 1000 * (25 + 3 * 7) + 26 + 2);
+  // 2 slots × 3 reasons + 3 upload results = 25, and for the audit and the probe 6 copy states +
+  // 1 audit time + 1 re-upload count + 1 reachable + 2 probe results + 1 last duration = 12; per
+  // backend: 2 check results + 5 fetch results. Plus the two histograms (2 results × 13 each)
+  // and the two connection series.
+  assert.equal(samples.length, 1000 * (25 + 12 + 3 * 7) + 2 * 26 + 2);
   assert.ok(bytes < 10_000_000, `${bytes} bytes`);
   // The redacted form keeps 7 bits: shared ones get "#N", so every service has its own series.
   const labels = new Set(series(text, "onionbalance_backend_usable").map((s) => s.labels.service));

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { type Json, pythonJson, statusReport, statusTime } from "../../src/balancer/mod.ts";
 import { PYTHON, PYTHON_PERMISSIONS, runPythonScript } from "../_python.ts";
 import { answer, type Daemon, daemon, fetchesDone, NOW } from "./_daemon.ts";
-import { type Post } from "./_fake_tor.ts";
+import { type Post, until } from "./_fake_tor.ts";
+import { AUDIT_AFTER_PUBLISH_MS, clientSlot } from "../../src/balancer/audit.ts";
+import { FIRST_PROBE_DELAY_MS } from "../../src/balancer/frontend_probe.ts";
+import { reachDaemon } from "./_reach.ts";
 
 const PROBE = new URL("./_status_probe.ts", import.meta.url).pathname;
 const CHILD_PERMISSIONS: Deno.PermissionOptionsObject = {
@@ -274,4 +277,84 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("statusReport() has null audit and reachability before any audit or probe", () => {
+  const d = daemon(1);
+  const report = JSON.parse(pythonJson(statusReport(d.balancer, NOW)));
+  assert.equal(report.services[0].audit, null);
+  assert.equal(report.services[0].reachability, null);
+});
+
+Deno.test("statusReport() shows the last publish audit and the end-to-end probe", async () => {
+  const lost = new Set<string>();
+  const results = [
+    { ok: true, durationMs: 1234.4 },
+    { ok: false, error: "introduction failed", durationMs: 20_000 },
+  ];
+  const r = reachDaemon({
+    probe: () => Promise.resolve(results.shift()!),
+    copy: (hsDir) => (lost.has(hsDir) ? { failed: "NOT_FOUND" } : undefined),
+  });
+  const { d } = r;
+  const address = d.service.address;
+  d.tor.onFetch = (onion) => answer(d.backends.find((b) => b.address === onion)!, 1);
+  await r.at(NOW);
+  await fetchesDone(d);
+  await r.at(NOW + 1000);
+  await d.poster.settle();
+  let service = JSON.parse(pythonJson(statusReport(r.balancer, NOW + 1000))).services[0];
+  assert.equal(service.audit, null, "not audited yet");
+  assert.equal(service.reachability, null, "not probed in the tick of the first publish");
+
+  const [slotName, slot] = clientSlot(d.service, r.balancer.view!)!;
+  const missing = slot.uploads[1]!;
+  lost.add(missing.relay.fingerprint);
+  // The first probe is due FIRST_PROBE_DELAY_MS after the first publish's tick: with the audit.
+  const auditAt = NOW + 1000 + AUDIT_AFTER_PUBLISH_MS;
+  assert.equal(auditAt, NOW + 1000 + FIRST_PROBE_DELAY_MS);
+  await r.at(auditAt);
+  await until(() => r.balancer.audit.report(address) !== undefined, "the audit");
+  await until(() => r.balancer.probes.state(address) !== undefined, "the first probe");
+  await d.poster.settle();
+  service = JSON.parse(pythonJson(statusReport(r.balancer, auditAt))).services[0];
+  assert.deepEqual(service.reachability, {
+    reachable: true,
+    lastProbe: statusTime(auditAt),
+    durationMs: 1234,
+    lastReachable: statusTime(auditAt),
+    consecutiveFailures: 0,
+    error: null,
+  });
+  await r.at(auditAt + 60_000);
+  await until(() => r.balancer.probes.state(address)?.reachable === false, "the second probe");
+  service = JSON.parse(pythonJson(statusReport(r.balancer, auditAt + 61_000))).services[0];
+  const revision = slot.revisionCounter.toString();
+  assert.deepEqual(service.audit, {
+    at: statusTime(auditAt),
+    descriptor: slotName,
+    timePeriod: slot.times.period.number,
+    revisionCounter: revision,
+    counts: { current: 7, missing: 1, stale: 0, foreign: 0, undecryptable: 0, unanswered: 0 },
+    hsDirs: slot.uploads.map((u) => ({
+      fingerprint: u.relay.fingerprint,
+      nickname: u.relay.nickname,
+      ...(u === missing
+        ? {
+          state: "missing",
+          revisionCounter: null,
+          detail: "the HSDir has none",
+          reuploaded: true,
+        }
+        : { state: "current", revisionCounter: revision, detail: null, reuploaded: false }),
+    })),
+  });
+  assert.deepEqual(service.reachability, {
+    reachable: false,
+    lastProbe: statusTime(auditAt + 60_000),
+    durationMs: 20_000,
+    lastReachable: statusTime(auditAt),
+    consecutiveFailures: 1,
+    error: "introduction failed",
+  });
 });

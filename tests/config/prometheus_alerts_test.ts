@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 
 const RULES = "config/prometheus-alerts.yml";
 
-Deno.test("config/prometheus-alerts.yml passes `promtool check rules` and has the four alerts", async () => {
+Deno.test("config/prometheus-alerts.yml passes `promtool check rules` and has the six alerts", async () => {
   const out = await new Deno.Command("promtool", {
     args: ["check", "rules", RULES],
     stdout: "piped",
@@ -18,6 +18,8 @@ Deno.test("config/prometheus-alerts.yml passes `promtool check rules` and has th
       "OnionbalanceBackendLeftOut",
       "OnionbalanceUploadsFailing",
       "OnionbalanceOfflineKeysExpiring",
+      "OnionbalanceProbeFailing",
+      "OnionbalanceHsdirCopiesNotOurs",
     ]
   ) {
     assert.match(rules, new RegExp(`- alert: ${alert}\\n`), alert);
