@@ -333,6 +333,17 @@ function sharedSection(shared: SharedResult, ob: ObResult | undefined): string {
       } ms per service) | — |`,
     );
   }
+  const m = shared.metrics;
+  lines.push(
+    "",
+    `The metrics of those ${shared.frontends} frontends (after the cycle; every service with ` +
+      `every publish reason, upload result, backend fetch and health-check result, an audit of ` +
+      `8 HSDir copies and probes that passed and failed: the most series each can have): ` +
+      `${m.series} series, ${(m.bytes / 1e6).toFixed(2)} MB per scrape, made in ` +
+      `${(m.scrapeSeconds * 1000).toFixed(0)} ms; the metrics and one scrape grew the heap by ` +
+      `${(m.heapBytes / 1e6).toFixed(1)} MB and the resident memory by ` +
+      `${(m.rssBytes / 1e6).toFixed(1)} MB.`,
+  );
   return lines.join("\n");
 }
 

@@ -61,6 +61,7 @@ import {
 } from "../../src/netdoc/hsdesc/mod.ts";
 import { FakeClock } from "../../src/time/mod.ts";
 import { type InputClock, type InputManifest, readInputs } from "./generate.ts";
+import { measureMetricsPage, type MetricsPageResult } from "./metrics_page.ts";
 
 /** Wall-clock seconds of each repetition, per stage. */
 export type StageTimes = Record<string, number[]>;
@@ -457,6 +458,8 @@ export interface SharedResult {
   parts: { viewSeconds: number; decodeSeconds: number; maintainSeconds: number };
   descriptorsBuilt: number;
   posts: number;
+  /** The Prometheus page of those frontends, measured after the cycle. */
+  metrics: MetricsPageResult;
 }
 
 /**
@@ -503,6 +506,7 @@ export async function runShared(dir: string): Promise<SharedResult> {
   await poster.settled(services.reduce((n, s) => n + uploadsOf(s), 0));
   const end = performance.now();
   const after = await processUsage();
+  const metrics = await measureMetricsPage(services, nowMs);
   return {
     frontends: services.length,
     backends: all.length,
@@ -520,6 +524,7 @@ export async function runShared(dir: string): Promise<SharedResult> {
       0,
     ),
     posts: poster.posts,
+    metrics,
   };
 }
 

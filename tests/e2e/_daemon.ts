@@ -55,7 +55,13 @@ export interface StatusJson {
         introPointKeys: string[];
         /** Per descriptor: intro points left out because their relay carries another one. */
         introPointsSameRelay: number[];
-        hsDirs: { fingerprint: string; nickname: string; status: string; descriptor: number }[];
+        hsDirs: {
+          fingerprint: string;
+          nickname: string;
+          status: string;
+          descriptor: number;
+          attempts: number;
+        }[];
       } | null
     >;
     /** Where the keys come from: `{kind: "key"}`, or an offline bundle and its span. */
@@ -65,6 +71,29 @@ export interface StatusJson {
       secondsLeft?: number;
       runningOut?: boolean;
     };
+    /** The last publish audit of the descriptor clients fetch now, or null before the first. */
+    audit: {
+      at: string;
+      descriptor: "first" | "second";
+      revisionCounter: string;
+      counts: Record<string, number>;
+      hsDirs: {
+        fingerprint: string;
+        nickname: string;
+        state: string;
+        revisionCounter: string | null;
+        detail: string | null;
+        reuploaded: boolean;
+      }[];
+    } | null;
+    /** The end-to-end probe, or null before the first (or with `frontend-probe` off). */
+    reachability: {
+      reachable: boolean;
+      lastProbe: string;
+      durationMs: number;
+      consecutiveFailures: number;
+      error: string | null;
+    } | null;
     /** Per slot, why its descriptor cannot be made (an offline bundle that does not cover it). */
     unpublishable: Record<"first" | "second", { timePeriod: number; reason: string } | null>;
     instances: {
