@@ -5,7 +5,8 @@
  * Every folder of `src/` has a rank in {@link LAYERS}. A file may import:
  * - files in its own folder (including `_private.ts` files);
  * - the `mod.ts` or a public (non-`_`) file of a folder of a lower rank;
- * - `npm:@noble/*` only from `src/crypto/_noble.ts` (one place to audit).
+ * - `npm:@noble/*` only from `src/crypto/_noble.ts` (one place to audit);
+ * - `node:crypto` only from `src/crypto/` (the native side of the same gate).
  *
  * Folders in one layer may not import each other.
  *
@@ -81,6 +82,12 @@ export function checkFile(file: string, text: string): Violation[] {
     const report = (reason: string) => violations.push({ file, line, specifier, reason });
     if (specifier.startsWith("npm:@noble/") || specifier.startsWith("@noble/")) {
       if (file !== NOBLE_GATE) report(`only ${NOBLE_GATE} may import the noble libraries`);
+      continue;
+    }
+    if (specifier === "node:crypto" || specifier === "crypto") {
+      if (from !== undefined && from !== "crypto") {
+        report("only src/crypto/ may import node:crypto");
+      }
       continue;
     }
     if (!specifier.startsWith(".")) continue;

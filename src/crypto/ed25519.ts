@@ -14,6 +14,7 @@
  * @module
  */
 
+import { nativeVerify } from "./_native.ts";
 import { bytesToNumberLE, ed25519, numberToBytesLE } from "./_noble.ts";
 import { sha512 } from "./hash.ts";
 
@@ -104,16 +105,50 @@ export function signExpanded(
 }
 
 /**
- * Verifies an ed25519 signature (RFC 8032, cofactorless, canonical S) as tor's
- * ref10 code does. Returns false on any malformed input instead of throwing.
+ * Verifies an ed25519 signature as tor does (`ed25519_checksig`: RFC 8032 without the
+ * cofactor, `[S]B = R + [k]A` compared as encodings), in Deno's native code (`_native.ts`,
+ * AWS-LC), and strictly: S < l, A and R canonically encoded, and A not one of the 8 points of
+ * small order (with such a key, `S = 0` and `R = identity` "verify" any message). Returns false on
+ * any malformed input instead of throwing.
+ *
+ * tor's donna and ref10 code check only the top 3 bits of S and accept S in [l, 2^253); no signer
+ * makes one, and noble and AWS-LC both refuse it. noble's `verify` (the tests' oracle) multiplies by
+ * the cofactor, so it also accepts a signature whose R carries a small-order component, which tor
+ * and this function refuse.
  */
 export function verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== 32 || signature.length !== 64) return false;
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
+  if (!isCanonicalPoint(publicKey) || isSmallOrder(publicKey)) return false;
+  return nativeVerify(publicKey, message, signature);
+}
+
+/**
+ * Whether a point encoding is canonical: y < p, and no sign bit on x = 0 (y = ±1). AWS-LC refuses
+ * the others on x86-64 and aarch64, not on every platform; this makes it so everywhere.
+ */
+function isCanonicalPoint(encoded: Uint8Array): boolean {
+  const signBit = encoded[31]! >> 7;
+  const y = bytesToNumberLE(encoded) & ((1n << 255n) - 1n);
+  if (y >= P) return false;
+  return !(signBit === 1 && (y === 1n || y === P - 1n));
+}
+
+/** The canonical encodings of the 8 points of small order (their order divides 8). */
+const SMALL_ORDER = new Set([
+  "0100000000000000000000000000000000000000000000000000000000000000", // order 1
+  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // order 2
+  "0000000000000000000000000000000000000000000000000000000000000000", // order 4
+  "0000000000000000000000000000000000000000000000000000000000000080", // order 4
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
+  "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85", // order 8
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
+  "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa", // order 8
+]);
+
+function isSmallOrder(encoded: Uint8Array): boolean {
+  let hex = "";
+  for (const b of encoded) hex += b.toString(16).padStart(2, "0");
+  return SMALL_ORDER.has(hex);
 }
 
 /**

@@ -4,8 +4,12 @@
  * expanded secret keys, X25519, AES-256-CTR, the revision-counter OPE,
  * encrypted PKCS#8 (PBES2, through `node:crypto`), and injectable randomness.
  *
- * Role: the only way into `npm:@noble/*` (through `_noble.ts`). Pure functions
- * on bytes; nominal key types live in `src/keys/`.
+ * Role: the only way into `npm:@noble/*` (through `_noble.ts`) and into Deno's native
+ * primitives (`node:crypto`, through `_native.ts` and `pkcs8.ts`; WebCrypto AES-CTR and
+ * randomness). Each function uses the faster of the two where both exist (`hash.ts`,
+ * `ed25519.ts: verify`); noble stays for what the platform lacks (blinding, signing with expanded
+ * keys, X25519 on raw keys) and as the tests' oracle. Pure functions on bytes; nominal key types
+ * live in `src/keys/`.
  *
  * @example
  * ```ts

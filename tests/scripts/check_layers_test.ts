@@ -35,6 +35,13 @@ Deno.test("checkFile() allows noble only in the crypto gate", () => {
   );
 });
 
+Deno.test("checkFile() allows node:crypto only in src/crypto/ (and outside src/)", () => {
+  const text = `import { createHash } from "node:crypto";`;
+  assert.equal(checkFile("src/netdoc/x.ts", text).length, 1);
+  assert.equal(checkFile("src/crypto/_native.ts", text).length, 0);
+  assert.equal(checkFile("scripts/bench/primitives.ts", text).length, 0);
+});
+
 Deno.test("checkFile() sees dynamic imports and side-effect imports", () => {
   assert.equal(checkFile("src/bytes/x.ts", `await import("../cli/mod.ts");`).length, 1);
   assert.equal(checkFile("src/bytes/x.ts", `import "../cli/mod.ts";`).length, 1);
