@@ -73,32 +73,17 @@ const row = (what: string, size: number, noble: number, native: number, note = "
 
 // Sizes: 32 (a key), 90 (an hsdir_index / hs_index input), 400 (a microdescriptor), 2,000 and
 // 16,000 (a descriptor's layers), 50,000 (the largest descriptor).
+const hashes: [string, (m: Uint8Array) => unknown, (m: Uint8Array) => unknown][] = [
+  ["SHA3-256", (m) => sha3_256(m), (m) => nativeSha3([m])],
+  ["SHAKE-256 (80 out)", (m) => shake256(m, { dkLen: 80 }), (m) => nativeShake(80, [m])],
+  ["SHA-256", (m) => sha256(m), (m) => nativeSha256([m])],
+  ["SHA-512", (m) => sha512(m), (m) => nativeSha512([m])],
+];
 for (const size of [32, 90, 400, 2_000, 16_000, 50_000]) {
   const input = bytes(size);
-  row(
-    "SHA3-256",
-    size,
-    perCall(() => sha3_256(input)),
-    perCall(() => nativeSha3([input])),
-  );
-  row(
-    "SHAKE-256 (80 out)",
-    size,
-    perCall(() => shake256(input, { dkLen: 80 })),
-    perCall(() => nativeShake(80, [input])),
-  );
-  row(
-    "SHA-256",
-    size,
-    perCall(() => sha256(input)),
-    perCall(() => nativeSha256([input])),
-  );
-  row(
-    "SHA-512",
-    size,
-    perCall(() => sha512(input)),
-    perCall(() => nativeSha512([input])),
-  );
+  for (const [name, noble, native] of hashes) {
+    row(name, size, perCall(() => noble(input)), perCall(() => native(input)));
+  }
 }
 
 // Ed25519 verification: a certificate (about 100 bytes signed) and a descriptor (about 16,000).

@@ -188,6 +188,9 @@ export class PublishAuditor {
       return;
     }
     const copies: AuditedCopy[] = [];
+    // Several HSDirs usually serve the same text (a foreign descriptor is on all of them):
+    // each text is verified and decrypted once per audit, against what went to each group.
+    const judged = new Map<string, CopyVerdict>();
     for (const upload of slot.uploads) {
       const hsDir = upload.relay.fingerprint;
       const outcome = outcomes.get(hsDir) ?? {
@@ -195,15 +198,19 @@ export class PublishAuditor {
         ok: false as const,
         reason: !known.has(hsDir) ? "not in the consensus" : failure ?? "TIMEOUT",
       };
-      const verdict = await judgeCopy(outcome, {
-        text: slot.descriptors[upload.group] ?? slot.descriptors[0]!,
-        revision: slot.revisionCounter,
-        identity: service.identity,
-        blinded,
-        period: slot.times.period,
-        clientAuth: service.authorizedClients.length > 0,
-        backendIntroPoints,
-      }, new Date(now));
+      const ours = slot.descriptors[upload.group] ?? slot.descriptors[0]!;
+      const key = outcome.ok ? `${upload.group}\n${outcome.descriptor}` : undefined;
+      const verdict = (key === undefined ? undefined : judged.get(key)) ??
+        await judgeCopy(outcome, {
+          text: ours,
+          revision: slot.revisionCounter,
+          identity: service.identity,
+          blinded,
+          period: slot.times.period,
+          clientAuth: service.authorizedClients.length > 0,
+          backendIntroPoints,
+        }, new Date(now));
+      if (key !== undefined) judged.set(key, verdict);
       const heal = verdict.state === "missing" || verdict.state === "stale";
       const reuploaded = heal && service.reupload(slotName, hsDir);
       copies.push({ hsDir, nickname: upload.relay.nickname, ...verdict, reuploaded });

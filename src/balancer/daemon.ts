@@ -36,13 +36,7 @@
  */
 
 import type { HsClient } from "../control/mod.ts";
-import {
-  getSocksListeners,
-  isConsensusArrival,
-  onionClientAuthAdd,
-  onionClientAuthRemove,
-  parseEvent,
-} from "../control/mod.ts";
+import { getSocksListeners, isConsensusArrival, parseEvent } from "../control/mod.ts";
 import {
   DEFAULT_FRONTEND_PROBE,
   type FrontendProbeConfig,
@@ -52,6 +46,7 @@ import type { SocksProxy } from "../socks/mod.ts";
 import { errorMessage, type Logger } from "../log/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import { PublishAuditor } from "./audit.ts";
+import { TorClientKeys } from "./tor_client_keys.ts";
 import type { Backend } from "./backend.ts";
 import { BackendFetcher } from "./fetcher.ts";
 import type { FrontendService, LeftOut } from "./frontend.ts";
@@ -105,9 +100,6 @@ export interface BalancerDeps {
   metrics?: MetricsSink;
 }
 
-/** How long after a failed ONION_CLIENT_AUTH_ADD the daemon tries again (ms). */
-const CLIENT_AUTH_RETRY_MS = 60_000;
-
 /** What a config gives the daemon: its frontends, its timings, its health checks. */
 export interface BalancerConfig {
   services: FrontendService[];
@@ -139,12 +131,8 @@ export class Balancer {
   #saidAt = 0;
   /** Whether the control connection is up (state events of the client). */
   #torConnected = true;
-  /** Whether tor holds the client keys of the restricted backends (false: give them). */
-  #clientAuthGiven = false;
-  /** After a failure to give them, not before this time (ms): one error a minute at most. */
-  #clientAuthRetryAt = 0;
-  /** The client keys given to tor (ONION_CLIENT_AUTH_ADD): backend address → public key. */
-  readonly #clientAuthHeld = new Map<string, string>();
+  /** The restricted backends' client keys in tor's hands. */
+  readonly #clientKeys: TorClientKeys;
   readonly #unsubscribe: (() => void)[] = [];
   /**
    * Whether the last tick got as far as the audits and probes (a view, the start-up settled, tor
@@ -157,6 +145,7 @@ export class Balancer {
     this.services = config.services;
     this.timings = config.timings;
     this.#deps = deps;
+    this.#clientKeys = new TorClientKeys(client, log);
     this.health = new HealthMonitor(config.health, {
       clock,
       log,
@@ -207,8 +196,7 @@ export class Balancer {
     this.timings = config.timings;
     this.health.reconfigure(config.health);
     this.probes.reconfigure(config.frontendProbe ?? DEFAULT_FRONTEND_PROBE);
-    this.#clientAuthGiven = false;
-    this.#clientAuthRetryAt = 0;
+    this.#clientKeys.recheck();
     // A restricted backend that could not be read may have got its key: try it again now.
     const now = this.#deps.clock.now();
     for (const b of this.backends()) {
@@ -266,9 +254,7 @@ export class Balancer {
    */
   async tick(now: number): Promise<void> {
     this.#startedAt ??= now;
-    if (!this.#clientAuthGiven && this.#torConnected && now >= this.#clientAuthRetryAt) {
-      await this.#giveClientKeys(now);
-    }
+    if (this.#torConnected) await this.#clientKeys.giveIfDue(this.backends(), now);
     const view = await this.#views.live(now);
     if (view === undefined) {
       this.#checking = false;
@@ -301,53 +287,13 @@ export class Balancer {
       this.#deps.metrics?.torConnection(state);
       if (state === "connected") {
         // A restarted tor has forgotten the client keys given to it.
-        this.#clientAuthGiven = false;
-        this.#clientAuthRetryAt = 0;
-        this.#clientAuthHeld.clear();
+        this.#clientKeys.forget();
         this.resync("the connection to tor is back");
       }
       if (state === "disconnected") {
         log.warning("Lost the connection to tor; waiting for it to come back");
       }
     }));
-  }
-
-  /**
-   * Gives tor the client key of every restricted backend (ONION_CLIENT_AUTH_ADD), so that its
-   * health checks through tor's SOCKS port can reach them, and takes back the keys of backends
-   * no longer configured. A failure is logged and tried again at the next tick.
-   */
-  async #giveClientKeys(now: number): Promise<void> {
-    const { client, log } = this.#deps;
-    const wanted = new Map<string, Backend>();
-    for (const b of this.backends()) if (b.clientKey !== undefined) wanted.set(b.address, b);
-    try {
-      for (const [address, backend] of wanted) {
-        const { file, key } = backend.clientKey!;
-        const id = key.public.toBytes().join(",");
-        if (this.#clientAuthHeld.get(address) === id) continue;
-        const secret = backend.clientKey!.key.secret();
-        try {
-          await onionClientAuthAdd(client, address, secret, { timeoutMs: 10_000 });
-        } finally {
-          secret.fill(0);
-        }
-        this.#clientAuthHeld.set(address, id);
-        log.info(`Gave tor the client key of restricted backend ${address}.onion (${file})`);
-      }
-      for (const address of [...this.#clientAuthHeld.keys()]) {
-        if (wanted.has(address)) continue;
-        await onionClientAuthRemove(client, address, { timeoutMs: 10_000 });
-        this.#clientAuthHeld.delete(address);
-      }
-      this.#clientAuthGiven = true;
-    } catch (error) {
-      this.#clientAuthRetryAt = now + CLIENT_AUTH_RETRY_MS;
-      log.error(
-        `Cannot give tor the client keys of restricted backends (trying again in ` +
-          `${CLIENT_AUTH_RETRY_MS / 1000} s): ${errorMessage(error)}`,
-      );
-    }
   }
 
   async #startHealthChecks(now: number): Promise<void> {

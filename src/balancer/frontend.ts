@@ -22,14 +22,12 @@
 
 import type { HsBlindIdKey, HsIdKey } from "../keys/mod.ts";
 import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
-import { errorMessage } from "../log/mod.ts";
 import {
   CertCache,
   type HsDescIntroPoint,
   HsDescSigningKeypair,
   MAX_INTRO_POINTS,
 } from "../netdoc/hsdesc/mod.ts";
-import { randomUnit } from "../crypto/mod.ts";
 import type { DescriptorSlot, DescriptorTimes, TimePeriod } from "../time/mod.ts";
 import { type Backend, type IntroPointId, introPointId } from "./backend.ts";
 import type { AuthorizedClient } from "./client_access.ts";
@@ -43,18 +41,17 @@ import {
   publicKeyOf,
   revisionKeyOf,
   runOutWarning,
+  RunOutWarnings,
   signerFor,
 } from "./frontend_keys.ts";
 import type { NetworkView, Relay } from "./network.ts";
-import { planUploads, type PublishedSlot, publishReason, sourcesOf } from "./publish.ts";
+import { nextDueOf, planUploads, type PublishedSlot, publishReason, sourcesOf } from "./publish.ts";
 import { chooseIntroPoints, planDescriptors } from "./selection.ts";
-import { type HsDirUpload, PerKeyQueue, recordUploadResult } from "./uploads.ts";
+import { type HsDirUpload, Uploader } from "./uploads.ts";
 
 export type { FrontendDeps, FrontendOptions, LeftOut, Poster } from "./frontend_deps.ts";
 
 const DEFAULT_KEYS_WARNING_MS = 7 * 86_400_000;
-/** How often the warning that a bundle runs out is repeated (ms). */
-const KEYS_WARNING_REPEAT_MS = 6 * 3_600_000;
 
 const NONE_LEFT_OUT: LeftOut = () => undefined;
 
@@ -86,7 +83,7 @@ export class FrontendService {
   readonly unpublishable = new Map<DescriptorSlot, { period: TimePeriod; reason: string }>();
   #keys: FrontendKeys;
   readonly #deps: FrontendDeps;
-  readonly #queue = new PerKeyQueue();
+  readonly #uploader: Uploader;
   readonly #lastCounter = new Map<string, bigint>();
   /**
    * Per time period: the descriptor signing key and the certificates made
@@ -97,7 +94,7 @@ export class FrontendService {
   readonly #signers = new Map<string, CertCache>();
   #building = false;
   #forcedReason: string | undefined;
-  #keysWarnedAt: number | undefined;
+  readonly #runOut = new RunOutWarnings();
   #clients: readonly AuthorizedClient[] = [];
 
   constructor(
@@ -110,6 +107,7 @@ export class FrontendService {
     this.backends = init.backends;
     this.options = init.options;
     this.#deps = deps;
+    this.#uploader = new Uploader(init.address, deps);
   }
 
   /** Where the descriptor keys come from. */
@@ -184,7 +182,8 @@ export class FrontendService {
     if (this.#building) return;
     this.#building = true;
     try {
-      this.#warnIfKeysRunOut(nowMs);
+      const warning = this.#runOut.due(this.keysStatus(nowMs), nowMs);
+      if (warning !== undefined) this.#deps.log.warning(runOutWarning(this.address, warning));
       const { usable } = this.usableBackends(nowMs, leftOut);
       const forced = this.#forcedReason;
       for (const slot of SLOTS) await this.#maintainSlot(slot, view, usable, nowMs, forced);
@@ -337,20 +336,6 @@ export class FrontendService {
     return bundleStatus(this.#keys, nowMs, this.options.keysWarningMs ?? DEFAULT_KEYS_WARNING_MS);
   }
 
-  /** Warns (and repeats every 6 h) when the offline bundle runs out within the warning time. */
-  #warnIfKeysRunOut(nowMs: number): void {
-    const keys = this.keysStatus(nowMs);
-    if (keys === undefined || !keys.runningOut) {
-      this.#keysWarnedAt = undefined;
-      return;
-    }
-    if (this.#keysWarnedAt !== undefined && nowMs - this.#keysWarnedAt < KEYS_WARNING_REPEAT_MS) {
-      return;
-    }
-    this.#keysWarnedAt = nowMs;
-    this.#deps.log.warning(runOutWarning(this.address, keys));
-  }
-
   /**
    * Records and logs (once per slot and period) that a slot's descriptor cannot be made. What
    * was published before stays on the HSDirs until it expires.
@@ -358,7 +343,7 @@ export class FrontendService {
   #cannotPublish(slot: DescriptorSlot, times: DescriptorTimes, reason: string): void {
     const period = times.period;
     // A record of another period is not this slot's descriptor any more; its pending uploads
-    // are dropped (#isSuperseded).
+    // are dropped (#isCurrent).
     const published = this.published.get(slot);
     if (published !== undefined && !published.times.period.equals(period)) {
       this.published.delete(slot);
@@ -376,30 +361,8 @@ export class FrontendService {
 
   #upload(slot: PublishedSlot, upload: HsDirUpload, nowMs: number): void {
     const descriptor = slot.descriptors[upload.group] ?? slot.descriptors[0]!;
-    const hsDir = upload.relay.fingerprint;
-    upload.status = "pending";
-    if (upload.attempts > 0) this.#deps.metrics?.upload(this.address, "retried");
-    upload.attempts++;
-    upload.lastAttemptAt = nowMs;
-    upload.nextRetryAt = undefined;
-    void this.#queue.run(hsDir, async () => {
-      if (this.#isSuperseded(slot)) return; // a newer descriptor replaced this one meanwhile
-      const outcome = await this.#deps.post(descriptor, { address: this.address, hsDir })
-        .catch((error) => ({ status: "failed" as const, reason: errorMessage(error) }));
-      const at = this.#deps.clock.now();
-      recordUploadResult(upload, outcome, at, randomUnit(this.#deps.rng));
-      this.#deps.metrics?.upload(this.address, outcome.status === "failed" ? "failed" : "accepted");
-      const where = `${this.address}.onion to HSDir $${hsDir}~${upload.relay.nickname}`;
-      if (outcome.status === "failed") {
-        const inS = Math.round((upload.nextRetryAt! - at) / 1000);
-        this.#deps.log.warning(
-          `Upload of ${where} failed (${outcome.reason}); retry #${upload.attempts} in ${inS} s`,
-        );
-      } else {
-        this.#deps.log.debug(`Uploaded ${where}`);
-      }
-      this.#deps.onChange?.();
-    });
+    // A newer descriptor may replace this one before the upload's turn comes.
+    this.#uploader.start(descriptor, upload, nowMs, () => this.#isCurrent(slot));
   }
 
   /**
@@ -416,8 +379,8 @@ export class FrontendService {
     return true;
   }
 
-  #isSuperseded(slot: PublishedSlot): boolean {
-    return ![...this.published.values()].includes(slot);
+  #isCurrent(slot: PublishedSlot): boolean {
+    return [...this.published.values()].includes(slot);
   }
 
   #retryFailed(slot: PublishedSlot, nowMs: number): void {
@@ -430,15 +393,6 @@ export class FrontendService {
 
   /** The earliest time (ms) a retry or republish of this service is due, if any. */
   nextDueAt(): number | undefined {
-    let due: number | undefined;
-    for (const slot of this.published.values()) {
-      for (const upload of slot.uploads) {
-        if (upload.status === "failed" && upload.nextRetryAt !== undefined) {
-          due = Math.min(due ?? Infinity, upload.nextRetryAt);
-        }
-      }
-      due = Math.min(due ?? Infinity, slot.builtAt + this.options.republishIntervalMs);
-    }
-    return due;
+    return nextDueOf(this.published.values(), this.options.republishIntervalMs);
   }
 }

@@ -94,6 +94,27 @@ export function runOutWarning(address: string, status: BundleStatus): string {
     `(onionbalance keys offline) and reload.`;
 }
 
+/** How often the warning that a bundle runs out is repeated (ms). */
+const RUN_OUT_REPEAT_MS = 6 * 3_600_000;
+
+/** When to warn that a frontend's bundle runs out: at once, then every 6 hours while it lasts. */
+export class RunOutWarnings {
+  #warnedAt: number | undefined;
+
+  /** `status` when a warning is due at `nowMs` (it is then counted as given), else undefined. */
+  due(status: BundleStatus | undefined, nowMs: number): BundleStatus | undefined {
+    if (status === undefined || !status.runningOut) {
+      this.#warnedAt = undefined;
+      return undefined;
+    }
+    if (this.#warnedAt !== undefined && nowMs - this.#warnedAt < RUN_OUT_REPEAT_MS) {
+      return undefined;
+    }
+    this.#warnedAt = nowMs;
+    return status;
+  }
+}
+
 /** `3 d 4 h`, `5 h 10 min`, `7 min`: a duration for a log line. */
 function formatDuration(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));

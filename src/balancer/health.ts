@@ -40,7 +40,7 @@
  */
 
 import type { HealthCheckConfig } from "../config/mod.ts";
-import { errorMessage, type Logger } from "../log/mod.ts";
+import type { Logger } from "../log/mod.ts";
 import type { SocksProxy } from "../socks/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
@@ -48,10 +48,10 @@ import type { MetricsSink } from "./metrics_sink.ts";
 import { CHECK_REFETCH_MS } from "./follow.ts";
 import {
   checkDeadlineMs,
+  findSocksProxy,
   type HealthResult,
   INTRO_FAILED_GAP_MS,
   nextCheckDelayMs,
-  parseSocksAddress,
   type Probe,
   socksProbe,
 } from "./health_check.ts";
@@ -197,7 +197,13 @@ export class HealthMonitor {
    * the frontend probe connects through it too.
    */
   async socksProxy(): Promise<SocksProxy | undefined> {
-    if (this.#proxy === undefined) this.#proxy = await this.#findProxy();
+    if (this.#proxy === undefined) {
+      this.#proxy = await findSocksProxy(
+        this.#config.socks,
+        this.#deps.socksListeners,
+        this.#deps.log,
+      );
+    }
     return this.#proxy ?? undefined;
   }
 
@@ -364,38 +370,5 @@ export class HealthMonitor {
       this.#entries.set(backend.address, entry);
     }
     return entry;
-  }
-
-  /** The SOCKS port from the config or from tor; null turns checks off, undefined retries. */
-  async #findProxy(): Promise<SocksProxy | null | undefined> {
-    const { log } = this.#deps;
-    const socks = this.#config.socks;
-    if (socks !== "auto") {
-      const proxy = parseSocksAddress(socks);
-      if (proxy === undefined) {
-        log.error(`Health checks and probes are off: bad SOCKS address "${socks}"`);
-      }
-      return proxy ?? null;
-    }
-    try {
-      const proxy = (await this.#deps.socksListeners()).map(parseSocksAddress)
-        .find((p) => p !== undefined);
-      if (proxy !== undefined) {
-        log.info(
-          `Health checks and probes through tor's SOCKS port ${proxy.hostname}:${proxy.port}`,
-        );
-        return proxy;
-      }
-      log.warning(
-        "Health checks and probes are off: tor has no SocksPort (add `SocksPort 127.0.0.1:9050` to the " +
-          "frontend torrc, or set health-check.socks)",
-      );
-      return null;
-    } catch (error) {
-      log.warning(
-        `Cannot ask tor for its SOCKS port (${errorMessage(error)}); health checks and probes wait`,
-      );
-      return undefined;
-    }
   }
 }

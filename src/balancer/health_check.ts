@@ -24,6 +24,7 @@
  * @module
  */
 
+import { errorMessage, type Logger } from "../log/mod.ts";
 import { socks5Connect, Socks5Error, type SocksProxy } from "../socks/mod.ts";
 import type { Clock } from "../time/mod.ts";
 
@@ -177,4 +178,41 @@ export function parseSocksAddress(text: string): SocksProxy | undefined {
   if (m === null) return undefined;
   const port = Number(m[2]);
   return port >= 1 && port <= 65535 ? { hostname: m[1]!, port } : undefined;
+}
+
+/**
+ * The SOCKS port health checks and probes connect through: `socks` from the config (`host:port`),
+ * or with `"auto"` the first of tor's listeners (`GETINFO net/listeners/socks`). Null means none
+ * (checks and probes are off, and the reason is logged); undefined means tor could not be asked
+ * now (ask again later).
+ */
+export async function findSocksProxy(
+  socks: string,
+  socksListeners: () => Promise<string[]>,
+  log: Logger,
+): Promise<SocksProxy | null | undefined> {
+  if (socks !== "auto") {
+    const proxy = parseSocksAddress(socks);
+    if (proxy === undefined) {
+      log.error(`Health checks and probes are off: bad SOCKS address "${socks}"`);
+    }
+    return proxy ?? null;
+  }
+  try {
+    const proxy = (await socksListeners()).map(parseSocksAddress).find((p) => p !== undefined);
+    if (proxy !== undefined) {
+      log.info(`Health checks and probes through tor's SOCKS port ${proxy.hostname}:${proxy.port}`);
+      return proxy;
+    }
+    log.warning(
+      "Health checks and probes are off: tor has no SocksPort (add `SocksPort 127.0.0.1:9050` " +
+        "to the frontend torrc, or set health-check.socks)",
+    );
+    return null;
+  } catch (error) {
+    log.warning(
+      `Cannot ask tor for its SOCKS port (${errorMessage(error)}); health checks and probes wait`,
+    );
+    return undefined;
+  }
 }

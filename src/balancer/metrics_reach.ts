@@ -69,53 +69,43 @@ export class ReachMetrics {
         }
       },
     });
-    new Gauge({
-      name: `${prefix}audit_timestamp_seconds`,
-      help: "When the last publish audit of the service ended (Unix time)",
-      labelNames: ["service"],
-      registers,
-      collect() {
-        this.reset();
-        const b = balancer();
-        for (const s of b?.services ?? []) {
-          const report = b!.audit.report(s.address);
-          if (report !== undefined) this.set({ service: service(s.address) }, report.at / 1000);
-        }
-      },
-    });
-    new Gauge({
-      name: `${prefix}frontend_reachable`,
-      help: "1 when the last end-to-end probe of the service connected, 0 when it failed " +
+    /** A gauge with one series per service for which `value` has a number. */
+    const perService = (
+      name: string,
+      help: string,
+      value: (address: string) => number | undefined,
+    ) =>
+      new Gauge({
+        name: `${prefix}${name}`,
+        help,
+        labelNames: ["service"],
+        registers,
+        collect() {
+          this.reset();
+          for (const s of balancer()?.services ?? []) {
+            const v = value(s.address);
+            if (v !== undefined) this.set({ service: service(s.address) }, v);
+          }
+        },
+      });
+    const report = (address: string) => balancer()?.audit.report(address);
+    const probe = (address: string) => balancer()?.probes.state(address);
+    perService(
+      "audit_timestamp_seconds",
+      "When the last publish audit of the service ended (Unix time)",
+      (a) => mapDefined(report(a), (r) => r.at / 1000),
+    );
+    perService(
+      "frontend_reachable",
+      "1 when the last end-to-end probe of the service connected, 0 when it failed " +
         "(no series before the first probe, or with frontend-probe off)",
-      labelNames: ["service"],
-      registers,
-      collect() {
-        this.reset();
-        const b = balancer();
-        for (const s of b?.services ?? []) {
-          const state = b!.probes.state(s.address);
-          if (state !== undefined) {
-            this.set({ service: service(s.address) }, state.reachable ? 1 : 0);
-          }
-        }
-      },
-    });
-    new Gauge({
-      name: `${prefix}frontend_probe_last_duration_seconds`,
-      help: "How long the last end-to-end probe of the service took",
-      labelNames: ["service"],
-      registers,
-      collect() {
-        this.reset();
-        const b = balancer();
-        for (const s of b?.services ?? []) {
-          const state = b!.probes.state(s.address);
-          if (state !== undefined) {
-            this.set({ service: service(s.address) }, state.durationMs / 1000);
-          }
-        }
-      },
-    });
+      (a) => mapDefined(probe(a), (p) => (p.reachable ? 1 : 0)),
+    );
+    perService(
+      "frontend_probe_last_duration_seconds",
+      "How long the last end-to-end probe of the service took",
+      (a) => mapDefined(probe(a), (p) => p.durationMs / 1000),
+    );
   }
 
   /** An audit ended: counts its re-uploads. */
@@ -130,4 +120,8 @@ export class ReachMetrics {
     this.#probes.inc({ service: label, result });
     this.#probeDuration.observe({ result }, Math.max(0, durationMs) / 1000);
   }
+}
+
+function mapDefined<T, U>(value: T | undefined, f: (value: T) => U): U | undefined {
+  return value === undefined ? undefined : f(value);
 }

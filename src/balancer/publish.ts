@@ -132,3 +132,20 @@ export function relayOf(point: HsDescIntroPoint): string | undefined {
   for (const spec of specs) if (spec.kind === "ed25519-id") return `ed:${toHex(spec.ed25519Id)}`;
   return undefined;
 }
+
+/** The earliest time (ms) one of `slots` has a failed upload to retry or is due for republishing. */
+export function nextDueOf(
+  slots: Iterable<PublishedSlot>,
+  republishIntervalMs: number,
+): number | undefined {
+  let due: number | undefined;
+  for (const slot of slots) {
+    for (const upload of slot.uploads) {
+      if (upload.status === "failed" && upload.nextRetryAt !== undefined) {
+        due = Math.min(due ?? Infinity, upload.nextRetryAt);
+      }
+    }
+    due = Math.min(due ?? Infinity, slot.builtAt + republishIntervalMs);
+  }
+  return due;
+}

@@ -15,6 +15,9 @@
  * @module
  */
 
+import { randomUnit } from "../crypto/mod.ts";
+import { errorMessage } from "../log/mod.ts";
+import type { FrontendDeps } from "./frontend_deps.ts";
 import type { Relay } from "./network.ts";
 
 /** The state of one descriptor's upload to one HSDir. */
@@ -86,5 +89,52 @@ export class PerKeyQueue {
       if (this.#tails.get(key) === tail) this.#tails.delete(key);
     });
     return next;
+  }
+}
+
+/**
+ * Sends one frontend's uploads: one at a time per HSDir ({@link PerKeyQueue}), each result
+ * recorded ({@link recordUploadResult}), counted and logged.
+ */
+export class Uploader {
+  readonly #address: string;
+  readonly #deps: FrontendDeps;
+  readonly #queue = new PerKeyQueue();
+
+  constructor(address: string, deps: FrontendDeps) {
+    this.#address = address;
+    this.#deps = deps;
+  }
+
+  /**
+   * Starts `upload` of `descriptor` (its result arrives later). `wanted` is asked when the
+   * upload's turn comes: false when a newer descriptor replaced this one meanwhile.
+   */
+  start(descriptor: string, upload: HsDirUpload, nowMs: number, wanted: () => boolean): void {
+    const { post, clock, rng, log, metrics } = this.#deps;
+    const hsDir = upload.relay.fingerprint;
+    upload.status = "pending";
+    if (upload.attempts > 0) metrics?.upload(this.#address, "retried");
+    upload.attempts++;
+    upload.lastAttemptAt = nowMs;
+    upload.nextRetryAt = undefined;
+    void this.#queue.run(hsDir, async () => {
+      if (!wanted()) return;
+      const outcome = await post(descriptor, { address: this.#address, hsDir })
+        .catch((error) => ({ status: "failed" as const, reason: errorMessage(error) }));
+      const at = clock.now();
+      recordUploadResult(upload, outcome, at, randomUnit(rng));
+      metrics?.upload(this.#address, outcome.status === "failed" ? "failed" : "accepted");
+      const where = `${this.#address}.onion to HSDir $${hsDir}~${upload.relay.nickname}`;
+      if (outcome.status === "failed") {
+        const inS = Math.round((upload.nextRetryAt! - at) / 1000);
+        log.warning(
+          `Upload of ${where} failed (${outcome.reason}); retry #${upload.attempts} in ${inS} s`,
+        );
+      } else {
+        log.debug(`Uploaded ${where}`);
+      }
+      this.#deps.onChange?.();
+    });
   }
 }

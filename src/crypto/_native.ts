@@ -10,6 +10,7 @@
  */
 
 import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
+import { toBase64NoPad } from "../bytes/mod.ts";
 
 /** The bytes of a `node:crypto` result (a Buffer, which may share Node's buffer pool) as a copy. */
 function own(buffer: Uint8Array): Uint8Array {
@@ -49,11 +50,9 @@ const keys = new Map<string, KeyObject | null>();
 /** Entries kept: the keys of a few hundred descriptors; the oldest go first. */
 const KEPT_KEYS = 4096;
 
+/** The JWK `x` of a key: unpadded base64url. */
 function base64url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(
-    /=+$/,
-    "",
-  );
+  return toBase64NoPad(bytes).replace(/\+/g, "-").replace(/\//g, "_");
 }
 
 /** The key object of a 32-byte public key, or null when it is no curve point. */

@@ -14,6 +14,7 @@
  * @module
  */
 
+import { toHex } from "../bytes/mod.ts";
 import { nativeVerify } from "./_native.ts";
 import { bytesToNumberLE, ed25519, numberToBytesLE } from "./_noble.ts";
 import { sha512 } from "./hash.ts";
@@ -146,9 +147,7 @@ const SMALL_ORDER = new Set([
 ]);
 
 function isSmallOrder(encoded: Uint8Array): boolean {
-  let hex = "";
-  for (const b of encoded) hex += b.toString(16).padStart(2, "0");
-  return SMALL_ORDER.has(hex);
+  return SMALL_ORDER.has(toHex(encoded));
 }
 
 /**

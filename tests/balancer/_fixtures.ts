@@ -229,3 +229,26 @@ export function introLabels(backend: string, count: number): string[] {
 export function expiryAfter(seconds: number): number {
   return Math.ceil(seconds / 3600) + 54;
 }
+
+/**
+ * Gives `b`'s {@link Backend} its first descriptor, as a fetch at `nowMs` would: revision 1,
+ * `count` intro points, for the clients' period of `view`.
+ */
+export async function acceptFirstDescriptor(
+  b: FixtureBackend,
+  view: NetworkView,
+  nowMs: number,
+  count = 3,
+): Promise<void> {
+  b.backend.accept(
+    await decodedBackendDescriptor(b.identity, {
+      period: view.timeline.fetch().period,
+      revisionCounter: 1n,
+      now: new Date(nowMs),
+      introPoints: introLabels(b.address, count).map((l) =>
+        introPoint(l, expiryAfter(nowMs / 1000))
+      ),
+    }),
+    nowMs,
+  );
+}

@@ -19,11 +19,10 @@ import { buildHsDesc } from "../../src/netdoc/mod.ts";
 import { type DescriptorSlot, FakeClock } from "../../src/time/mod.ts";
 import { captureLog, deferred, FakePoster, FakeTor, until } from "./_fake_tor.ts";
 import {
-  decodedBackendDescriptor,
+  acceptFirstDescriptor,
   expiryAfter,
   fixtureBackend,
   frontendKey,
-  introLabels,
   introPoint,
   networkView,
   VALID_AFTER,
@@ -60,17 +59,7 @@ interface Setup {
 
 async function setup(intervalMs = INTERVAL): Promise<Setup> {
   const backends = [0, 1].map((i) => fixtureBackend(`audit ${i}`));
-  for (const b of backends) {
-    b.backend.accept(
-      await decodedBackendDescriptor(b.identity, {
-        period: VIEW.timeline.fetch().period,
-        revisionCounter: 1n,
-        now: new Date(NOW),
-        introPoints: introLabels(b.address, 3).map((l) => introPoint(l, expiryAfter(NOW / 1000))),
-      }),
-      NOW,
-    );
-  }
+  for (const b of backends) await acceptFirstDescriptor(b, VIEW, NOW);
   const poster = new FakePoster();
   const clock = new FakeClock(NOW);
   const log = captureLog();

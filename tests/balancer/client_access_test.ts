@@ -29,7 +29,7 @@ import { FakeClock } from "../../src/time/mod.ts";
 import { captureLog, FakePoster, FakeTor } from "./_fake_tor.ts";
 import { answer, daemon } from "./_daemon.ts";
 import {
-  decodedBackendDescriptor,
+  acceptFirstDescriptor,
   expiryAfter,
   fixtureBackend,
   frontendKey,
@@ -158,15 +158,7 @@ const OPTIONS: FrontendOptions = {
 Deno.test("a frontend with authorized clients: each of them opens the descriptors, nobody else; a change republishes", async () => {
   const identity = frontendKey("restricted frontend");
   const b = fixtureBackend("restricted frontend backend");
-  b.backend.accept(
-    await decodedBackendDescriptor(b.identity, {
-      period: VIEW.timeline.fetch().period,
-      revisionCounter: 1n,
-      now: new Date(NOW),
-      introPoints: introLabels(b.address, 3).map((l) => introPoint(l, expiryAfter(NOW / 1000))),
-    }),
-    NOW,
-  );
+  await acceptFirstDescriptor(b, VIEW, NOW);
   const poster = new FakePoster();
   const service = new FrontendService({
     address: onionAddressLabel(identity.public),

@@ -20,12 +20,9 @@ import { FakeClock, type TimePeriod } from "../../src/time/mod.ts";
 import { onionAddressLabel } from "../../src/keys/mod.ts";
 import { captureLog, FakePoster } from "./_fake_tor.ts";
 import {
-  decodedBackendDescriptor,
-  expiryAfter,
+  acceptFirstDescriptor,
   fixtureBackend,
   frontendKey,
-  introLabels,
-  introPoint,
   networkView,
   VALID_AFTER,
 } from "./_fixtures.ts";
@@ -57,15 +54,7 @@ function bundleFrom(period: TimePeriod, periods: number, seed: string): OfflineK
 
 async function setup(keys: FrontendKeys, options: Partial<FrontendOptions> = {}) {
   const backends = [0, 1].map((i) => fixtureBackend(`offline ${i}`));
-  for (const b of backends) {
-    const desc = await decodedBackendDescriptor(b.identity, {
-      period: VIEW.timeline.fetch().period,
-      revisionCounter: 1n,
-      now: new Date(NOW),
-      introPoints: introLabels(b.address, 3).map((l) => introPoint(l, expiryAfter(NOW / 1000))),
-    });
-    b.backend.accept(desc, NOW);
-  }
+  for (const b of backends) await acceptFirstDescriptor(b, VIEW, NOW);
   const poster = new FakePoster();
   const log = captureLog();
   const service = new FrontendService({

@@ -5,30 +5,9 @@ import { COPY_STATES } from "../../src/balancer/audit_copy.ts";
 import { BalancerMetrics, type HealthResult } from "../../src/balancer/mod.ts";
 import { DEFAULT_HEALTH_CHECK } from "../../src/config/mod.ts";
 import { until } from "./_fake_tor.ts";
+import { series, value } from "./_metrics_text.ts";
 import { answer, fetchesDone, NOW } from "./_daemon.ts";
 import { PROBE_CONFIG, reachDaemon } from "./_reach.ts";
-
-/** Every sample of `name` on the page, with its labels (as in metrics_test.ts). */
-function series(text: string, name: string) {
-  const out: { labels: Record<string, string>; value: number }[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    out.push({ labels, value: Number(m[3]) });
-  }
-  return out;
-}
-
-/** The value of the one series of `name` whose labels include every one of `labels`. */
-function value(text: string, name: string, labels: Record<string, string> = {}): number {
-  const found = series(text, name).filter((s) =>
-    Object.entries(labels).every(([k, v]) => s.labels[k] === v)
-  );
-  assert.equal(found.length, 1, `one series ${name} ${JSON.stringify(labels)}: ${found.length}`);
-  return found[0]!.value;
-}
 
 const FAILED: HealthResult = { ok: false, error: "introduction failed", durationMs: 20_000 };
 

@@ -22,31 +22,10 @@ import { FakeClock, TimePeriod } from "../../src/time/mod.ts";
 import { answer, daemon, fetchesDone, NOW, TIMINGS } from "./_daemon.ts";
 import { captureLog, FakePoster, FakeTor } from "./_fake_tor.ts";
 import { fixtureBackend, frontendKey } from "./_fixtures.ts";
+import { series, value } from "./_metrics_text.ts";
 import { baseEnv, compileFlags } from "../cli/_compile_flags.ts";
 
 const FAIL: HealthResult = { ok: false, error: "no answer", durationMs: 15_000 };
-
-/** The value of the one series of `name` whose labels include every one of `labels`. */
-function value(text: string, name: string, labels: Record<string, string> = {}): number {
-  const found = series(text, name).filter((s) =>
-    Object.entries(labels).every(([k, v]) => s.labels[k] === v)
-  );
-  assert.equal(found.length, 1, `one series ${name} ${JSON.stringify(labels)}: ${found.length}`);
-  return found[0]!.value;
-}
-
-/** Every sample of `name` on the page, with its labels. */
-function series(text: string, name: string) {
-  const out: { labels: Record<string, string>; value: number }[] = [];
-  for (const line of text.split("\n")) {
-    const m = /^([a-z_:]+)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (m === null || m[1] !== name) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!;
-    out.push({ labels, value: Number(m[3]) });
-  }
-  return out;
-}
 
 function metricsFor(clock: FakeClock, unsafe = false) {
   return new BalancerMetrics({

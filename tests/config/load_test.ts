@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
-import { ConfigError, DEFAULT_TUNING, loadConfig, parseConfig } from "../../src/config/mod.ts";
+import { DEFAULT_TUNING, loadConfig, parseConfig } from "../../src/config/mod.ts";
+import { configError, OPTIONS } from "./_config_error.ts";
 
 const A = "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid";
 const B = "sltib6sxkuxh2scmtuvd5w2g7pahnzkovefxpo4e4ptnkzl5kkq5h2ad";
-const OPTIONS = { path: "config.yaml", baseDir: "/etc/onionbalance" };
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
-    return error;
-  }
-  assert.fail("expected a ConfigError");
-}
 
 Deno.test("parseConfig() loads an OnionBalance 0.2.x config unchanged", () => {
   // The layout onionbalance-config 0.2.2 writes, with real addresses filled in.

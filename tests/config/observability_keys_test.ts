@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
-import { ConfigError, DEFAULT_FRONTEND_PROBE, parseConfig } from "../../src/config/mod.ts";
+import { DEFAULT_FRONTEND_PROBE, parseConfig } from "../../src/config/mod.ts";
+import { configError, OPTIONS } from "./_config_error.ts";
 
 const A = "25njqamcweflpvkl73j4szahhihoc4xt3ktcgjnpaingr5yhkenl5sid";
-const OPTIONS = { path: "config.yaml", baseDir: "/etc/onionbalance" };
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ConfigError, `expected ConfigError, got ${error}`);
-    return error;
-  }
-  assert.fail("expected a ConfigError");
-}
 
 Deno.test("parseConfig() reads audit-interval: 900 s by default, 0 for none, else 30 s to a day", () => {
   const base = `services:\n- key: a.key\n  instances:\n  - address: ${A}\n`;

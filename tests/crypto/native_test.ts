@@ -7,6 +7,7 @@
  */
 
 import assert from "node:assert/strict";
+import { fromHex, toHex } from "../../src/bytes/mod.ts";
 import fc from "fast-check";
 import {
   nativeSha256,
@@ -27,7 +28,6 @@ import {
 import { ED25519_L, sha256, sha3, sha512, shake, verify } from "../../src/crypto/mod.ts";
 
 const RUNS = { numRuns: 300 };
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 /** Inputs around every size the balancer hashes, split into 1–3 parts. */
 const parts = fc.array(fc.uint8Array({ maxLength: 3000 }), { minLength: 1, maxLength: 3 });
 const joined = (p: Uint8Array[]) => {
@@ -41,15 +41,15 @@ Deno.test("native SHA3-256, SHAKE-256, SHA-256 and SHA-512 equal noble's on rand
   fc.assert(
     fc.property(parts, fc.integer({ min: 1, max: 200 }), (p, n) => {
       const m = joined(p);
-      assert.equal(hex(nativeSha3(p)), hex(sha3_256(m)));
-      assert.equal(hex(nativeShake(n, p)), hex(shake256(m, { dkLen: n })));
-      assert.equal(hex(nativeSha256(p)), hex(nobleSha256(m)));
-      assert.equal(hex(nativeSha512(p)), hex(nobleSha512(m)));
+      assert.equal(toHex(nativeSha3(p)), toHex(sha3_256(m)));
+      assert.equal(toHex(nativeShake(n, p)), toHex(shake256(m, { dkLen: n })));
+      assert.equal(toHex(nativeSha256(p)), toHex(nobleSha256(m)));
+      assert.equal(toHex(nativeSha512(p)), toHex(nobleSha512(m)));
       // And the gate's functions, whichever they pick for this size.
-      assert.equal(hex(sha3(...p)), hex(sha3_256(m)));
-      assert.equal(hex(shake(n, ...p)), hex(shake256(m, { dkLen: n })));
-      assert.equal(hex(sha256(...p)), hex(nobleSha256(m)));
-      assert.equal(hex(sha512(...p)), hex(nobleSha512(m)));
+      assert.equal(toHex(sha3(...p)), toHex(sha3_256(m)));
+      assert.equal(toHex(shake(n, ...p)), toHex(shake256(m, { dkLen: n })));
+      assert.equal(toHex(sha256(...p)), toHex(nobleSha256(m)));
+      assert.equal(toHex(sha512(...p)), toHex(nobleSha512(m)));
     }),
     RUNS,
   );
@@ -58,8 +58,8 @@ Deno.test("native SHA3-256, SHAKE-256, SHA-256 and SHA-512 equal noble's on rand
 Deno.test("string parts hash as their UTF-8 bytes, ASCII labels and others alike", () => {
   const utf8 = (t: string) => new TextEncoder().encode(t);
   for (const label of ["node-idx", "", "x".repeat(65), "caf\u00e9", "\u{1F9C5} onion"]) {
-    assert.equal(hex(sha3(label, "|")), hex(sha3_256(utf8(`${label}|`))), label);
-    assert.equal(hex(sha256(label)), hex(nobleSha256(utf8(label))), label);
+    assert.equal(toHex(sha3(label, "|")), toHex(sha3_256(utf8(`${label}|`))), label);
+    assert.equal(toHex(sha256(label)), toHex(nobleSha256(utf8(label))), label);
   }
 });
 
@@ -122,7 +122,7 @@ function smallOrderPoints(): string[] {
   const out = new Set<string>();
   let q = P.ZERO;
   for (let i = 0; i < 8; i++) {
-    out.add(hex(q.toBytes()));
+    out.add(toHex(q.toBytes()));
     q = q.add(t);
   }
   return [...out];
@@ -132,7 +132,6 @@ Deno.test("verify() refuses every small-order key, with a forgery AWS-LC alone a
   const P = ed25519.Point;
   const points = smallOrderPoints();
   assert.equal(points.length, 8);
-  const bytesOf = (h: string) => Uint8Array.from(h.match(/../g)!, (x) => parseInt(x, 16));
   for (const a of points) {
     // S = 0 and R small-order: [0]B = R + [k]A holds when R = -[k]A, k = H(R | A | M) mod l;
     // some message and R among the 8 points make it so (about 1 in 8 tries).
@@ -140,18 +139,18 @@ Deno.test("verify() refuses every small-order key, with a forgery AWS-LC alone a
     for (let i = 0; found === undefined && i < 1000; i++) {
       const message = new TextEncoder().encode(`forged ${i}`);
       for (const r of points) {
-        const k = bytesToNumberLE(nobleSha512(joined([bytesOf(r), bytesOf(a), message]))) %
+        const k = bytesToNumberLE(nobleSha512(joined([fromHex(r), fromHex(a), message]))) %
           ED25519_L;
         const kA = k === 0n ? P.ZERO : P.fromHex(a).multiplyUnsafe(k);
         if (P.fromHex(r).equals(kA.negate())) {
-          found = { message, signature: joined([bytesOf(r), new Uint8Array(32)]) };
+          found = { message, signature: joined([fromHex(r), new Uint8Array(32)]) };
           break;
         }
       }
     }
     assert.ok(found !== undefined, a);
-    assert.equal(nativeVerify(bytesOf(a), found.message, found.signature), true, `native, ${a}`);
-    assert.equal(verify(bytesOf(a), found.message, found.signature), false, a);
+    assert.equal(nativeVerify(fromHex(a), found.message, found.signature), true, `native, ${a}`);
+    assert.equal(verify(fromHex(a), found.message, found.signature), false, a);
   }
 });
 
