@@ -136,7 +136,10 @@ Deno.test({
           const sinceLast = await query(
             `time() - onionbalance_last_publish_timestamp_seconds{service="${service}"}`,
           );
-          assert.ok(sinceLast.length > 0 && sinceLast.every((s) => Number(s.value[1]) < 300));
+          assert.ok(
+            sinceLast.length > 0 && sinceLast.every((s) => Number(s.value[1]) < 300),
+            `seconds since the last accepted upload: ${JSON.stringify(sinceLast)}`,
+          );
           assert.equal(await value("onionbalance_tor_control_connected"), "1");
           assert.equal((await query("onionbalance_process_resident_memory_bytes")).length, 1);
 
