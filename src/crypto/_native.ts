@@ -24,6 +24,11 @@ export function nativeSha3(parts: readonly Uint8Array[]): Uint8Array {
   return own(h.digest());
 }
 
+/** SHA3-256 of `input`, written into `out` at `offset`. */
+export function nativeSha3Into(out: Uint8Array, offset: number, input: Uint8Array): void {
+  out.set(createHash("sha3-256").update(input).digest(), offset);
+}
+
 /** The first `n` bytes of SHAKE-256 of the parts. */
 export function nativeShake(n: number, parts: readonly Uint8Array[]): Uint8Array {
   const h = createHash("shake256", { outputLength: n });

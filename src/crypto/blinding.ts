@@ -19,7 +19,7 @@
  * @module
  */
 
-import { clampScalar, scalarMulModL, scalarMultPoint } from "./ed25519.ts";
+import { clampScalar, scalarMulModL, scalarMultPoint, ValidPublicPoint } from "./ed25519.ts";
 import { sha512 } from "./hash.ts";
 
 /** The prefix' derivation string (39 bytes, no NUL: tor uses `strlen`). */
@@ -28,12 +28,19 @@ const BLIND_PREFIX_STRING = "Derive temporary signing key hash input";
 /**
  * `A' = clamp(h) · A` for a valid (torsion-free) public key.
  *
- * @param publicKey The 32-byte public key A.
+ * @param publicKey The 32-byte public key A, or its point already checked (faster: no second
+ *   torsion check).
  * @param param The 32-byte blinding parameter h (clamped here).
  * @throws {RangeError} When `publicKey` is not a valid torsion-free point.
  */
-export function blindPublicKeyBytes(publicKey: Uint8Array, param: Uint8Array): Uint8Array {
-  return scalarMultPoint(publicKey, clampScalar(param));
+export function blindPublicKeyBytes(
+  publicKey: Uint8Array | ValidPublicPoint,
+  param: Uint8Array,
+): Uint8Array {
+  const h = clampScalar(param);
+  return publicKey instanceof ValidPublicPoint
+    ? publicKey.multiply(h)
+    : scalarMultPoint(publicKey, h);
 }
 
 /**

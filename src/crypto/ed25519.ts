@@ -151,23 +151,47 @@ function isSmallOrder(encoded: Uint8Array): boolean {
 }
 
 /**
- * Whether 32 bytes are a usable ed25519 public key, as tor's
- * `ed25519_validate_pubkey` checks it: a valid point encoding, not the
- * identity, and no torsion component (`l·A` is the identity).
+ * A public key that passed the checks of {@link validPublicPoint}, decoded. Holding one saves
+ * decoding and checking the key again for each multiplication: the torsion check alone costs
+ * a point multiplication.
  */
-export function isValidPublicKey(publicKey: Uint8Array): boolean {
-  return validPoint(publicKey) !== undefined;
+export class ValidPublicPoint {
+  readonly #point: EdPoint;
+
+  /** @internal Use {@link validPublicPoint}. */
+  constructor(point: EdPoint, brand: typeof VALID) {
+    if (brand !== VALID) throw new TypeError("Use validPublicPoint()");
+    this.#point = point;
+  }
+
+  /** `s·A` for a 32-byte little-endian scalar; see {@link scalarMultPoint}. */
+  multiply(scalar: Uint8Array): Uint8Array {
+    checkLength(scalar, 32, "scalar");
+    return this.#point.multiplyUnsafe(mod(bytesToNumberLE(scalar), ED25519_L)).toBytes();
+  }
 }
 
-/** The point of a valid public key (see {@link isValidPublicKey}), or undefined. */
-function validPoint(publicKey: Uint8Array) {
+type EdPoint = ReturnType<typeof ed25519.Point.fromBytes>;
+const VALID: unique symbol = Symbol("valid");
+
+/**
+ * The decoded point of a usable ed25519 public key, as tor's `ed25519_validate_pubkey` checks
+ * it: a valid point encoding, not the identity, and no torsion component (`l·A` is the
+ * identity); undefined for any other 32 bytes.
+ */
+export function validPublicPoint(publicKey: Uint8Array): ValidPublicPoint | undefined {
   if (publicKey.length !== 32) return undefined;
   try {
     const point = ed25519.Point.fromBytes(publicKey, false);
-    return !point.is0() && point.isTorsionFree() ? point : undefined;
+    return !point.is0() && point.isTorsionFree() ? new ValidPublicPoint(point, VALID) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** Whether 32 bytes are a usable ed25519 public key (see {@link validPublicPoint}). */
+export function isValidPublicKey(publicKey: Uint8Array): boolean {
+  return validPublicPoint(publicKey) !== undefined;
 }
 
 /**
@@ -181,11 +205,11 @@ function validPoint(publicKey: Uint8Array) {
  */
 export function scalarMultPoint(publicKey: Uint8Array, scalar: Uint8Array): Uint8Array {
   checkLength(scalar, 32, "scalar");
-  const point = validPoint(publicKey);
+  const point = validPublicPoint(publicKey);
   if (point === undefined) {
     throw new RangeError("Cannot multiply: not a valid torsion-free ed25519 point");
   }
-  return point.multiplyUnsafe(mod(bytesToNumberLE(scalar), ED25519_L)).toBytes();
+  return point.multiply(scalar);
 }
 
 /** `(x · y) mod l` for two little-endian 32-byte scalars, as 32 bytes (little-endian). */

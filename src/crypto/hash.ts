@@ -10,7 +10,7 @@
  */
 
 import { concat } from "../bytes/mod.ts";
-import { nativeSha256, nativeSha3, nativeSha512, nativeShake } from "./_native.ts";
+import { nativeSha256, nativeSha3, nativeSha3Into, nativeSha512, nativeShake } from "./_native.ts";
 import { hmac, sha256 as nobleSha256 } from "./_noble.ts";
 
 /** Message parts: bytes, or ASCII strings (encoded without a terminating NUL). */
@@ -51,6 +51,11 @@ function bytesOf(parts: readonly HashInput[]): Uint8Array[] {
 /** `H(x)` = SHA3-256 of the concatenated parts (32 bytes). */
 export function sha3(...parts: readonly HashInput[]): Uint8Array {
   return nativeSha3(bytesOf(parts));
+}
+
+/** `H(x)` of one byte string, written into `out` at `offset` (no new array: for many hashes). */
+export function sha3Into(out: Uint8Array, offset: number, input: Uint8Array): void {
+  nativeSha3Into(out, offset, input);
 }
 
 /** `KDF(x, n)` = the first `n` bytes of SHAKE-256 of the concatenated parts. */

@@ -23,7 +23,7 @@
  * @module
  */
 
-export { type HashInput, hmacSha256, sha256, sha3, sha512, shake } from "./hash.ts";
+export { type HashInput, hmacSha256, sha256, sha3, sha3Into, sha512, shake } from "./hash.ts";
 export {
   clampScalar,
   ED25519_L,
@@ -36,6 +36,8 @@ export {
   scalarMultBase,
   scalarMultPoint,
   signExpanded,
+  ValidPublicPoint,
+  validPublicPoint,
   verify,
 } from "./ed25519.ts";
 export { blindExpandedSecret, blindPublicKeyBytes } from "./blinding.ts";

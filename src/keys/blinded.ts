@@ -106,7 +106,7 @@ export function blindPublicKey(identity: HsIdKey, period: TimePeriod): HsBlindId
   const cached = periods?.get(key);
   if (cached !== undefined) return cached;
   const h = blindingFactor(identity, period);
-  const blinded = HsBlindIdKey.fromBytes(blindPublicKeyBytes(identity.toBytes(), h));
+  const blinded = HsBlindIdKey.fromBytes(blindPublicKeyBytes(identity.point, h));
   if (periods === undefined) {
     periods = new Map();
     blindedCache.set(identity, periods);

@@ -20,16 +20,19 @@
 import { checkLength, FixedBytes } from "../bytes/mod.ts";
 import {
   expandSeed,
-  isValidPublicKey,
   publicKeyFromExpanded,
   type Rng,
   signExpanded,
+  type ValidPublicPoint,
+  validPublicPoint,
 } from "../crypto/mod.ts";
 import { KeyError } from "./errors.ts";
 
 /** `KP_hs_id`: the 32-byte ed25519 identity public key of an onion service. */
 export class HsIdKey extends FixedBytes {
   declare protected readonly role: "HsIdKey";
+  /** The checked point, kept for blinding (checking it again would cost a point multiplication). */
+  #point: ValidPublicPoint | undefined;
 
   /**
    * @param bytes 32 bytes of a valid, torsion-free ed25519 point.
@@ -38,10 +41,16 @@ export class HsIdKey extends FixedBytes {
    */
   static fromBytes(bytes: Uint8Array): HsIdKey {
     const key = new HsIdKey(bytes, 32, "identity key");
-    if (!isValidPublicKey(key.view)) {
+    key.#point = validPublicPoint(key.view);
+    if (key.#point === undefined) {
       throw new KeyError("InvalidKey", "Cannot use identity key: not a valid ed25519 public key");
     }
     return key;
+  }
+
+  /** @internal The key's checked curve point, for `blindPublicKey` (`blinded.ts`). */
+  get point(): ValidPublicPoint {
+    return this.#point!;
   }
 }
 
