@@ -17,31 +17,14 @@ const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 const LOOKUP = new Int16Array(128).fill(-1);
 for (let i = 0; i < ALPHABET.length; i++) LOOKUP[ALPHABET.charCodeAt(i)] = i;
 
-/** Encodes bytes as base64 with `=` padding. */
+/** Encodes bytes as base64 with `=` padding (in native code: `Uint8Array.prototype.toBase64`). */
 export function toBase64(bytes: Uint8Array): string {
-  let out = "";
-  let i = 0;
-  for (; i + 2 < bytes.length; i += 3) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! +
-      ALPHABET[n & 63]!;
-  }
-  const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + "==";
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + "=";
-  }
-  return out;
+  return bytes.toBase64();
 }
 
 /** Encodes bytes as base64 without `=` padding (tor's `base64_encode_nopad`). */
 export function toBase64NoPad(bytes: Uint8Array): string {
-  const padded = toBase64(bytes);
-  const rest = bytes.length % 3;
-  return rest === 0 ? padded : padded.slice(0, rest - 3);
+  return bytes.toBase64({ omitPadding: true });
 }
 
 /** Whitespace tor's decoder skips: space, tab, CR, LF. */
@@ -56,8 +39,29 @@ function isSkipped(c: number): boolean {
  *   in the middle, or a length that no encoding produces.
  */
 export function fromBase64(text: string): Uint8Array {
+  if (text.length > NATIVE_FROM && NATIVE_SAFE.test(text)) {
+    try {
+      return Uint8Array.fromBase64(text, { lastChunkHandling: "loose" });
+    } catch {
+      // Bad padding or length: the JavaScript decoder below says which.
+    }
+  }
   return fromBase64Compact(text) ?? fromBase64Any(text);
 }
+
+/** @internal {@link fromBase64} without native code: the oracle of its tests. */
+export function fromBase64Portable(text: string): Uint8Array {
+  return fromBase64Compact(text) ?? fromBase64Any(text);
+}
+
+/**
+ * Texts the native decoder (`Uint8Array.fromBase64`, six times faster on a descriptor's
+ * encrypted body) reads as tor does: the alphabet, `=` and the whitespace tor skips (the native
+ * decoder also skips form feeds, which tor refuses). Short texts (keys, digests) decode as fast
+ * in JavaScript, without the pattern test.
+ */
+const NATIVE_SAFE = /^[A-Za-z0-9+/= \t\r\n]*$/;
+const NATIVE_FROM = 64;
 
 /**
  * The common case, fast (it runs twice for every relay of a consensus): no

@@ -61,6 +61,8 @@ export interface TokenizeOptions {
 const KEYWORD_RE = /^[A-Za-z0-9][A-Za-z0-9-]*/;
 // deno-lint-ignore no-control-regex -- looking for control characters is the point
 const BAD_CHAR_RE = /[\x00-\x08\x0a-\x1f\x7f]/;
+const NOT_ASCII_RE = /[\x80-\uffff]/;
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true }); // a BOM stays, and is not ASCII
 
 /**
  * Turns bytes into a "binary string" with one char (code 0–255) per byte.
@@ -69,6 +71,9 @@ const BAD_CHAR_RE = /[\x00-\x08\x0a-\x1f\x7f]/;
  * @returns A string whose offsets are byte offsets.
  */
 export function bytesToText(bytes: Uint8Array): string {
+  // ASCII (every document tor writes) decodes the same as UTF-8, in native code.
+  const ascii = utf8.decode(bytes);
+  if (!NOT_ASCII_RE.test(ascii)) return ascii;
   let out = "";
   for (let i = 0; i < bytes.length; i += 8192) {
     out += String.fromCharCode(...bytes.subarray(i, i + 8192));
