@@ -68,6 +68,11 @@ export abstract class FixedBytes {
     return this.#bytes.slice();
   }
 
+  /** Copies the bytes into `target` at `offset` (no new array: for laying out hash inputs). */
+  copyTo(target: Uint8Array, offset: number): void {
+    target.set(this.#bytes, offset);
+  }
+
   /** Whether both hold the same bytes. Not constant time (`bytesEqual`): never compare secrets. */
   equals(other: this): boolean {
     return bytesEqual(this.#bytes, other.#bytes);

@@ -16,7 +16,7 @@
  */
 
 import { compareBytes, concat, FixedBytes, toHex, u64be } from "../bytes/mod.ts";
-import { sha3 } from "../crypto/mod.ts";
+import { sha3, sha3Into } from "../crypto/mod.ts";
 import type { HsBlindIdKey, RelayEd25519Id } from "../keys/mod.ts";
 import type { RingTimes, TimePeriod } from "../time/mod.ts";
 
@@ -121,14 +121,17 @@ export function hsDirIndex(relay: RelayEd25519Id, times: RingTimes): HsDirIndex 
 }
 
 /**
- * `hsdir_index` bytes of many relays for one (time period, SRV): the hash
- * input is laid out once and only the relay identity changes, so a ring of
- * thousands of relays costs one SHA3-256 per relay and no other allocation.
- * Gives the same bytes as {@link hsDirIndex}.
+ * `hsdir_index` of many relays for one (time period, SRV): the hash input is
+ * laid out once and only the relay identity changes, and each index is written
+ * straight into the caller's buffer, so a ring of thousands of relays costs one
+ * SHA3-256 per relay and no other allocation. Gives the same bytes as
+ * {@link hsDirIndex}.
  *
- * @returns A function from a relay identity to its 32 index bytes (a new array each call).
+ * @returns A function that writes a relay's 32 index bytes into `out` at `offset`.
  */
-export function hsDirIndexer(times: RingTimes): (relay: RelayEd25519Id) => Uint8Array {
+export function hsDirIndexer(
+  times: RingTimes,
+): (relay: RelayEd25519Id, out: Uint8Array, offset: number) => void {
   // H("node-idx" | node_identity | shared_random_value | INT_8(period_num) | INT_8(period_length))
   const input = concat(
     "node-idx",
@@ -138,8 +141,8 @@ export function hsDirIndexer(times: RingTimes): (relay: RelayEd25519Id) => Uint8
     times.period.lengthBytes(),
   );
   const idOffset = "node-idx".length;
-  return (relay) => {
-    input.set(relay.toBytes(), idOffset);
-    return sha3(input);
+  return (relay, out, offset) => {
+    relay.copyTo(input, idOffset);
+    sha3Into(out, offset, input);
   };
 }

@@ -53,14 +53,27 @@ export interface RingEntry<R extends HsDirRelay> {
   readonly index: HsDirIndex;
 }
 
-/** Latin-1 string of bytes: JS string order is then memcmp order, and comparisons are native. */
-function sortKey(bytes: Uint8Array): string {
-  return String.fromCharCode(...bytes);
+/** Bytes per `hsdir_index`. */
+const INDEX_BYTES = 32;
+
+/**
+ * The first 6 bytes of the 32 at `offset`, big-endian, as a number (exact: 48 bits). Ring order
+ * is memcmp order; comparing these numbers first settles all but about one pair in 2^48.
+ */
+function prefixOf(bytes: Uint8Array, offset: number): number {
+  const high = bytes[offset]! * 0x100 + bytes[offset + 1]!;
+  const low = ((bytes[offset + 2]! << 24) | (bytes[offset + 3]! << 16) |
+    (bytes[offset + 4]! << 8) | bytes[offset + 5]!) >>> 0;
+  return high * 0x1_0000_0000 + low;
 }
 
-/** The bytes of a {@link sortKey}. */
-function keyBytes(key: string): Uint8Array {
-  return Uint8Array.from(key, (c) => c.charCodeAt(0));
+/** memcmp of the 32 bytes at `a` and at `b` in `bytes`: negative, 0 or positive. */
+function compareAt(x: Uint8Array, a: number, y: Uint8Array, b: number): number {
+  for (let i = 0; i < INDEX_BYTES; i++) {
+    const d = x[a + i]! - y[b + i]!;
+    if (d !== 0) return d;
+  }
+  return 0;
 }
 
 /**
@@ -91,14 +104,17 @@ export class HsDirRing<R extends HsDirRelay> {
   /** The SRV of every `hsdir_index` on this ring. */
   readonly srv: SharedRandomValue;
   readonly #relays: readonly R[];
-  /** Each relay's `hsdir_index` as a {@link sortKey}. */
-  readonly #keys: readonly string[];
+  /** Each relay's `hsdir_index`, 32 bytes after 32 bytes, in ring order. */
+  readonly #indexes: Uint8Array;
+  /** The first 6 bytes of each index as a number ({@link prefixOf}), in ring order. */
+  readonly #prefixes: Float64Array;
 
-  private constructor(times: RingTimes, relays: R[], keys: string[]) {
+  private constructor(times: RingTimes, relays: R[], indexes: Uint8Array, prefixes: Float64Array) {
     this.period = times.period;
     this.srv = times.srv;
     this.#relays = relays;
-    this.#keys = keys;
+    this.#indexes = indexes;
+    this.#prefixes = prefixes;
   }
 
   /**
@@ -117,18 +133,38 @@ export class HsDirRing<R extends HsDirRelay> {
     options: { reuse?: HsDirRing<HsDirRelay> } = {},
   ): HsDirRing<R> {
     const seen = new Set<R>();
-    const entries: { relay: R; key: string }[] = [];
-    const hsDirIndexOf = hsDirIndexer(times);
-    const known = options.reuse === undefined ? undefined : options.reuse.#indexesFor(times);
+    const members: R[] = [];
     for (const relay of relays) {
       if (seen.has(relay) || !isV3HsDir(relay)) continue;
       seen.add(relay);
-      const id = relay.ed25519Id!;
-      entries.push({ relay, key: known?.get(id) ?? sortKey(hsDirIndexOf(id)) });
+      members.push(relay);
+    }
+    const n = members.length;
+    // Every index in one buffer, hashed in place (or copied from the ring reused).
+    const indexes = new Uint8Array(n * INDEX_BYTES);
+    const writeIndex = hsDirIndexer(times);
+    const known = options.reuse === undefined ? undefined : options.reuse.#indexesFor(times);
+    const prefixes = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const id = members[i]!.ed25519Id!;
+      const reused = known?.get(id);
+      if (reused !== undefined) indexes.set(reused, i * INDEX_BYTES);
+      else writeIndex(id, indexes, i * INDEX_BYTES);
+      prefixes[i] = prefixOf(indexes, i * INDEX_BYTES);
     }
     // Sorted ascending by the 32-byte index compared as unsigned bytes (memcmp).
-    entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return new HsDirRing(times, entries.map((e) => e.relay), entries.map((e) => e.key));
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) =>
+      prefixes[a]! - prefixes[b]! ||
+      compareAt(indexes, a * INDEX_BYTES, indexes, b * INDEX_BYTES)
+    );
+    const sorted = new Uint8Array(n * INDEX_BYTES);
+    const sortedPrefixes = new Float64Array(n);
+    order.forEach((from, to) => {
+      sorted.set(indexes.subarray(from * INDEX_BYTES, (from + 1) * INDEX_BYTES), to * INDEX_BYTES);
+      sortedPrefixes[to] = prefixes[from]!;
+    });
+    return new HsDirRing(times, order.map((i) => members[i]!), sorted, sortedPrefixes);
   }
 
   /**
@@ -138,11 +174,16 @@ export class HsDirRing<R extends HsDirRelay> {
    * whose microdescriptor for that relay is unchanged (`MicrodescCache`), and
    * an index depends only on the identity and the (TP, SRV).
    */
-  #indexesFor(times: RingTimes): Map<RelayEd25519Id, string> | undefined {
+  #indexesFor(times: RingTimes): Map<RelayEd25519Id, Uint8Array> | undefined {
     if (!this.period.equals(times.period) || !this.srv.equals(times.srv)) return undefined;
-    const map = new Map<RelayEd25519Id, string>();
-    this.#relays.forEach((relay, i) => map.set(relay.ed25519Id!, this.#keys[i]!));
+    const map = new Map<RelayEd25519Id, Uint8Array>();
+    this.#relays.forEach((relay, i) => map.set(relay.ed25519Id!, this.#indexAt(i)));
     return map;
+  }
+
+  /** The index bytes of the relay at ring position `i` (a view, not a copy). */
+  #indexAt(i: number): Uint8Array {
+    return this.#indexes.subarray(i * INDEX_BYTES, (i + 1) * INDEX_BYTES);
   }
 
   /** Number of relays on the ring. */
@@ -154,17 +195,21 @@ export class HsDirRing<R extends HsDirRelay> {
   entries(): RingEntry<R>[] {
     return this.#relays.map((relay, i) => ({
       relay,
-      index: HsDirIndex.fromBytes(keyBytes(this.#keys[i]!)),
+      index: HsDirIndex.fromBytes(this.#indexAt(i)),
     }));
   }
 
-  /** Position of the first relay whose index is ≥ `key` (lower bound; `size` when none). */
-  #lowerBound(key: string): number {
+  /** Position of the first relay whose index is ≥ `target` (lower bound; `size` when none). */
+  #lowerBound(target: Uint8Array): number {
+    const prefix = prefixOf(target, 0);
     let lo = 0;
-    let hi = this.#keys.length;
+    let hi = this.#prefixes.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.#keys[mid]! < key) lo = mid + 1;
+      const below = this.#prefixes[mid]! < prefix ||
+        (this.#prefixes[mid] === prefix &&
+          compareAt(this.#indexes, mid * INDEX_BYTES, target, 0) < 0);
+      if (below) lo = mid + 1;
       else hi = mid;
     }
     return lo;
@@ -185,7 +230,7 @@ export class HsDirRing<R extends HsDirRelay> {
       ? options.params.spreadStore
       : options.params.spreadFetch;
     for (let replica = 1; replica <= options.params.nReplicas; replica++) {
-      const target = sortKey(hsIndex(blinded, { replica, period: this.period }).toBytes());
+      const target = hsIndex(blinded, { replica, period: this.period }).toBytes();
       // start = idx = smartlist_bsearch_idx(...); wrap to 0 when past the end
       let idx = this.#lowerBound(target);
       if (idx === size) idx = 0;

@@ -106,9 +106,7 @@ function parseWith(
       }
     }
     let digestInput: Uint8Array | string;
-    if (mdText !== undefined) {
-      digestInput = mdText; // a cache miss: hash just this one (its UTF-8, as below)
-    } else if (lostNewline) {
+    if (lostNewline) {
       digestInput = `${normalized.slice(start, end)}\n`; // the lost final newline
     } else {
       const { bytes, ascii } = whole();
@@ -150,8 +148,15 @@ function ed25519IdText(text: string, start: number, end: number): string | undef
     const from = at + prefix.length;
     if (from > end) return undefined;
     let to = from;
-    while (to < end && !/\s/.test(text[to]!)) to++;
+    while (to < end && !isSpace(text.charCodeAt(to))) to++;
     if (to > from) return text.slice(from, to);
   }
   return undefined;
+}
+
+/** Whether a char code is whitespace, exactly as the regular expression `\s` knows it. */
+function isSpace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 ||
+    c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
