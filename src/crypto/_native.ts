@@ -9,8 +9,16 @@
  * @module
  */
 
-import { createHash, createPublicKey, type KeyObject, verify } from "node:crypto";
-import { toBase64NoPad } from "../bytes/mod.ts";
+import { Buffer } from "node:buffer";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type KeyObject,
+  sign,
+  verify,
+} from "node:crypto";
+import { fromBase64, toBase64NoPad } from "../bytes/mod.ts";
 
 /** The bytes of a `node:crypto` result (a Buffer, which may share Node's buffer pool) as a copy. */
 function own(buffer: Uint8Array): Uint8Array {
@@ -92,4 +100,83 @@ export function nativeVerify(
   } catch {
     return false;
   }
+}
+
+/** PKCS#8 DER of a 32-byte private key (RFC 8410): this prefix, then the key. */
+const PKCS8_PREFIX = {
+  ed25519: [
+    0x30,
+    0x2e,
+    0x02,
+    0x01,
+    0x00,
+    0x30,
+    0x05,
+    0x06,
+    0x03,
+    0x2b,
+    0x65,
+    0x70,
+    0x04,
+    0x22,
+    0x04,
+    0x20,
+  ],
+  x25519: [
+    0x30,
+    0x2e,
+    0x02,
+    0x01,
+    0x00,
+    0x30,
+    0x05,
+    0x06,
+    0x03,
+    0x2b,
+    0x65,
+    0x6e,
+    0x04,
+    0x22,
+    0x04,
+    0x20,
+  ],
+} as const;
+
+/** A native private key object for a 32-byte secret (the DER copy is wiped after the import). */
+function privateKeyObject(kind: keyof typeof PKCS8_PREFIX, secret: Uint8Array): KeyObject {
+  const der = new Uint8Array(48);
+  der.set(PKCS8_PREFIX[kind], 0);
+  der.set(secret, 16);
+  try {
+    // A Buffer over the same memory: wiping `der` wipes what was handed over.
+    return createPrivateKey({ key: Buffer.from(der.buffer), format: "der", type: "pkcs8" });
+  } finally {
+    der.fill(0);
+  }
+}
+
+/** The 32-byte public key of a private key object. */
+function publicKeyBytes(key: KeyObject): Uint8Array {
+  const jwk = createPublicKey(key).export({ format: "jwk" }) as { x: string };
+  return fromBase64(jwk.x.replace(/-/g, "+").replace(/_/g, "/"));
+}
+
+/**
+ * An Ed25519 key from its 32-byte RFC 8032 seed, held by AWS-LC: its public key and
+ * deterministic RFC 8032 signatures (the same bytes as signing the expanded seed).
+ */
+export function nativeSeedKey(seed: Uint8Array): {
+  publicKey: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+} {
+  const key = privateKeyObject("ed25519", seed);
+  return {
+    publicKey: publicKeyBytes(key),
+    sign: (message) => new Uint8Array(sign(null, message, key)),
+  };
+}
+
+/** The X25519 public key of a 32-byte secret (clamped as RFC 7748 says). */
+export function nativeX25519PublicKey(secret: Uint8Array): Uint8Array {
+  return publicKeyBytes(privateKeyObject("x25519", secret));
 }

@@ -15,7 +15,7 @@
  */
 
 import { toHex } from "../bytes/mod.ts";
-import { nativeVerify } from "./_native.ts";
+import { nativeSeedKey, nativeVerify } from "./_native.ts";
 import { bytesToNumberLE, ed25519, numberToBytesLE } from "./_noble.ts";
 import { sha512 } from "./hash.ts";
 
@@ -63,7 +63,8 @@ export function expandSeed(seed: Uint8Array): Uint8Array {
 export function scalarMultBase(scalar: Uint8Array): Uint8Array {
   checkLength(scalar, 32, "scalar");
   const s = mod(bytesToNumberLE(scalar), ED25519_L);
-  return ed25519.Point.BASE.multiplyUnsafe(s).toBytes();
+  // The scalar is a secret (a key): noble's constant-time multiplication, which refuses 0.
+  return (s === 0n ? ed25519.Point.ZERO : ed25519.Point.BASE.multiply(s)).toBytes();
 }
 
 /** The public key `A = a·B` of a 64-byte expanded secret key. */
@@ -164,6 +165,11 @@ export class ValidPublicPoint {
     this.#point = point;
   }
 
+  /** The 32-byte encoding. */
+  toBytes(): Uint8Array {
+    return this.#point.toBytes();
+  }
+
   /** `s·A` for a 32-byte little-endian scalar; see {@link scalarMultPoint}. */
   multiply(scalar: Uint8Array): Uint8Array {
     checkLength(scalar, 32, "scalar");
@@ -187,6 +193,18 @@ export function validPublicPoint(publicKey: Uint8Array): ValidPublicPoint | unde
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The public point `a·B` of a secret scalar (32 bytes, little-endian), checked by construction:
+ * a multiple of the base point has no torsion component, so the check of
+ * {@link validPublicPoint} (a point multiplication) is not needed; undefined when
+ * `a ≡ 0 (mod l)` (the identity).
+ */
+export function publicPointOfScalar(scalar: Uint8Array): ValidPublicPoint | undefined {
+  checkLength(scalar, 32, "scalar");
+  const s = mod(bytesToNumberLE(scalar), ED25519_L);
+  return s === 0n ? undefined : new ValidPublicPoint(ed25519.Point.BASE.multiply(s), VALID);
 }
 
 /** Whether 32 bytes are a usable ed25519 public key (see {@link validPublicPoint}). */
@@ -217,6 +235,31 @@ export function scalarMulModL(x: Uint8Array, y: Uint8Array): Uint8Array {
   checkLength(x, 32, "scalar");
   checkLength(y, 32, "scalar");
   return numberToBytesLE(mod(bytesToNumberLE(x) * bytesToNumberLE(y), ED25519_L), 32);
+}
+
+/**
+ * An ed25519 key made from a 32-byte seed, signing in native code (AWS-LC): RFC 8032 signing
+ * is deterministic, so its signatures are the bytes {@link signExpanded} makes with
+ * `expandSeed(seed)` (`tests/crypto/native_test.ts`), about seven times faster. Keys without a
+ * seed (blinded keys, tor's expanded key files) sign with {@link signExpanded}.
+ */
+export class SeedSigningKey {
+  /** `A`, the public key. */
+  readonly publicKey: Uint8Array;
+  readonly #sign: (message: Uint8Array) => Uint8Array;
+
+  /** @param seed The 32-byte seed (not kept: the native key object holds the key). */
+  constructor(seed: Uint8Array) {
+    checkLength(seed, 32, "ed25519 seed");
+    const key = nativeSeedKey(seed);
+    this.publicKey = key.publicKey;
+    this.#sign = key.sign;
+  }
+
+  /** The 64-byte signature of `message`. */
+  sign(message: Uint8Array): Uint8Array {
+    return this.#sign(message);
+  }
 }
 
 /** An ed25519 public key from a 32-byte seed (RFC 8032 key generation). */

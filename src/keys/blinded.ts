@@ -14,11 +14,12 @@ import {
   blindExpandedSecret,
   blindPublicKeyBytes,
   constantTimeEqual,
+  publicKeyFromExpanded,
   sha3,
   signExpanded,
 } from "../crypto/mod.ts";
 import type { TimePeriod } from "../time/mod.ts";
-import type { HsIdKey, HsIdKeypair } from "./identity.ts";
+import { type HsIdKey, HsIdKeypair } from "./identity.ts";
 
 /** `BLIND_STRING` = "Derive temporary signing key" with its terminating NUL (29 bytes). */
 const BLIND_STRING = concat("Derive temporary signing key", new Uint8Array([0]));
@@ -99,17 +100,33 @@ export function blindingFactor(identity: HsIdKey, period: TimePeriod): Uint8Arra
 const blindedCache = new WeakMap<HsIdKey, Map<string, HsBlindIdKey>>();
 const BLINDED_CACHE_PERIODS = 8;
 
-/** `A' = clamp(h) · A`, the blinded public key for `period` (tor `hs_build_blinded_pubkey`). */
-export function blindPublicKey(identity: HsIdKey, period: TimePeriod): HsBlindIdKey {
+/**
+ * `A' = clamp(h) · A`, the blinded public key for `period` (tor `hs_build_blinded_pubkey`).
+ * Given the keypair, it is computed as `a'·B` from the blinded secret instead (the same point:
+ * `h·(a·B) = (h·a mod l)·B`), a multiple of the base point, which is about five times faster
+ * than multiplying `A`.
+ */
+export function blindPublicKey(identity: HsIdKey | HsIdKeypair, period: TimePeriod): HsBlindIdKey {
+  const keypair = identity instanceof HsIdKeypair ? identity : undefined;
+  const publicKey = keypair?.public ?? (identity as HsIdKey);
   const key = period.key;
-  let periods = blindedCache.get(identity);
+  let periods = blindedCache.get(publicKey);
   const cached = periods?.get(key);
   if (cached !== undefined) return cached;
-  const h = blindingFactor(identity, period);
-  const blinded = HsBlindIdKey.fromBytes(blindPublicKeyBytes(identity.point, h));
+  const h = blindingFactor(publicKey, period);
+  let bytes: Uint8Array;
+  if (keypair === undefined) bytes = blindPublicKeyBytes(publicKey.point, h);
+  else {
+    const esk = keypair.expandedSecret();
+    const secret = blindExpandedSecret(esk, h);
+    esk.fill(0);
+    bytes = publicKeyFromExpanded(secret);
+    secret.fill(0);
+  }
+  const blinded = HsBlindIdKey.fromBytes(bytes);
   if (periods === undefined) {
     periods = new Map();
-    blindedCache.set(identity, periods);
+    blindedCache.set(publicKey, periods);
   }
   if (periods.size >= BLINDED_CACHE_PERIODS) periods.delete(periods.keys().next().value!);
   periods.set(key, blinded);
@@ -129,7 +146,7 @@ export function blindKeypair(identity: HsIdKeypair, period: TimePeriod): HsBlind
   const esk = identity.expandedSecret();
   const blinded = blindExpandedSecret(esk, h);
   esk.fill(0);
-  const keypair = new HsBlindIdKeypair(blinded, blindPublicKey(identity.public, period));
+  const keypair = new HsBlindIdKeypair(blinded, blindPublicKey(identity, period));
   blinded.fill(0);
   return keypair;
 }

@@ -20,7 +20,7 @@
 import { checkLength, FixedBytes } from "../bytes/mod.ts";
 import {
   expandSeed,
-  publicKeyFromExpanded,
+  publicPointOfScalar,
   type Rng,
   signExpanded,
   type ValidPublicPoint,
@@ -45,6 +45,22 @@ export class HsIdKey extends FixedBytes {
     if (key.#point === undefined) {
       throw new KeyError("InvalidKey", "Cannot use identity key: not a valid ed25519 public key");
     }
+    return key;
+  }
+
+  /**
+   * @internal The public key of a secret this program holds, from its point `a·B` (valid by
+   * construction: see `publicPointOfScalar`).
+   *
+   * @throws {KeyError} `InvalidKey` when the secret scalar is 0 mod l.
+   */
+  static fromSecretScalar(scalar: Uint8Array): HsIdKey {
+    const point = publicPointOfScalar(scalar);
+    if (point === undefined) {
+      throw new KeyError("InvalidKey", "Cannot use identity key: its secret scalar is zero");
+    }
+    const key = new HsIdKey(point.toBytes(), 32, "identity key");
+    key.#point = point;
     return key;
   }
 
@@ -77,7 +93,7 @@ export class HsIdKeypair {
   static fromExpanded(expanded: Uint8Array): HsIdKeypair {
     checkLength(expanded, 64, "expanded secret key");
     const copy = expanded.slice();
-    return new HsIdKeypair(copy, undefined, HsIdKey.fromBytes(publicKeyFromExpanded(copy)));
+    return new HsIdKeypair(copy, undefined, HsIdKey.fromSecretScalar(copy.subarray(0, 32)));
   }
 
   /**
@@ -92,7 +108,7 @@ export class HsIdKeypair {
     return new HsIdKeypair(
       expanded,
       seed.slice(),
-      HsIdKey.fromBytes(publicKeyFromExpanded(expanded)),
+      HsIdKey.fromSecretScalar(expanded.subarray(0, 32)),
     );
   }
 

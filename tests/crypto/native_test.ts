@@ -24,8 +24,21 @@ import {
   sha3_256,
   sha512 as nobleSha512,
   shake256,
+  x25519,
 } from "../../src/crypto/_noble.ts";
-import { ED25519_L, sha256, sha3, sha512, shake, verify } from "../../src/crypto/mod.ts";
+import {
+  ED25519_L,
+  expandSeed,
+  publicKeyFromSeed,
+  SeedSigningKey,
+  sha256,
+  sha3,
+  sha512,
+  shake,
+  signExpanded,
+  verify,
+  x25519PublicKey,
+} from "../../src/crypto/mod.ts";
 
 const RUNS = { numRuns: 300 };
 /** Inputs around every size the balancer hashes, split into 1–3 parts. */
@@ -198,4 +211,31 @@ Deno.test("a small-order component in R: noble (cofactored) accepts, verify() re
   assert.equal(ed25519.verify(torsioned, message, pub, { zip215: false }), true, "noble");
   assert.equal(verify(pub, message, torsioned), false, "ours, as tor (cofactorless)");
   assert.equal(verify(pub, message, sig), true);
+});
+
+Deno.test("native seed signing gives noble's public key and signatures, byte for byte", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), parts, (seed, p) => {
+      const message = joined(p);
+      const key = new SeedSigningKey(seed);
+      assert.deepEqual(key.publicKey, ed25519.getPublicKey(seed));
+      assert.deepEqual(key.publicKey, publicKeyFromSeed(seed));
+      const signature = key.sign(message);
+      assert.deepEqual(signature, signExpanded(expandSeed(seed), message));
+      assert.deepEqual(signature, ed25519.sign(message, seed));
+    }),
+    { numRuns: 100 },
+  );
+});
+
+Deno.test("native X25519 public keys equal noble's, clamping included", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (secret) => {
+      assert.deepEqual(x25519PublicKey(secret), x25519.getPublicKey(secret));
+    }),
+    RUNS,
+  );
+  // All bits set: clamping clears the low three and the top one.
+  const ones = new Uint8Array(32).fill(0xff);
+  assert.deepEqual(x25519PublicKey(ones), x25519.getPublicKey(ones));
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { fromHex, toHex } from "../../src/bytes/mod.ts";
-import { verify } from "../../src/crypto/mod.ts";
+import fc from "fast-check";
+import { publicKeyFromSeed, verify } from "../../src/crypto/mod.ts";
 import {
   blindingFactor,
   blindKeypair,
@@ -127,4 +128,34 @@ Deno.test("blinded and identity keypairs never show their secret", () => {
     assert.equal(shown.includes(secretHex), false);
     assert.match(shown, /<secret>/);
   }
+});
+
+Deno.test("blindPublicKey() of a keypair (a'·B) equals that of its public key (h·A), and the keypair's", () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      fc.integer({ min: 0, max: 40_000 }),
+      (seed, n) => {
+        const period = new TimePeriod(n);
+        const keypair = HsIdKeypair.fromSeed(seed);
+        // A second key object with the same bytes: its own cache entry, the h·A route.
+        const publicKey = HsIdKey.fromBytes(keypair.public.toBytes());
+        const viaSecret = blindPublicKey(keypair, period);
+        assert.deepEqual(viaSecret.toBytes(), blindPublicKey(publicKey, period).toBytes());
+        assert.deepEqual(blindKeypair(keypair, period).public.toBytes(), viaSecret.toBytes());
+      },
+    ),
+    { numRuns: 40 },
+  );
+});
+
+Deno.test("an identity keypair's public key, made from its secret, is the key its bytes give", () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (seed) => {
+      const keypair = HsIdKeypair.fromSeed(seed);
+      assert.deepEqual(keypair.public.toBytes(), publicKeyFromSeed(seed));
+      assert.ok(HsIdKey.fromBytes(keypair.public.toBytes()).equals(keypair.public));
+    }),
+    { numRuns: 40 },
+  );
 });

@@ -203,7 +203,11 @@ export async function buildHsDesc(
   const signingKey = input.signingKey ?? input.certCache?.signer ??
     HsDescSigningKeypair.generate(options.rng);
   const ephemeral = input.ephemeralKey ?? DescAuthEphemeralKeypair.generate(options.rng);
-  const blindedKey = blindPublicKey(input.identity.public, input.period);
+  const identity = input.identity;
+  const blindedKey = blindPublicKey(
+    identity instanceof HsIdKeypair ? identity : identity.public,
+    input.period,
+  );
   const subcred = subcredential(input.identity.public, blindedKey);
   const keys = { blindedKey, subcredential: subcred, revisionCounter };
   const signingKeyCert = signingKeyCertFor(input, signingKey, blindedKey);

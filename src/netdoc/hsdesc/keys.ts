@@ -18,10 +18,8 @@ import { checkLength, FixedBytes, toBase64, toBase64NoPad } from "../../bytes/mo
 import { Ed25519Identity } from "../../cert/mod.ts";
 import {
   constantTimeEqual,
-  expandSeed,
-  publicKeyFromExpanded,
   type Rng,
-  signExpanded,
+  SeedSigningKey,
   x25519PublicKey,
   x25519SharedSecret,
 } from "../../crypto/mod.ts";
@@ -145,20 +143,20 @@ abstract class SecretKey {
 
 /** `KS_hs_desc_sign` with its public key. Made fresh for each descriptor. */
 export class HsDescSigningKeypair extends SecretKey {
-  readonly #expanded: Uint8Array;
+  readonly #key: SeedSigningKey;
   /** `KP_hs_desc_sign`. */
   readonly public: HsDescSigningKey;
 
-  private constructor(expanded: Uint8Array) {
+  private constructor(seed: Uint8Array) {
     super();
-    this.#expanded = expanded;
-    this.public = HsDescSigningKey.fromBytes(publicKeyFromExpanded(expanded));
+    this.#key = new SeedSigningKey(seed);
+    this.public = HsDescSigningKey.fromBytes(this.#key.publicKey);
   }
 
   /** @throws {BytesError} `BadLength` unless `seed` has 32 bytes. */
   static fromSeed(seed: Uint8Array): HsDescSigningKeypair {
     checkLength(seed, 32, "ed25519 seed");
-    return new HsDescSigningKeypair(expandSeed(seed));
+    return new HsDescSigningKeypair(seed);
   }
 
   /** A new key from 32 bytes of `rng`. */
@@ -166,9 +164,12 @@ export class HsDescSigningKeypair extends SecretKey {
     return HsDescSigningKeypair.fromSeed(rng(32));
   }
 
-  /** An ed25519 signature over `message`. */
+  /**
+   * An ed25519 signature over `message` (in native code: it signs the descriptor and every
+   * intro point's two certificates, a dozen signatures per descriptor).
+   */
   sign(message: Uint8Array): Uint8Array {
-    return signExpanded(this.#expanded, message, this.public.toBytes());
+    return this.#key.sign(message);
   }
 }
 
