@@ -129,11 +129,25 @@ async function runOb(
   return JSON.parse(out) as ObResult;
 }
 
+/**
+ * The V8 flags the released `onionbalance` binary is compiled with (deno.json's
+ * `compile:onionbalance`), so that our side runs with the heap the daemon runs with.
+ */
+async function daemonV8Flags(): Promise<string[]> {
+  const json = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))) as {
+    tasks: Record<string, string>;
+  };
+  return (json.tasks["compile:onionbalance"] ?? "").split(/\s+/).filter((w) =>
+    w.startsWith("--v8-flags=")
+  );
+}
+
 /** Runs `scripts/bench/ours.ts` in its own process with the permissions it needs. */
 async function runOurs(mode: "--stages" | "--shared", dir: string, reps: number): Promise<string> {
   const script = new URL("./bench/ours.ts", import.meta.url).pathname;
   return await run("deno", [
     "run",
+    ...await daemonV8Flags(),
     `--allow-read=${dir}`,
     "--allow-run=cat",
     script,

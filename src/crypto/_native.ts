@@ -1,9 +1,10 @@
 /**
  * Deno's native code for the primitives where it is faster than noble's JavaScript
  * (`scripts/bench/primitives.ts` measures both): `node:crypto` hashes (AWS-LC for SHA-256 and
- * SHA-512, RustCrypto for SHA3-256 and SHAKE-256) and Ed25519 verification (AWS-LC).
+ * SHA-512, RustCrypto for SHA3-256 and SHAKE-256), Ed25519 verification and signing with a
+ * seed, and X25519 public keys (AWS-LC).
  *
- * Role: private to `src/crypto/`; `hash.ts` and `ed25519.ts` choose per use between these and
+ * Role: private to `src/crypto/`; `hash.ts`, `ed25519.ts` and `x25519.ts` choose per use between these and
  * noble (`_noble.ts`), which stays the oracle of the tests (`tests/crypto/native_test.ts`).
  *
  * @module
