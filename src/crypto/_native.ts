@@ -52,6 +52,16 @@ export function nativeSha256(parts: readonly Uint8Array[]): Uint8Array {
   return own(h.digest());
 }
 
+/**
+ * SHA-256 of the parts as base64 without padding: the digest encoded in native code, skipping
+ * the conversion of the digest to a Buffer and a copy (a third of the time per call).
+ */
+export function nativeSha256Base64NoPad(parts: readonly Uint8Array[]): string {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest("base64").slice(0, 43); // 44 characters, the last one "="
+}
+
 /** SHA-512 of the parts. */
 export function nativeSha512(parts: readonly Uint8Array[]): Uint8Array {
   const h = createHash("sha512");

@@ -23,7 +23,16 @@
  * @module
  */
 
-export { type HashInput, hmacSha256, sha256, sha3, sha3Into, sha512, shake } from "./hash.ts";
+export {
+  type HashInput,
+  hmacSha256,
+  sha256,
+  sha256Base64NoPad,
+  sha3,
+  sha3Into,
+  sha512,
+  shake,
+} from "./hash.ts";
 export {
   clampScalar,
   ED25519_L,

@@ -15,8 +15,8 @@
  * @module
  */
 
-import { fromBase64, toBase64NoPad } from "../bytes/mod.ts";
-import { sha256 } from "../crypto/mod.ts";
+import { fromBase64 } from "../bytes/mod.ts";
+import { sha256Base64NoPad } from "../crypto/mod.ts";
 import { RelayEd25519Id } from "../keys/mod.ts";
 
 /** One microdescriptor: its digest and the relay's ed25519 identity, if it has one. */
@@ -112,7 +112,7 @@ function parseWith(
       const { bytes, ascii } = whole();
       digestInput = ascii ? bytes.subarray(start, end) : normalized.slice(start, end);
     }
-    const md: Microdescriptor = { digest: toBase64NoPad(sha256(digestInput)) };
+    const md: Microdescriptor = { digest: sha256Base64NoPad(digestInput) };
     const id = ed25519IdText(normalized, start, end);
     if (id !== undefined) {
       try {

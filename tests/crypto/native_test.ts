@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { fromHex, toHex } from "../../src/bytes/mod.ts";
+import { fromHex, toBase64NoPad, toHex } from "../../src/bytes/mod.ts";
 import fc from "fast-check";
 import {
   nativeSha256,
@@ -32,6 +32,7 @@ import {
   publicKeyFromSeed,
   SeedSigningKey,
   sha256,
+  sha256Base64NoPad,
   sha3,
   sha512,
   shake,
@@ -63,6 +64,15 @@ Deno.test("native SHA3-256, SHAKE-256, SHA-256 and SHA-512 equal noble's on rand
       assert.equal(toHex(shake(n, ...p)), toHex(shake256(m, { dkLen: n })));
       assert.equal(toHex(sha256(...p)), toHex(nobleSha256(m)));
       assert.equal(toHex(sha512(...p)), toHex(nobleSha512(m)));
+    }),
+    RUNS,
+  );
+});
+
+Deno.test("sha256Base64NoPad() is the unpadded base64 of noble's SHA-256", () => {
+  fc.assert(
+    fc.property(parts, (p) => {
+      assert.equal(sha256Base64NoPad(...p), toBase64NoPad(nobleSha256(joined(p))));
     }),
     RUNS,
   );
