@@ -7,8 +7,9 @@
  *
  * Role: used by `client.ts` (which adds reconnection) and by the authentication handshake. It only
  * moves messages: it knows no command but the first word of each, which it uses in error messages
- * (never the arguments, which may hold an authentication secret). Every request has a deadline
- * made with `AbortSignal.timeout` and `AbortSignal.any`. Because replies carry no request id, a
+ * (never the arguments, which may hold an authentication secret). Every request has a deadline,
+ * which starts when every earlier request has been answered (tor answers in order: a deep queue
+ * that keeps moving is healthy), and may carry the caller's `AbortSignal`. Because replies carry no request id, a
  * request that times out leaves the stream's position unknown, so the connection is closed
  * (porsager `connection.js` does the same on a connect timeout); the client's reconnect then
  * starts from a clean state.
@@ -75,6 +76,10 @@ interface Pending {
   readonly settle: (outcome: { reply: Reply } | { error: unknown }) => void;
   /** The caller already got a timeout or abort; the reply, when it comes, is dropped. */
   abandoned: boolean;
+  /** Starts the deadline: called when the request becomes the oldest one unanswered. */
+  readonly arm: () => void;
+  /** Stops the deadline (the reply came, or the connection closed). */
+  readonly disarm: () => void;
 }
 
 /** Default request deadline. */
@@ -157,24 +162,31 @@ export class ControlConnection implements ControlRequester {
     }
     if (options.signal?.aborted) return Promise.reject(options.signal.reason);
     const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    const signal = options.signal;
     return new Promise<Reply>((resolve, reject) => {
       let settled = false;
-      const onAbort = () => this.#abandon(pending, timeout.aborted, timeoutMs, signal.reason);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const onAbort = () => this.#abandon(pending, false, timeoutMs, signal?.reason);
       const pending: Pending = {
         keyword,
         abandoned: false,
         settle: (outcome) => {
           if (settled) return;
           settled = true;
-          signal.removeEventListener("abort", onAbort);
+          signal?.removeEventListener("abort", onAbort);
           if ("reply" in outcome) resolve(outcome.reply);
           else reject(outcome.error);
         },
+        arm: () => {
+          timer ??= setTimeout(() => this.#abandon(pending, true, timeoutMs, undefined), timeoutMs);
+        },
+        disarm: () => clearTimeout(timer),
       };
-      signal.addEventListener("abort", onAbort, { once: true });
+      signal?.addEventListener("abort", onAbort, { once: true });
       this.#pending.push(pending);
+      // tor answers in order: a request's deadline runs from when every earlier one was answered,
+      // so a long but moving queue (hundreds of HSPOSTs) does not time out; a stuck one does.
+      if (this.#pending.length === 1) pending.arm();
       this.#write(bytes);
     });
   }
@@ -263,6 +275,8 @@ export class ControlConnection implements ControlRequester {
       return;
     }
     const pending = this.#pending.shift();
+    pending?.disarm();
+    this.#pending[0]?.arm();
     if (!pending) {
       throw new ControlProtocolError(
         "UnexpectedReply",
@@ -309,7 +323,10 @@ export class ControlConnection implements ControlRequester {
           cause: reason,
         },
       );
-    for (const pending of this.#pending.splice(0)) pending.settle({ error: failWith });
+    for (const pending of this.#pending.splice(0)) {
+      pending.disarm();
+      pending.settle({ error: failWith });
+    }
     try {
       this.#onClose?.(reason);
     } catch (error) {

@@ -78,6 +78,34 @@ socketTest("request() resolves with the reply to its own command", 5_000, async 
 });
 
 socketTest(
+  "a long queue that tor keeps answering does not time out: a deadline starts at the queue's head",
+  5_000,
+  async ({ tor, conn, closes }) => {
+    // 6 requests with 300 ms deadlines, answered one every 150 ms: the last is answered 900 ms
+    // after it was sent, but 150 ms after the one before it.
+    const sent = Array.from(
+      { length: 6 },
+      (_, i) => conn.request(`GETINFO n${i}`, { timeoutMs: 300 }),
+    );
+    for (let i = 0; i < 6; i++) {
+      assert.equal(await tor.readLine(), `GETINFO n${i}`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      await tor.write(`250-n${i}=ok\r\n250 OK\r\n`);
+    }
+    const replies = await Promise.all(sent);
+    assert.deepEqual(replies.map((r) => r.lines[0]?.text), [
+      "n0=ok",
+      "n1=ok",
+      "n2=ok",
+      "n3=ok",
+      "n4=ok",
+      "n5=ok",
+    ]);
+    assert.equal(closes.length, 0);
+  },
+);
+
+socketTest(
   "request() fails with ControlTimeoutError when tor goes silent, then the connection is closed",
   5_000,
   async ({ tor, conn, closes, logText }) => {
