@@ -10,6 +10,7 @@ import type { Logger } from "../log/mod.ts";
 import type { Clock } from "../time/mod.ts";
 import type { Backend } from "./backend.ts";
 import type { MetricsSink } from "./metrics_sink.ts";
+import type { UploadSlots } from "./uploads.ts";
 
 /** Uploads one descriptor to one HSDir and waits for tor's verdict. */
 export type Poster = (
@@ -47,8 +48,10 @@ export interface FrontendDeps {
   log: Logger;
   /** The clock upload results are timed with. */
   clock: Clock;
-  /** Called when an upload result arrives (the daemon refreshes status). */
+  /** Called when an upload fails (the daemon's loop then schedules its retry). */
   onChange?: () => void;
+  /** The limit on uploads in flight shared by every frontend; none when absent. */
+  uploadSlots?: UploadSlots;
   /** Where publishes and upload results go. Default: nowhere. */
   metrics?: MetricsSink;
 }

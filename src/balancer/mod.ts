@@ -127,4 +127,11 @@ export {
 } from "./metrics_sink.ts";
 export { BalancerMetrics, type BalancerMetricsOptions, METRIC_PREFIX } from "./metrics.ts";
 export { MetricsServer, type MetricsSource } from "./metrics_server.ts";
-export { type HsDirUpload, PerKeyQueue, recordUploadResult, retryDelayMs } from "./uploads.ts";
+export {
+  type HsDirUpload,
+  PerKeyQueue,
+  recordUploadResult,
+  retryDelayMs,
+  UPLOADS_IN_FLIGHT,
+  UploadSlots,
+} from "./uploads.ts";

@@ -34,6 +34,8 @@ import {
   loadServiceKeys,
   type PassphraseSources,
   STARTUP_GRACE_MS,
+  UPLOADS_IN_FLIGHT,
+  UploadSlots,
 } from "../balancer/mod.ts";
 import { systemClock } from "../time/mod.ts";
 import { ExitCode, UsageError } from "./exit_codes.ts";
@@ -262,7 +264,9 @@ async function serve(
     log,
     clock: systemClock,
     post: (descriptor, target) => hsPost(client, descriptor, { ...target, awaitUpload: true }),
-    // Upload results wake the daemon's loop (the closure runs only after `balancer` exists).
+    uploadSlots: new UploadSlots(UPLOADS_IN_FLIGHT),
+    // A failed upload wakes the daemon's loop to schedule its retry (the closure runs only after
+    // `balancer` exists).
     onChange: () => balancer.wake(),
     metrics,
   };
