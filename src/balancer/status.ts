@@ -53,8 +53,12 @@ function pythonString(text: string): string {
   );
 }
 
+const SURROGATE = /[\ud800-\udfff]/;
+
 /** Python's string order: by code point (JavaScript's `sort()` compares UTF-16 code units). */
 function compareCodePoints(a: string, b: string): number {
+  // Without surrogates (every key this status has) code units are code points.
+  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
   const x = Array.from(a, (c) => c.codePointAt(0)!);
   const y = Array.from(b, (c) => c.codePointAt(0)!);
   for (let i = 0; i < Math.min(x.length, y.length); i++) {

@@ -18,6 +18,14 @@ export function concat(...parts: readonly (Uint8Array | string)[]): Uint8Array {
 
 /** `INT_8(x)`: x as 8 bytes, big-endian (rend-spec notation). */
 export function u64be(value: number | bigint): Uint8Array {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) {
+    // The common case (time periods, replica numbers) without a BigInt.
+    const out = new Uint8Array(8);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, Math.floor(value / 0x1_0000_0000));
+    view.setUint32(4, value >>> 0);
+    return out;
+  }
   const v = BigInt(value);
   if (v < 0n || v >= 1n << 64n) throw new RangeError(`Cannot encode ${v} as INT_8: out of range`);
   const out = new Uint8Array(8);

@@ -54,8 +54,22 @@ export class SharedRandomValue extends FixedBytes {
  * ```
  */
 export function disasterSrv(period: TimePeriod): SharedRandomValue {
-  // H("shared-random-disaster" | INT_8(period_length) | INT_8(period_num))
-  return SharedRandomValue.fromBytes(
-    sha3("shared-random-disaster", period.lengthBytes(), period.numberBytes()),
-  );
+  let srv = disasterSrvs.get(period.key);
+  if (srv === undefined) {
+    // H("shared-random-disaster" | INT_8(period_length) | INT_8(period_num))
+    srv = SharedRandomValue.fromBytes(
+      sha3("shared-random-disaster", period.lengthBytes(), period.numberBytes()),
+    );
+    if (disasterSrvs.size >= 16) disasterSrvs.delete(disasterSrvs.keys().next().value!);
+    disasterSrvs.set(period.key, srv);
+  }
+  return srv;
 }
+
+/**
+ * Disaster SRVs already computed, by period (a pure function of it): a consensus without SRVs
+ * (a test network's, or the real one after a failed SR protocol run) asks for them on every
+ * timeline question, thousands of times per publish pass with many frontends. The values are
+ * immutable, so sharing them is safe.
+ */
+const disasterSrvs = new Map<string, SharedRandomValue>();
