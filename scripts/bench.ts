@@ -33,6 +33,7 @@ import {
   readInputs,
   writeInputs,
 } from "./bench/generate.ts";
+import { daemonV8Flags } from "./bench/_daemon_flags.ts";
 import { BenchInputError, checkInputs, type InputFacts } from "./bench/input_check.ts";
 import type { OurStagesResult, SharedResult, StageTimes } from "./bench/ours.ts";
 
@@ -127,19 +128,6 @@ async function runOb(
     PYTHONDONTWRITEBYTECODE: "1",
   });
   return JSON.parse(out) as ObResult;
-}
-
-/**
- * The V8 flags the released `onionbalance` binary is compiled with (deno.json's
- * `compile:onionbalance`), so that our side runs with the heap the daemon runs with.
- */
-async function daemonV8Flags(): Promise<string[]> {
-  const json = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))) as {
-    tasks: Record<string, string>;
-  };
-  return (json.tasks["compile:onionbalance"] ?? "").split(/\s+/).filter((w) =>
-    w.startsWith("--v8-flags=")
-  );
 }
 
 /** Runs `scripts/bench/ours.ts` in its own process with the permissions it needs. */
