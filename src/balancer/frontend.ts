@@ -21,7 +21,7 @@
  */
 
 import type { HsBlindIdKey, HsIdKey } from "../keys/mod.ts";
-import { blindPublicKey, HsIdKeypair, obRevisionCounter } from "../keys/mod.ts";
+import { blindPublicKey, obRevisionCounter } from "../keys/mod.ts";
 import {
   CertCache,
   type HsDescIntroPoint,
@@ -207,11 +207,7 @@ export class FrontendService {
       return;
     }
     this.unpublishable.delete(slot);
-    // With the identity keypair at hand, blinding multiplies the base point: faster.
-    const blinded = blindPublicKey(
-      signer.identity instanceof HsIdKeypair ? signer.identity : this.identity,
-      times.period,
-    );
+    const blinded = blindPublicKey(signer.identity, times.period); // from the secret when held
     const hsDirs = view.responsible(blinded, times, "store");
     const previous = this.published.get(slot);
     const chosen = chooseIntroPoints(

@@ -19,7 +19,7 @@ import {
   signExpanded,
 } from "../crypto/mod.ts";
 import type { TimePeriod } from "../time/mod.ts";
-import { type HsIdKey, HsIdKeypair } from "./identity.ts";
+import { HsIdKey, HsIdKeypair } from "./identity.ts";
 
 /** `BLIND_STRING` = "Derive temporary signing key" with its terminating NUL (29 bytes). */
 const BLIND_STRING = concat("Derive temporary signing key", new Uint8Array([0]));
@@ -104,11 +104,14 @@ const BLINDED_CACHE_PERIODS = 8;
  * `A' = clamp(h) · A`, the blinded public key for `period` (tor `hs_build_blinded_pubkey`).
  * Given the keypair, it is computed as `a'·B` from the blinded secret instead (the same point:
  * `h·(a·B) = (h·a mod l)·B`), a multiple of the base point, which is about five times faster
- * than multiplying `A`.
+ * than multiplying `A`. Anything else that carries a public key (an offline identity) gives `A`.
  */
-export function blindPublicKey(identity: HsIdKey | HsIdKeypair, period: TimePeriod): HsBlindIdKey {
+export function blindPublicKey(
+  identity: HsIdKey | HsIdKeypair | { readonly public: HsIdKey },
+  period: TimePeriod,
+): HsBlindIdKey {
   const keypair = identity instanceof HsIdKeypair ? identity : undefined;
-  const publicKey = keypair?.public ?? (identity as HsIdKey);
+  const publicKey = identity instanceof HsIdKey ? identity : identity.public;
   const key = period.key;
   let periods = blindedCache.get(publicKey);
   const cached = periods?.get(key);

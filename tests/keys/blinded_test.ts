@@ -142,6 +142,9 @@ Deno.test("blindPublicKey() of a keypair (a'·B) equals that of its public key (
         const publicKey = HsIdKey.fromBytes(keypair.public.toBytes());
         const viaSecret = blindPublicKey(keypair, period);
         assert.deepEqual(viaSecret.toBytes(), blindPublicKey(publicKey, period).toBytes());
+        // Anything carrying the public key (an offline identity) takes the h·A route too.
+        const other = { public: HsIdKey.fromBytes(keypair.public.toBytes()) };
+        assert.deepEqual(blindPublicKey(other, period).toBytes(), viaSecret.toBytes());
         assert.deepEqual(blindKeypair(keypair, period).public.toBytes(), viaSecret.toBytes());
       },
     ),

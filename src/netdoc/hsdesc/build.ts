@@ -203,11 +203,7 @@ export async function buildHsDesc(
   const signingKey = input.signingKey ?? input.certCache?.signer ??
     HsDescSigningKeypair.generate(options.rng);
   const ephemeral = input.ephemeralKey ?? DescAuthEphemeralKeypair.generate(options.rng);
-  const identity = input.identity;
-  const blindedKey = blindPublicKey(
-    identity instanceof HsIdKeypair ? identity : identity.public,
-    input.period,
-  );
+  const blindedKey = blindPublicKey(input.identity, input.period);
   const subcred = subcredential(input.identity.public, blindedKey);
   const keys = { blindedKey, subcredential: subcred, revisionCounter };
   const signingKeyCert = signingKeyCertFor(input, signingKey, blindedKey);
