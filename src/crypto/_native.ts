@@ -113,50 +113,22 @@ export function nativeVerify(
   }
 }
 
-/** PKCS#8 DER of a 32-byte private key (RFC 8410): this prefix, then the key. */
-const PKCS8_PREFIX = {
-  ed25519: [
-    0x30,
-    0x2e,
-    0x02,
-    0x01,
-    0x00,
-    0x30,
-    0x05,
-    0x06,
-    0x03,
-    0x2b,
-    0x65,
-    0x70,
-    0x04,
-    0x22,
-    0x04,
-    0x20,
-  ],
-  x25519: [
-    0x30,
-    0x2e,
-    0x02,
-    0x01,
-    0x00,
-    0x30,
-    0x05,
-    0x06,
-    0x03,
-    0x2b,
-    0x65,
-    0x6e,
-    0x04,
-    0x22,
-    0x04,
-    0x20,
-  ],
-} as const;
+/**
+ * The last byte of each algorithm's OID (RFC 8410: 1.3.101.112 Ed25519, 1.3.101.110 X25519),
+ * the one byte in which their PKCS#8 DER encodings of a 32-byte private key differ.
+ */
+const OID_LAST = { ed25519: 0x70, x25519: 0x6e } as const;
+
+/** PKCS#8 DER of a 32-byte private key (RFC 8410): these 16 bytes, then the key. */
+function pkcs8Prefix(kind: keyof typeof OID_LAST): number[] {
+  return [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, OID_LAST[kind]]
+    .concat([0x04, 0x22, 0x04, 0x20]);
+}
 
 /** A native private key object for a 32-byte secret (the DER copy is wiped after the import). */
-function privateKeyObject(kind: keyof typeof PKCS8_PREFIX, secret: Uint8Array): KeyObject {
+function privateKeyObject(kind: keyof typeof OID_LAST, secret: Uint8Array): KeyObject {
   const der = new Uint8Array(48);
-  der.set(PKCS8_PREFIX[kind], 0);
+  der.set(pkcs8Prefix(kind), 0);
   der.set(secret, 16);
   try {
     // A Buffer over the same memory: wiping `der` wipes what was handed over.
