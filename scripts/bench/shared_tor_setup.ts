@@ -10,7 +10,7 @@
  * @module
  */
 
-import { daemonV8Flags } from "./_daemon_flags.ts";
+import { daemonEnvAllowList, daemonV8Flags } from "./_daemon_flags.ts";
 import { stringify } from "yaml";
 import { systemRng } from "../../src/crypto/mod.ts";
 import { HsIdKeypair, onionAddressLabel, writeIdentityKeyPem } from "../../src/keys/mod.ts";
@@ -70,18 +70,6 @@ export function freePort(): number {
   return port;
 }
 
-/** The environment variables the released binary may read (`compile:onionbalance`). */
-const ALLOWED_ENV = [
-  "LOG_TOKENS",
-  "LOG_STREAM",
-  "ONIONBALANCE_CONFIG",
-  "ONIONBALANCE_TOR_CONTROL_SOCKET",
-  "ONIONBALANCE_LOG_LEVEL",
-  "ONIONBALANCE_STATUS_SOCKET_LOCATION",
-  "ONIONBALANCE_CONTROL_PASSWORD",
-  "CREDENTIALS_DIRECTORY",
-].join(",");
-
 /** How to start the balancer. */
 export interface BalancerLaunch {
   main: string;
@@ -105,13 +93,18 @@ export class Balancer {
   readonly #log: Deno.FsFile;
   readonly exited: Promise<Deno.CommandStatus>;
 
-  private constructor(launch: BalancerLaunch, log: Deno.FsFile, v8Flags: string[]) {
+  private constructor(
+    launch: BalancerLaunch,
+    log: Deno.FsFile,
+    compiled: { v8Flags: string[]; env: string },
+  ) {
     this.statusSocket = `${launch.runDir}/status.sock`;
     this.logPath = `${launch.runDir}/balancer.log`;
     this.#log = log;
     this.startedAt = Date.now();
     this.#child = new Deno.Command("deno", {
-      args: ["run", ...v8Flags, ...balancerPermissions(this.statusSocket), ...profileFlags(launch)]
+      args: ["run", ...compiled.v8Flags, ...balancerPermissions(this.statusSocket, compiled.env)]
+        .concat(profileFlags(launch))
         .concat([launch.main])
         .concat(["-c", launch.configPath, "-p", String(launch.controlPort)])
         .concat(["-s", `${launch.runDir}/no-control-socket`, "-v", launch.verbosity]),
@@ -131,7 +124,10 @@ export class Balancer {
   /** Starts the balancer. */
   static async start(launch: BalancerLaunch): Promise<Balancer> {
     const log = await Deno.open(`${launch.runDir}/balancer.log`, { create: true, append: true });
-    return new Balancer(launch, log, await daemonV8Flags());
+    return new Balancer(launch, log, {
+      v8Flags: await daemonV8Flags(),
+      env: await daemonEnvAllowList(),
+    });
   }
 
   /** The PID of the process spawned (`deno`). */
@@ -163,16 +159,16 @@ export class Balancer {
 }
 
 /**
- * The released binary's permissions (`compile:onionbalance`; its V8 flags come from
+ * The released binary's permissions (`compile:onionbalance`; its V8 flags and environment list from
  * `_daemon_flags.ts`), with the run folder's status socket
  * in place of `/run/onionbalance` (as `scripts/soak/balancers.ts` does).
  */
-export function balancerPermissions(statusSocket: string): string[] {
+export function balancerPermissions(statusSocket: string, env: string): string[] {
   return [
     "--allow-read",
     `--allow-net=127.0.0.0/8,[::1],localhost,unix:${statusSocket}`,
     `--allow-write=${statusSocket}`,
-    `--allow-env=${ALLOWED_ENV}`,
+    `--allow-env=${env}`,
   ];
 }
 
@@ -193,7 +189,7 @@ export async function readStatus(main: string, socket: string): Promise<StatusJs
       "--allow-read",
       `--allow-write=${socket}`,
       `--allow-net=unix:${socket}`,
-      `--allow-env=${ALLOWED_ENV}`,
+      `--allow-env=${await daemonEnvAllowList()}`,
       main,
       "status",
       "-s",

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { tinyInputOptions } from "./_bench_inputs.ts";
 import {
   generateInputs,
   type GenerateOptions,
@@ -9,15 +10,7 @@ import { NetworkView } from "../../src/balancer/mod.ts";
 import { decodePkcs8Pem, parseOnionAddress } from "../../src/keys/mod.ts";
 import { decodeHsDesc } from "../../src/netdoc/hsdesc/mod.ts";
 
-const TINY: GenerateOptions = {
-  seed: "bench-test",
-  relays: 40,
-  hsDirs: 25,
-  sets: [1, 2],
-  introPointsPerBackend: 3,
-  sharedFrontends: 2,
-  sharedBackendsPerFrontend: 2,
-};
+const TINY: GenerateOptions = tinyInputOptions("bench-test");
 
 Deno.test("generateInputs() makes the same bytes from the same options", async () => {
   const a = await generateInputs(TINY);

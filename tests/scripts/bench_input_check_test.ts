@@ -1,16 +1,9 @@
 import assert from "node:assert/strict";
+import { tinyInputOptions } from "./_bench_inputs.ts";
 import { generateInputs, type GenerateOptions, writeInputs } from "../../scripts/bench/generate.ts";
 import { BenchInputError, checkInputs } from "../../scripts/bench/input_check.ts";
 
-const TINY: GenerateOptions = {
-  seed: "bench-check-test",
-  relays: 40,
-  hsDirs: 25,
-  sets: [1, 2],
-  introPointsPerBackend: 3,
-  sharedFrontends: 2,
-  sharedBackendsPerFrontend: 2,
-};
+const TINY: GenerateOptions = tinyInputOptions("bench-check-test");
 
 async function tinyFolder(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "ob-bench-check-" });
